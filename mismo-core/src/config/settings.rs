@@ -1,0 +1,396 @@
+//! One settings struct per binary, built from shared parts.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::values as v;
+use super::{ConfigError, Env, FromEnv};
+
+/// Where the store is and how long to wait for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreSettings {
+    pub uri: String,
+    pub database: String,
+    /// Bound on server selection and on each store operation: a store that does
+    /// not answer is reported as an error after this long, never a hang.
+    pub timeout: Duration,
+}
+
+impl FromEnv for StoreSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            uri: env.get(
+                "MONGODB_URI",
+                "mongodb://127.0.0.1:27017/?directConnection=true".into(),
+                v::mongodb_uri,
+            )?,
+            database: env.get("MONGODB_DB", "mismo".into(), v::database_name)?,
+            timeout: env.get(
+                "MONGODB_TIMEOUT",
+                Duration::from_secs(10),
+                v::positive_duration,
+            )?,
+        })
+    }
+}
+
+/// What every service needs to know about the node it runs on.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeSettings {
+    pub hostname: String,
+    pub data_dir: PathBuf,
+    /// Both set, or neither (then a self-signed pair is generated in `data_dir`).
+    pub tls: Option<TlsFiles>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+fn default_hostname() -> String {
+    hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .and_then(|h| v::host_name(&h).ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+impl FromEnv for NodeSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let cert = env.get_opt("TLS_CERT_PATH", v::path)?;
+        let key = env.get_opt("TLS_KEY_PATH", v::path)?;
+        let tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Incomplete {
+                    var: "TLS_CERT_PATH",
+                    other: "TLS_KEY_PATH",
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Incomplete {
+                    var: "TLS_KEY_PATH",
+                    other: "TLS_CERT_PATH",
+                })
+            }
+        };
+        Ok(Self {
+            hostname: env.get("MISMO_HOSTNAME", default_hostname(), v::host_name)?,
+            data_dir: env.get("MISMO_DATA_DIR", PathBuf::from("./data"), v::path)?,
+            tls,
+        })
+    }
+}
+
+/// smtp-engine.
+#[derive(Debug, Clone, Serialize)]
+pub struct SmtpSettings {
+    pub store: StoreSettings,
+    pub node: NodeSettings,
+    pub listen: SocketAddr,
+    pub submission_listen: SocketAddr,
+    pub smtps_listen: SocketAddr,
+    pub status_listen: SocketAddr,
+    pub max_clients: u32,
+    pub max_clients_per_host: u32,
+    pub max_message_size: u64,
+}
+
+impl FromEnv for SmtpSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get("SMTP_LISTEN", ([0, 0, 0, 0], 2525).into(), v::socket_addr)?,
+            submission_listen: env.get(
+                "SMTP_SUBMISSION_LISTEN",
+                ([0, 0, 0, 0], 2587).into(),
+                v::socket_addr,
+            )?,
+            smtps_listen: env.get("SMTPS_LISTEN", ([0, 0, 0, 0], 2465).into(), v::socket_addr)?,
+            status_listen: env.get(
+                "SMTP_STATUS_LISTEN",
+                ([0, 0, 0, 0], 3005).into(),
+                v::socket_addr,
+            )?,
+            max_clients: env.get("SMTP_MAX_CLIENTS", 1000, v::positive_u32)?,
+            max_clients_per_host: env.get("SMTP_MAX_CLIENTS_PER_HOST", 20, v::positive_u32)?,
+            max_message_size: env.get("SMTP_MAX_MESSAGE_SIZE", 26_214_400, v::byte_size)?,
+        })
+    }
+}
+
+/// qprocessor.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueSettings {
+    pub store: StoreSettings,
+    pub node: NodeSettings,
+    pub cycle_period: Duration,
+    pub concurrency: u32,
+    pub dns_resolver: Option<SocketAddr>,
+    pub relay_port: u16,
+    pub retry_schedule: Vec<Duration>,
+    pub max_queue_lifetime: Duration,
+}
+
+impl FromEnv for QueueSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            cycle_period: env.get(
+                "QUEUE_CYCLE_PERIOD",
+                Duration::from_secs(30),
+                v::seconds_or_duration,
+            )?,
+            concurrency: env.get("QPROCESSOR_CONCURRENCY", 64, v::positive_u32)?,
+            dns_resolver: env.get_opt("DNS_RESOLVER", v::dns_server)?,
+            relay_port: env.get("RELAY_PORT", 25, v::port)?,
+            retry_schedule: env.get(
+                "RETRY_SCHEDULE",
+                [5, 10, 30, 60, 120, 240, 480].map(minutes).to_vec(),
+                v::duration_list,
+            )?,
+            max_queue_lifetime: env.get(
+                "MAX_QUEUE_LIFETIME",
+                Duration::from_secs(5 * 86_400),
+                v::positive_duration,
+            )?,
+        })
+    }
+}
+
+/// pop3d.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pop3Settings {
+    pub store: StoreSettings,
+    pub node: NodeSettings,
+    pub listen: SocketAddr,
+    pub pop3s_listen: SocketAddr,
+    /// Accept USER/PASS and AUTH before STLS. Off by default (RFC 2595 section 2.2).
+    pub allow_plaintext_auth: bool,
+}
+
+impl FromEnv for Pop3Settings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get("POP3_LISTEN", ([0, 0, 0, 0], 1110).into(), v::socket_addr)?,
+            pop3s_listen: env.get("POP3S_LISTEN", ([0, 0, 0, 0], 1995).into(), v::socket_addr)?,
+            allow_plaintext_auth: env.get("POP3_ALLOW_PLAINTEXT_AUTH", false, v::flag)?,
+        })
+    }
+}
+
+/// A web application: admin-console or webmail.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebSettings {
+    pub store: StoreSettings,
+    pub node: NodeSettings,
+    pub listen: SocketAddr,
+}
+
+/// admin-console.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminSettings(pub WebSettings);
+
+impl FromEnv for AdminSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self(WebSettings {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get(
+                "ADMIN_LISTEN",
+                ([127, 0, 0, 1], 8080).into(),
+                v::socket_addr,
+            )?,
+        }))
+    }
+}
+
+/// webmail.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebmailSettings(pub WebSettings);
+
+impl FromEnv for WebmailSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self(WebSettings {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get(
+                "WEBMAIL_LISTEN",
+                ([0, 0, 0, 0], 8081).into(),
+                v::socket_addr,
+            )?,
+        }))
+    }
+}
+
+/// mismoctl: the store, plus the resolver `domain verify` asks.
+#[derive(Debug, Clone, Serialize)]
+pub struct CtlSettings {
+    pub store: StoreSettings,
+    pub dns_resolver: Option<SocketAddr>,
+}
+
+impl FromEnv for CtlSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            dns_resolver: env.get_opt("DNS_RESOLVER", v::dns_server)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        Env::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let e = env(&[]);
+        let smtp = SmtpSettings::from_env(&e).unwrap();
+        assert_eq!(
+            smtp.store.uri,
+            "mongodb://127.0.0.1:27017/?directConnection=true"
+        );
+        assert_eq!(smtp.store.database, "mismo");
+        assert_eq!(smtp.node.data_dir, PathBuf::from("./data"));
+        assert!(smtp.node.tls.is_none());
+        assert!(!smtp.node.hostname.is_empty());
+        assert_eq!(smtp.listen, "0.0.0.0:2525".parse().unwrap());
+        assert_eq!(smtp.submission_listen, "0.0.0.0:2587".parse().unwrap());
+        assert_eq!(smtp.smtps_listen, "0.0.0.0:2465".parse().unwrap());
+        assert_eq!(smtp.status_listen, "0.0.0.0:3005".parse().unwrap());
+        assert_eq!(smtp.max_clients, 1000);
+        assert_eq!(smtp.max_clients_per_host, 20);
+        assert_eq!(smtp.max_message_size, 26_214_400);
+
+        let q = QueueSettings::from_env(&e).unwrap();
+        assert_eq!(q.cycle_period, Duration::from_secs(30));
+        assert_eq!(q.concurrency, 64);
+        assert_eq!(q.dns_resolver, None);
+        assert_eq!(q.relay_port, 25);
+        let mins: Vec<u64> = q.retry_schedule.iter().map(|d| d.as_secs() / 60).collect();
+        assert_eq!(mins, [5, 10, 30, 60, 120, 240, 480]);
+        assert_eq!(q.max_queue_lifetime, Duration::from_secs(5 * 86_400));
+
+        let p = Pop3Settings::from_env(&e).unwrap();
+        assert_eq!(p.listen, "0.0.0.0:1110".parse().unwrap());
+        assert_eq!(p.pop3s_listen, "0.0.0.0:1995".parse().unwrap());
+        assert!(!p.allow_plaintext_auth);
+
+        let a = AdminSettings::from_env(&e).unwrap();
+        assert_eq!(a.0.listen, "127.0.0.1:8080".parse().unwrap());
+        let w = WebmailSettings::from_env(&e).unwrap();
+        assert_eq!(w.0.listen, "0.0.0.0:8081".parse().unwrap());
+    }
+
+    #[test]
+    fn values_given_are_used() {
+        let e = env(&[
+            (
+                "MONGODB_URI",
+                "mongodb://db1:27017,db2:27017/?replicaSet=rs0",
+            ),
+            ("MONGODB_DB", "mail"),
+            ("MISMO_HOSTNAME", "MX1.Example.ORG"),
+            ("TLS_CERT_PATH", "/etc/c.pem"),
+            ("TLS_KEY_PATH", "/etc/k.pem"),
+            ("SMTP_MAX_MESSAGE_SIZE", "10M"),
+            ("QUEUE_CYCLE_PERIOD", "2m"),
+            ("RETRY_SCHEDULE", "1s,2s"),
+            ("DNS_RESOLVER", "127.0.0.1:5353"),
+            ("SMTP_LISTEN", " "),
+        ]);
+        let s = SmtpSettings::from_env(&e).unwrap();
+        assert_eq!(s.store.database, "mail");
+        assert_eq!(s.node.hostname, "mx1.example.org");
+        assert_eq!(s.node.tls.unwrap().key, PathBuf::from("/etc/k.pem"));
+        assert_eq!(s.max_message_size, 10 << 20);
+        assert_eq!(
+            s.listen,
+            "0.0.0.0:2525".parse().unwrap(),
+            "blank means default"
+        );
+        let q = QueueSettings::from_env(&e).unwrap();
+        assert_eq!(q.cycle_period, Duration::from_secs(120));
+        assert_eq!(q.retry_schedule.len(), 2);
+        assert_eq!(q.dns_resolver, Some("127.0.0.1:5353".parse().unwrap()));
+    }
+
+    /// Every variable, given a malformed value, is refused with its own name.
+    #[test]
+    fn each_malformed_value_names_its_variable() {
+        let cases: &[(&str, &str)] = &[
+            ("MONGODB_URI", "localhost:27017"),
+            ("MONGODB_DB", "my.db"),
+            ("MONGODB_TIMEOUT", "10"),
+            ("MISMO_HOSTNAME", "not a host"),
+            ("SMTP_LISTEN", "2525"),
+            ("SMTP_SUBMISSION_LISTEN", "0.0.0.0"),
+            ("SMTPS_LISTEN", "0.0.0.0:99999"),
+            ("SMTP_STATUS_LISTEN", "x:1"),
+            ("SMTP_MAX_CLIENTS", "-1"),
+            ("SMTP_MAX_CLIENTS_PER_HOST", "0"),
+            ("SMTP_MAX_MESSAGE_SIZE", "big"),
+            ("QUEUE_CYCLE_PERIOD", "soon"),
+            ("QPROCESSOR_CONCURRENCY", "1.5"),
+            ("DNS_RESOLVER", "bind9"),
+            ("RELAY_PORT", "0"),
+            ("RETRY_SCHEDULE", "5m,often"),
+            ("MAX_QUEUE_LIFETIME", "5"),
+            ("POP3_LISTEN", ":110"),
+            ("POP3S_LISTEN", "0.0.0.0:"),
+            ("POP3_ALLOW_PLAINTEXT_AUTH", "perhaps"),
+            ("ADMIN_LISTEN", "127.0.0.1"),
+            ("WEBMAIL_LISTEN", "any"),
+        ];
+        for (var, bad) in cases {
+            let e = env(&[(var, bad)]);
+            let errors: Vec<ConfigError> = [
+                SmtpSettings::from_env(&e).err(),
+                QueueSettings::from_env(&e).err(),
+                Pop3Settings::from_env(&e).err(),
+                AdminSettings::from_env(&e).err(),
+                WebmailSettings::from_env(&e).err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            assert!(!errors.is_empty(), "{var}={bad} was accepted");
+            for err in errors {
+                let text = err.to_string();
+                assert!(
+                    text.starts_with(&format!("{var}: invalid value")),
+                    "{var}: {text}"
+                );
+                assert!(text.contains("expected"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn half_a_tls_pair_is_refused() {
+        let e = env(&[("TLS_CERT_PATH", "/c.pem")]);
+        let err = SmtpSettings::from_env(&e).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "TLS_CERT_PATH: must be set together with TLS_KEY_PATH"
+        );
+        let e = env(&[("TLS_KEY_PATH", "/k.pem")]);
+        assert!(Pop3Settings::from_env(&e).is_err());
+    }
+}

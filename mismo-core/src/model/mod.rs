@@ -1,0 +1,57 @@
+//! The documents Mismo keeps in the store.
+//!
+//! Conventions every type follows, because both MongoDB and the embedded
+//! NX-27017 serve them the same way (see `shared/NX-27017.md`):
+//! - `_id` and every reference are strings (ULIDs or normalised names);
+//! - times are `i64` milliseconds since the epoch;
+//! - states and flags are enum strings or integers, never booleans.
+
+pub mod address;
+mod alias;
+mod blob;
+mod domain;
+mod mailbox;
+mod mailbox_entry;
+mod queue;
+
+pub use alias::Alias;
+pub use blob::{BlobRef, CHUNK_SIZE};
+pub use domain::{Domain, Verification, VerificationStatus};
+pub use mailbox::Mailbox;
+pub use mailbox_entry::MailboxEntry;
+pub use queue::{
+    AttachmentMeta, DsnRequest, HeaderSummary, Origin, QueueState, QueuedMessage, Recipient,
+    RecipientStatus,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// Whether a domain or mailbox is in service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    Enabled,
+    Disabled,
+}
+
+impl Activation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enabled => "enabled",
+            Self::Disabled => "disabled",
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, the one time format in the store.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A new unique, time-ordered identifier.
+pub fn new_id() -> String {
+    ulid::Ulid::generate().to_string()
+}

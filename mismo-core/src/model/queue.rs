@@ -1,0 +1,119 @@
+use serde::{Deserialize, Serialize};
+
+use super::BlobRef;
+
+/// A message accepted by an smtp-engine, waiting for or under delivery.
+///
+/// Collection `messages`, shard key `{_id: "hashed"}`: writes spread evenly
+/// across shards; the due-work query is a scatter-gather on the
+/// `{state, due_at}` index, and every state change is a single-document update
+/// by `_id` guarded by the current state (no transactions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedMessage {
+    /// ULID, given to the client in the `250` reply.
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub state: QueueState,
+    /// Envelope sender; empty for the null sender `<>`.
+    pub mail_from: String,
+    pub recipients: Vec<Recipient>,
+    pub blob: BlobRef,
+    pub headers: HeaderSummary,
+    pub attachments: Vec<AttachmentMeta>,
+    pub origin: Origin,
+    pub dsn: DsnRequest,
+    pub received_at: i64,
+    /// When the next attempt is due.
+    pub due_at: i64,
+    pub attempts: i32,
+    /// The claim of the qprocessor working on it, and until when it holds.
+    pub claim_token: Option<String>,
+    pub lease_until: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum QueueState {
+    /// Waiting for its due time.
+    Enqueued,
+    /// Claimed by a qprocessor whose lease has not run out.
+    Delivering,
+    /// Every recipient delivered.
+    Delivered,
+    /// Every recipient final, at least one failed (and bounced where due).
+    Failed,
+}
+
+impl QueueState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enqueued => "ENQUEUED",
+            Self::Delivering => "DELIVERING",
+            Self::Delivered => "DELIVERED",
+            Self::Failed => "FAILED",
+        }
+    }
+}
+
+/// One envelope recipient and where its delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub address: String,
+    pub status: RecipientStatus,
+    /// RFC 3461 ORCPT and NOTIFY as given at RCPT.
+    pub orcpt: Option<String>,
+    pub notify: Option<String>,
+    pub attempts: i32,
+    /// The last reply or error, for the queue listing and the DSN.
+    pub last_reply: Option<String>,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipientStatus {
+    Pending,
+    Deferred,
+    Delivered,
+    Failed,
+}
+
+/// The headers a listing shows, parsed once at intake.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderSummary {
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    pub subject: Option<String>,
+    /// The Date header as written by the sender.
+    pub date: Option<String>,
+    pub message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentMeta {
+    pub name: Option<String>,
+    pub content_type: String,
+    /// Decoded size in bytes.
+    pub size: i64,
+}
+
+/// Who handed the message over, for Received headers and abuse handling.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub client_ip: String,
+    pub helo: String,
+    /// The SMTP AUTH login, when the client authenticated.
+    pub auth_user: Option<String>,
+    /// `mx`, `submission` or `smtps`.
+    pub listener: String,
+    /// Which engine accepted it.
+    pub engine: String,
+}
+
+/// RFC 3461 MAIL parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DsnRequest {
+    /// `FULL` or `HDRS`.
+    pub ret: Option<String>,
+    pub envid: Option<String>,
+}

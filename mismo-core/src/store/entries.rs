@@ -1,0 +1,50 @@
+//! Delivered messages in mailboxes.
+
+use futures_util::TryStreamExt;
+use mongodb::bson::doc;
+
+use super::names::MAILBOX_MESSAGES;
+use super::{Store, StoreResult};
+use crate::model::MailboxEntry;
+
+impl Store {
+    fn entries(&self) -> mongodb::Collection<MailboxEntry> {
+        self.collection(MAILBOX_MESSAGES)
+    }
+
+    pub async fn insert_entry(&self, entry: &MailboxEntry) -> StoreResult<()> {
+        self.run(self.entries().insert_one(entry)).await?;
+        Ok(())
+    }
+
+    /// A mailbox's messages, oldest first.
+    pub async fn list_entries(&self, mailbox: &str) -> StoreResult<Vec<MailboxEntry>> {
+        let cursor = self
+            .run(
+                self.entries()
+                    .find(doc! { "mailbox": mailbox })
+                    .sort(doc! { "received_at": 1, "_id": 1 }),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
+    pub async fn get_entry(&self, mailbox: &str, id: &str) -> StoreResult<Option<MailboxEntry>> {
+        self.run(
+            self.entries()
+                .find_one(doc! { "_id": id, "mailbox": mailbox }),
+        )
+        .await
+    }
+
+    /// Removes the given entries of one mailbox; returns how many went.
+    pub async fn delete_entries(&self, mailbox: &str, ids: &[String]) -> StoreResult<u64> {
+        let res = self
+            .run(
+                self.entries()
+                    .delete_many(doc! { "_id": { "$in": ids }, "mailbox": mailbox }),
+            )
+            .await?;
+        Ok(res.deleted_count)
+    }
+}

@@ -1,0 +1,106 @@
+//! Mailboxes.
+
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, Document};
+
+use super::names::{MAILBOXES, MAILBOX_MESSAGES};
+use super::{Store, StoreResult};
+use crate::model::{Activation, Mailbox};
+
+/// What a mailbox holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Usage {
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+impl Store {
+    fn mailboxes(&self) -> mongodb::Collection<Mailbox> {
+        self.collection(MAILBOXES)
+    }
+
+    /// Adds a mailbox; [`super::StoreError::Duplicate`] if the address is taken.
+    pub async fn insert_mailbox(&self, mailbox: &Mailbox) -> StoreResult<()> {
+        self.run(self.mailboxes().insert_one(mailbox)).await?;
+        Ok(())
+    }
+
+    pub async fn get_mailbox(&self, address: &str) -> StoreResult<Option<Mailbox>> {
+        self.run(self.mailboxes().find_one(doc! { "_id": address }))
+            .await
+    }
+
+    /// Every mailbox, or those of one domain, by address.
+    pub async fn list_mailboxes(&self, domain: Option<&str>) -> StoreResult<Vec<Mailbox>> {
+        let filter = match domain {
+            Some(d) => doc! { "domain": d },
+            None => doc! {},
+        };
+        let cursor = self
+            .run(self.mailboxes().find(filter).sort(doc! { "_id": 1 }))
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
+    pub async fn count_mailboxes(&self, domain: &str) -> StoreResult<u64> {
+        self.run(self.mailboxes().count_documents(doc! { "domain": domain }))
+            .await
+    }
+
+    pub async fn set_mailbox_state(&self, address: &str, state: Activation) -> StoreResult<bool> {
+        self.update_mailbox(address, doc! { "state": state.as_str() })
+            .await
+    }
+
+    pub async fn set_password_hash(&self, address: &str, hash: &str) -> StoreResult<bool> {
+        self.update_mailbox(address, doc! { "password_hash": hash })
+            .await
+    }
+
+    pub async fn set_pgp_public_key(&self, address: &str, armored: &str) -> StoreResult<bool> {
+        self.update_mailbox(address, doc! { "pgp_public_key": armored })
+            .await
+    }
+
+    async fn update_mailbox(&self, address: &str, set: Document) -> StoreResult<bool> {
+        let res = self
+            .run(
+                self.mailboxes()
+                    .update_one(doc! { "_id": address }, doc! { "$set": set }),
+            )
+            .await?;
+        Ok(res.matched_count == 1)
+    }
+
+    pub async fn remove_mailbox(&self, address: &str) -> StoreResult<bool> {
+        let res = self
+            .run(self.mailboxes().delete_one(doc! { "_id": address }))
+            .await?;
+        Ok(res.deleted_count == 1)
+    }
+
+    /// Messages and bytes held by a mailbox.
+    pub async fn mailbox_usage(&self, address: &str) -> StoreResult<Usage> {
+        let pipeline = vec![
+            doc! { "$match": { "mailbox": address } },
+            doc! { "$group": { "_id": "$mailbox", "messages": { "$sum": 1 }, "bytes": { "$sum": "$size" } } },
+        ];
+        let cursor = self
+            .run(self.raw(MAILBOX_MESSAGES).aggregate(pipeline))
+            .await?;
+        let groups: Vec<Document> = self.run(cursor.try_collect()).await?;
+        // Sums may come back as Int32 or Int64 depending on their size.
+        let number = |d: &Document, k: &str| {
+            d.get_i64(k)
+                .or_else(|_| d.get_i32(k).map(i64::from))
+                .unwrap_or(0)
+        };
+        Ok(groups
+            .first()
+            .map(|g| Usage {
+                messages: number(g, "messages"),
+                bytes: number(g, "bytes"),
+            })
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,113 @@
+//! The MongoDB store: one handle, shared by a whole service.
+//!
+//! Every operation is bounded by `StoreSettings::timeout`: a store that stops
+//! answering turns into [`StoreError::Unavailable`] rather than a hung task.
+//! Writes use the configured write concern (default `majority`, journaled), so
+//! an `Ok` means the store has acknowledged the data durably.
+
+mod aliases;
+mod blobs;
+mod domains;
+mod entries;
+mod error;
+mod mailboxes;
+mod queue;
+mod schema;
+
+use std::future::IntoFuture;
+use std::time::Duration;
+
+use mongodb::bson::{doc, Document};
+use mongodb::options::{Acknowledgment, ClientOptions, WriteConcern};
+use mongodb::{Client, Collection, Database};
+
+pub use error::{StoreError, StoreResult};
+pub use schema::{CollectionSpec, COLLECTIONS};
+
+use crate::config::StoreSettings;
+
+/// Collection names. No dots: the embedded store refuses them.
+pub mod names {
+    pub const DOMAINS: &str = "domains";
+    pub const MAILBOXES: &str = "mailboxes";
+    pub const ALIASES: &str = "aliases";
+    pub const MESSAGES: &str = "messages";
+    pub const MESSAGE_CHUNKS: &str = "message_chunks";
+    pub const MAILBOX_MESSAGES: &str = "mailbox_messages";
+}
+
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    db: Database,
+    timeout: Duration,
+}
+
+impl Store {
+    /// Connects and checks that the store answers, within the configured time.
+    pub async fn connect(settings: &StoreSettings) -> StoreResult<Self> {
+        let mut options = bounded(settings.timeout, ClientOptions::parse(&settings.uri))
+            .await?
+            .map_err(|e| StoreError::Other(format!("MONGODB_URI: {e}")))?;
+        options.server_selection_timeout = Some(settings.timeout);
+        options.connect_timeout = Some(settings.timeout);
+        options.app_name.get_or_insert_with(|| "mismo".into());
+        if options.write_concern.is_none() {
+            options.write_concern = Some(
+                WriteConcern::builder()
+                    .w(Acknowledgment::Majority)
+                    .journal(true)
+                    .build(),
+            );
+        }
+        let client = Client::with_options(options).map_err(StoreError::from)?;
+        let store = Self {
+            db: client.database(&settings.database),
+            client,
+            timeout: settings.timeout,
+        };
+        store.ping().await?;
+        Ok(store)
+    }
+
+    /// One round trip to the store; what `/status` and health checks use.
+    pub async fn ping(&self) -> StoreResult<Duration> {
+        let started = std::time::Instant::now();
+        self.run(self.db.run_command(doc! { "ping": 1 })).await?;
+        Ok(started.elapsed())
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn collection<T: Send + Sync>(&self, name: &str) -> Collection<T> {
+        self.db.collection(name)
+    }
+
+    fn raw(&self, name: &str) -> Collection<Document> {
+        self.db.collection(name)
+    }
+
+    /// Runs one driver operation within the store's time bound.
+    pub async fn run<T>(
+        &self,
+        op: impl IntoFuture<Output = mongodb::error::Result<T>>,
+    ) -> StoreResult<T> {
+        bounded(self.timeout, op).await?.map_err(StoreError::from)
+    }
+
+    /// Closes the connections (the driver otherwise leaves that to drop).
+    pub async fn shutdown(self) {
+        self.client.shutdown().await;
+    }
+}
+
+async fn bounded<T>(limit: Duration, op: impl IntoFuture<Output = T>) -> StoreResult<T> {
+    tokio::time::timeout(limit, op).await.map_err(|_| {
+        StoreError::Unavailable(format!(
+            "no answer from the store within {} ms",
+            limit.as_millis()
+        ))
+    })
+}

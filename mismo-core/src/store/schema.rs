@@ -1,0 +1,111 @@
+//! Collections and indexes, created idempotently at start-up by every service.
+
+use mongodb::bson::{doc, Document};
+use mongodb::options::IndexOptions;
+use mongodb::IndexModel;
+
+use super::names::*;
+use super::{Store, StoreError, StoreResult};
+
+/// One collection: its name, its intended shard key, and its secondary indexes.
+pub struct CollectionSpec {
+    pub name: &'static str,
+    /// The shard key to use on a sharded cluster (`sh.shardCollection`). Unique
+    /// keys in Mismo are all `_id`, which MongoDB keeps unique per shard and
+    /// our ids (names or ULIDs) keep unique globally.
+    pub shard_key: &'static str,
+    pub indexes: fn() -> Vec<(&'static str, Document)>,
+}
+
+pub const COLLECTIONS: &[CollectionSpec] = &[
+    CollectionSpec {
+        name: DOMAINS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: Vec::new,
+    },
+    CollectionSpec {
+        name: MAILBOXES,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: || vec![("domain_1", doc! { "domain": 1 })],
+    },
+    CollectionSpec {
+        name: ALIASES,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: || vec![("domain_1", doc! { "domain": 1 })],
+    },
+    CollectionSpec {
+        name: MESSAGES,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: || {
+            vec![
+                // Due work: state = ENQUEUED and due_at <= now, oldest first.
+                ("state_1_due_at_1", doc! { "state": 1, "due_at": 1 }),
+                // Finding one's own claim after the batch update.
+                ("claim_token_1", doc! { "claim_token": 1 }),
+            ]
+        },
+    },
+    CollectionSpec {
+        name: MESSAGE_CHUNKS,
+        shard_key: r#"{ blob_id: "hashed" }"#,
+        indexes: || vec![("blob_id_1_n_1", doc! { "blob_id": 1, "n": 1 })],
+    },
+    CollectionSpec {
+        name: MAILBOX_MESSAGES,
+        shard_key: r#"{ mailbox: "hashed" }"#,
+        indexes: || {
+            vec![(
+                "mailbox_1_received_at_1",
+                doc! { "mailbox": 1, "received_at": 1 },
+            )]
+        },
+    },
+];
+
+impl Store {
+    /// Creates every missing collection and index. Safe to run any number of
+    /// times, from any number of services at once.
+    pub async fn ensure_schema(&self) -> StoreResult<()> {
+        let existing = self.run(self.database().list_collection_names()).await?;
+        for spec in COLLECTIONS {
+            if !existing.iter().any(|n| n == spec.name) {
+                if let Err(e) = self.run(self.database().create_collection(spec.name)).await {
+                    // Another service may have created it a moment ago.
+                    let now = self.run(self.database().list_collection_names()).await?;
+                    if !now.iter().any(|n| n == spec.name) {
+                        return Err(e);
+                    }
+                }
+            }
+            let models: Vec<IndexModel> = (spec.indexes)()
+                .into_iter()
+                .map(|(name, keys)| {
+                    IndexModel::builder()
+                        .keys(keys)
+                        .options(IndexOptions::builder().name(name.to_string()).build())
+                        .build()
+                })
+                .collect();
+            if !models.is_empty() {
+                self.run(self.raw(spec.name).create_indexes(models))
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Other(m) => {
+                            StoreError::Other(format!("indexes of {}: {m}", spec.name))
+                        }
+                        other => other,
+                    })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The key patterns of a collection's indexes. (Servers differ in how they
+    /// name indexes, so the keys are what identify them.)
+    pub async fn index_keys(&self, collection: &str) -> StoreResult<Vec<Document>> {
+        use futures_util::TryStreamExt;
+        let cursor = self.run(self.raw(collection).list_indexes()).await?;
+        let indexes: Vec<IndexModel> = self.run(cursor.try_collect()).await?;
+        Ok(indexes.into_iter().map(|i| i.keys).collect())
+    }
+}

@@ -1,0 +1,470 @@
+//! The store subset Mismo relies on, checked against a real server: a fresh
+//! NX-27017 per test, or the MongoDB named by MISMO_TEST_MONGODB_URI.
+
+use std::time::{Duration, Instant};
+
+use mismo_core::config::StoreSettings;
+use mismo_core::model::*;
+use mismo_core::store::{names, COLLECTIONS};
+use mismo_core::{password, Store, StoreError};
+use mismo_testkit::TestStore;
+
+fn mailbox(address: &str) -> Mailbox {
+    Mailbox {
+        address: address.into(),
+        domain: address.split('@').nth(1).unwrap().into(),
+        password_hash: password::hash("secret password").unwrap(),
+        state: Activation::Enabled,
+        quota_bytes: 5 << 30,
+        display_name: Some("Zoë Example".into()),
+        created_at: now_ms(),
+        pgp_public_key: None,
+    }
+}
+
+#[tokio::test]
+async fn schema_setup_is_idempotent() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let mut before = Vec::new();
+    for spec in COLLECTIONS {
+        before.push(store.index_keys(spec.name).await.unwrap().len());
+    }
+    store.ensure_schema().await.expect("second run");
+    store.ensure_schema().await.expect("third run");
+    let existing = store.database().list_collection_names().await.unwrap();
+    for (spec, count) in COLLECTIONS.iter().zip(before) {
+        assert!(
+            existing.iter().any(|n| n == spec.name),
+            "{} missing",
+            spec.name
+        );
+        assert!(!spec.name.contains('.'));
+        assert!(!spec.shard_key.is_empty());
+        let indexes = store.index_keys(spec.name).await.unwrap();
+        assert_eq!(indexes.len(), count, "{}: indexes added twice", spec.name);
+        for (name, keys) in (spec.indexes)() {
+            assert!(
+                indexes.contains(&keys),
+                "{}: index {name} missing: {indexes:?}",
+                spec.name
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn domains_round_trip_and_change_state() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let domain = Domain::new("example.org".into());
+    store.insert_domain(&domain).await.unwrap();
+    assert_eq!(
+        store.get_domain("example.org").await.unwrap(),
+        Some(domain.clone())
+    );
+    assert!(matches!(
+        store.insert_domain(&domain).await,
+        Err(StoreError::Duplicate(_))
+    ));
+
+    assert!(store
+        .set_domain_state("example.org", Activation::Disabled)
+        .await
+        .unwrap());
+    assert!(!store
+        .set_domain_state("nowhere.test", Activation::Disabled)
+        .await
+        .unwrap());
+    let verification = Verification {
+        token: domain.verification.token.clone(),
+        status: VerificationStatus::Verified,
+        checked_at: Some(now_ms()),
+        detail: Some("TXT record found".into()),
+    };
+    store
+        .set_domain_verification("example.org", &verification)
+        .await
+        .unwrap();
+    let back = store.get_domain("example.org").await.unwrap().unwrap();
+    assert_eq!(back.state, Activation::Disabled);
+    assert_eq!(back.verification, verification);
+
+    store
+        .insert_domain(&Domain::new("a.test".into()))
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .list_domains()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(names, ["a.test", "example.org"]);
+    assert!(store.remove_domain("a.test").await.unwrap());
+    assert!(!store.remove_domain("a.test").await.unwrap());
+}
+
+#[tokio::test]
+async fn mailboxes_round_trip_and_refuse_duplicates() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let mb = mailbox("zoe@example.org");
+    store.insert_mailbox(&mb).await.unwrap();
+    assert_eq!(
+        store.get_mailbox("zoe@example.org").await.unwrap(),
+        Some(mb.clone())
+    );
+
+    let again = mailbox("zoe@example.org");
+    match store.insert_mailbox(&again).await {
+        Err(StoreError::Duplicate(_)) => {}
+        other => panic!("duplicate address accepted: {other:?}"),
+    }
+    assert_eq!(store.list_mailboxes(None).await.unwrap().len(), 1);
+
+    assert!(store
+        .set_mailbox_state("zoe@example.org", Activation::Disabled)
+        .await
+        .unwrap());
+    let new_hash = password::hash("another password").unwrap();
+    assert!(store
+        .set_password_hash("zoe@example.org", &new_hash)
+        .await
+        .unwrap());
+    store
+        .set_pgp_public_key("zoe@example.org", "-----BEGIN PGP PUBLIC KEY BLOCK-----")
+        .await
+        .unwrap();
+    let back = store.get_mailbox("zoe@example.org").await.unwrap().unwrap();
+    assert_eq!(back.state, Activation::Disabled);
+    assert!(password::verify("another password", &back.password_hash));
+    assert!(!password::verify("secret password", &back.password_hash));
+    assert!(back.pgp_public_key.is_some());
+
+    store
+        .insert_mailbox(&mailbox("al@other.test"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .list_mailboxes(Some("other.test"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.count_mailboxes("example.org").await.unwrap(), 1);
+    assert!(store.remove_mailbox("al@other.test").await.unwrap());
+    assert_eq!(store.get_mailbox("al@other.test").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn aliases_round_trip_and_merge_targets() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let a = store
+        .add_alias_targets(
+            "info@example.org",
+            "example.org",
+            &["zoe@example.org".into(), "zoe@example.org".into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.targets, ["zoe@example.org"]);
+    store
+        .add_alias_targets("info@example.org", "example.org", &["bob@far.test".into()])
+        .await
+        .unwrap();
+    let catch_all = store
+        .add_alias_targets("@example.org", "example.org", &["zoe@example.org".into()])
+        .await
+        .unwrap();
+    assert!(catch_all.is_catch_all());
+    let back = store.get_alias("info@example.org").await.unwrap().unwrap();
+    assert_eq!(back.targets, ["zoe@example.org", "bob@far.test"]);
+    assert!(!back.is_catch_all());
+    assert_eq!(
+        store.get_alias("@example.org").await.unwrap(),
+        Some(catch_all)
+    );
+    assert_eq!(
+        store.list_aliases(Some("example.org")).await.unwrap().len(),
+        2
+    );
+    assert_eq!(store.count_aliases("example.org").await.unwrap(), 2);
+    assert!(store.remove_alias("info@example.org").await.unwrap());
+    assert_eq!(store.list_aliases(None).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn queue_documents_round_trip() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let blob = store
+        .put_blob(b"Subject: hi\r\n\r\nhello\r\n")
+        .await
+        .unwrap();
+    let msg = QueuedMessage {
+        id: new_id(),
+        state: QueueState::Enqueued,
+        mail_from: "sender@far.test".into(),
+        recipients: vec![
+            Recipient {
+                address: "zoe@example.org".into(),
+                status: RecipientStatus::Pending,
+                orcpt: Some("rfc822;zoe@example.org".into()),
+                notify: Some("FAILURE,DELAY".into()),
+                attempts: 0,
+                last_reply: None,
+                updated_at: 7, // small i64: comes back as Int32 from some servers
+            },
+            Recipient {
+                address: "ünï@example.org".into(),
+                status: RecipientStatus::Deferred,
+                orcpt: None,
+                notify: None,
+                attempts: 2,
+                last_reply: Some("451 4.3.0 try later".into()),
+                updated_at: now_ms(),
+            },
+        ],
+        blob,
+        headers: HeaderSummary {
+            from: Some("Sender <sender@far.test>".into()),
+            to: vec!["zoe@example.org".into()],
+            subject: Some("Grüße".into()),
+            date: Some("Sun, 22 Nov 2026 18:00:00 +0000".into()),
+            message_id: Some("<1@far.test>".into()),
+        },
+        attachments: vec![AttachmentMeta {
+            name: Some("report.pdf".into()),
+            content_type: "application/pdf".into(),
+            size: 3 << 32,
+        }],
+        origin: Origin {
+            client_ip: "127.0.0.1".into(),
+            helo: "client.far.test".into(),
+            auth_user: None,
+            listener: "mx".into(),
+            engine: "mx1.example.org".into(),
+        },
+        dsn: DsnRequest {
+            ret: Some("HDRS".into()),
+            envid: Some("abc".into()),
+        },
+        received_at: now_ms(),
+        due_at: now_ms(),
+        attempts: 0,
+        claim_token: None,
+        lease_until: None,
+    };
+    store.enqueue(&msg).await.unwrap();
+    assert_eq!(store.get_queued(&msg.id).await.unwrap(), Some(msg.clone()));
+    assert_eq!(
+        store
+            .list_queued(Some(QueueState::Enqueued), 10)
+            .await
+            .unwrap(),
+        [msg.clone()]
+    );
+    assert!(store
+        .list_queued(Some(QueueState::Delivered), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.enqueue(&msg).await,
+        Err(StoreError::Duplicate(_))
+    ));
+}
+
+#[tokio::test]
+async fn mailbox_entries_round_trip_and_usage() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let blob = store.put_blob(&[b'x'; 1000]).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let entry = MailboxEntry {
+            id: new_id(),
+            mailbox: "zoe@example.org".into(),
+            blob: blob.clone(),
+            size: 1000 + i,
+            received_at: now_ms() + i,
+            queue_id: new_id(),
+            from: Some("a@b.test".into()),
+            subject: None,
+            seen: 0,
+        };
+        store.insert_entry(&entry).await.unwrap();
+        assert_eq!(
+            store.get_entry("zoe@example.org", &entry.id).await.unwrap(),
+            Some(entry.clone())
+        );
+        assert_eq!(
+            store
+                .get_entry("other@example.org", &entry.id)
+                .await
+                .unwrap(),
+            None
+        );
+        ids.push(entry.id);
+    }
+    let listed: Vec<String> = store
+        .list_entries("zoe@example.org")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(listed, ids);
+    let usage = store.mailbox_usage("zoe@example.org").await.unwrap();
+    assert_eq!((usage.messages, usage.bytes), (3, 3003));
+    assert_eq!(
+        store
+            .mailbox_usage("none@example.org")
+            .await
+            .unwrap()
+            .messages,
+        0
+    );
+    assert_eq!(
+        store
+            .delete_entries("other@example.org", &ids)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_entries("zoe@example.org", &ids[..2])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.list_entries("zoe@example.org").await.unwrap().len(),
+        1
+    );
+}
+
+/// Deterministic bytes covering every octet value, CR/LF and NUL included.
+fn pattern(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn chunked_bytes_are_byte_exact() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    for (len, chunks) in [(0usize, 0), (1024, 1), (15 << 20, 4), (40 << 20, 10)] {
+        let bytes = pattern(len, len as u64 + 1);
+        let blob = store.put_blob(&bytes).await.unwrap();
+        assert_eq!(blob.size, len as i64);
+        assert_eq!(blob.chunks, chunks, "{len} bytes");
+        let back = store.get_blob(&blob).await.unwrap();
+        assert!(back == bytes, "{len} bytes differ after the round trip");
+    }
+    // A chunk that disappears is reported, never read as a shorter message.
+    let blob = store.put_blob(&pattern(CHUNK_SIZE + 10, 9)).await.unwrap();
+    store
+        .database()
+        .collection::<mongodb::bson::Document>(names::MESSAGE_CHUNKS)
+        .delete_one(mongodb::bson::doc! { "_id": format!("{}:1", blob.id) })
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.get_blob(&blob).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    store.delete_blob(&blob).await.unwrap();
+    assert!(matches!(
+        store.read_chunk(&blob, 0).await,
+        Err(StoreError::Corrupt(_))
+    ));
+}
+
+fn unreachable_settings(port: u16) -> StoreSettings {
+    StoreSettings {
+        uri: format!("mongodb://127.0.0.1:{port}/?directConnection=true"),
+        database: "mismo".into(),
+        timeout: Duration::from_secs(2),
+    }
+}
+
+#[tokio::test]
+async fn nothing_listening_gives_a_bounded_error() {
+    let port = mismo_testkit::free_port();
+    let started = Instant::now();
+    let err = Store::connect(&unreachable_settings(port))
+        .await
+        .err()
+        .expect("connected to nothing");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(err.is_temporary());
+    // Bounded: the 2 s setting plus slack, far from a hang.
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_gives_a_bounded_error() {
+    // Accepts connections and never answers, like a wedged store.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _holder = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    let started = Instant::now();
+    let err = Store::connect(&unreachable_settings(port))
+        .await
+        .err()
+        .expect("connected to a mute server");
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_store_that_goes_away_gives_a_bounded_error() {
+    let mut server = TestStore::start();
+    if !server.is_embedded() {
+        return; // cannot stop a shared server
+    }
+    let mut settings = server.settings.clone();
+    settings.timeout = Duration::from_secs(2);
+    let store = Store::connect(&settings).await.unwrap();
+    store.ensure_schema().await.unwrap();
+    server.stop();
+    let started = Instant::now();
+    let err = store
+        .get_domain("example.org")
+        .await
+        .expect_err("read from a stopped store");
+    assert!(err.is_temporary(), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(15));
+    server.restart();
+    store
+        .insert_domain(&Domain::new("back.test".into()))
+        .await
+        .expect("works again after restart");
+}

@@ -1,0 +1,186 @@
+//! Test support: a fresh NX-27017 store per test, on a free port, stopped when
+//! the test ends, so tests never share state or need a store started by hand.
+//!
+//! With `MISMO_TEST_MONGODB_URI` set, tests run against that server instead
+//! (a real MongoDB, say), each in a database of its own.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use mismo_core::config::StoreSettings;
+use mismo_core::Store;
+
+/// The workspace root, where `.venv` and `scripts/` live.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Waits until something accepts TCP connections on `addr`.
+pub fn wait_for_port(addr: SocketAddr, limit: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    false
+}
+
+fn nx_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MISMO_NX_BIN") {
+        return bin.into();
+    }
+    let bin = workspace_root().join(".venv/bin/nx-27017");
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        if !bin.exists() {
+            // The script serialises concurrent installs with a lock file.
+            let status = Command::new("bash")
+                .arg(workspace_root().join("scripts/store.sh"))
+                .arg("install")
+                .status()
+                .expect("running scripts/store.sh install");
+            assert!(status.success(), "scripts/store.sh install failed");
+        }
+    });
+    bin
+}
+
+/// A store server for one test.
+pub struct TestStore {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    port: u16,
+    pub settings: StoreSettings,
+}
+
+impl TestStore {
+    /// Starts a fresh NX-27017 (or picks a fresh database on the server named by
+    /// `MISMO_TEST_MONGODB_URI`).
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = format!("mismo_test_{}", mismo_core::model::new_id().to_lowercase());
+        if let Ok(uri) = std::env::var("MISMO_TEST_MONGODB_URI") {
+            return Self {
+                child: None,
+                dir,
+                port: 0,
+                settings: StoreSettings {
+                    uri,
+                    database,
+                    timeout: Duration::from_secs(10),
+                },
+            };
+        }
+        let port = free_port();
+        let mut store = Self {
+            child: None,
+            dir,
+            port,
+            settings: StoreSettings {
+                uri: format!("mongodb://127.0.0.1:{port}/?directConnection=true"),
+                database,
+                timeout: Duration::from_secs(10),
+            },
+        };
+        store.spawn();
+        store
+    }
+
+    fn spawn(&mut self) {
+        let data = self.dir.path();
+        let mut cmd = Command::new(nx_binary());
+        cmd.arg("--data-dir")
+            .arg(data)
+            .args(["--host", "127.0.0.1", "-p", &self.port.to_string()])
+            .arg("--log-file")
+            .arg(data.join("nx.log"))
+            .arg("--pid-file")
+            .arg(data.join("nx.pid"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(target_os = "linux")]
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl is async-signal-safe; it makes the kernel end the
+            // store if the test process dies without running destructors.
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("starting nx-27017");
+        let addr: SocketAddr = ([127, 0, 0, 1], self.port).into();
+        if !wait_for_port(addr, Duration::from_secs(20)) {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(data.join("nx.log")).unwrap_or_default();
+            panic!("nx-27017 did not start on {addr}:\n{log}");
+        }
+        self.child = Some(child);
+    }
+
+    /// Connects a store handle and creates the schema.
+    pub async fn store(&self) -> Store {
+        let store = Store::connect(&self.settings).await.expect("connect");
+        store.ensure_schema().await.expect("schema");
+        store
+    }
+
+    /// The environment a Mismo binary needs to use this store.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("MONGODB_URI".into(), self.settings.uri.clone()),
+            ("MONGODB_DB".into(), self.settings.database.clone()),
+            ("MONGODB_TIMEOUT".into(), "5s".into()),
+            (
+                "MISMO_DATA_DIR".into(),
+                self.dir.path().join("mismo").display().to_string(),
+            ),
+        ]
+    }
+
+    /// Whether this store is a local NX-27017 that tests may stop and start.
+    pub fn is_embedded(&self) -> bool {
+        self.port != 0
+    }
+
+    /// Stops the server (the data stays), as a crash or an outage would.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port and data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
