@@ -1,8 +1,11 @@
 //! Mismo's shared library: settings, the data model and the MongoDB store.
 
+pub mod admin;
 pub mod config;
+pub mod dns;
 pub mod model;
 pub mod password;
+pub mod service;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

@@ -267,7 +267,7 @@ async fn queue_documents_round_trip() {
             .list_queued(Some(QueueState::Enqueued), 10)
             .await
             .unwrap(),
-        [msg.clone()]
+        std::slice::from_ref(&msg)
     );
     assert!(store
         .list_queued(Some(QueueState::Delivered), 10)

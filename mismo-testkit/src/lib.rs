@@ -4,6 +4,8 @@
 //! With `MISMO_TEST_MONGODB_URI` set, tests run against that server instead
 //! (a real MongoDB, say), each in a database of its own.
 
+pub mod dns;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

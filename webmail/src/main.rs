@@ -1,1 +1,15 @@
-fn main() {}
+//! webmail: reads its settings and prepares the store; its protocol is not
+//! served yet, so it says so and exits cleanly.
+
+use mismo_core::config::WebmailSettings;
+use mismo_core::service;
+
+#[tokio::main]
+async fn main() {
+    let settings: WebmailSettings = service::settings("webmail");
+    let Some(store) = service::connect_store(&settings.0.store).await else {
+        return;
+    };
+    tracing::info!("settings and store are ready; no listener in this version yet");
+    store.shutdown().await;
+}

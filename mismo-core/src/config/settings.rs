@@ -394,3 +394,54 @@ mod tests {
         assert!(Pop3Settings::from_env(&e).is_err());
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    /// `.env.example` lists every variable the settings read, and the defaults
+    /// it shows are the real ones.
+    #[test]
+    fn env_example_is_complete_and_true() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.example");
+        let text = std::fs::read_to_string(path).expect(".env.example");
+        let listed: Vec<String> = text
+            .lines()
+            .map(|l| l.trim_start_matches("# "))
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k.to_string()))
+            .filter(|k| {
+                k.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+            .collect();
+        let source = concat!(env!("CARGO_MANIFEST_DIR"), "/src/config/settings.rs");
+        let code = std::fs::read_to_string(source).unwrap();
+        let code = code.split("#[cfg(test)]").next().unwrap();
+        for var in code
+            .split('"')
+            .filter(|s| s.len() > 3 && s.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        {
+            assert!(
+                listed.iter().any(|l| l == var),
+                "{var} is missing from .env.example"
+            );
+        }
+        // The uncommented lines are the defaults.
+        let example = Env::from_pairs(
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let defaults = Env::from_pairs(Vec::<(String, String)>::new());
+        let a = serde_json::to_value(QueueSettings::from_env(&example).unwrap()).unwrap();
+        let b = serde_json::to_value(QueueSettings::from_env(&defaults).unwrap()).unwrap();
+        assert_eq!(a, b);
+        let a = serde_json::to_value(SmtpSettings::from_env(&example).unwrap()).unwrap();
+        let b = serde_json::to_value(SmtpSettings::from_env(&defaults).unwrap()).unwrap();
+        assert_eq!(a, b);
+        let a = serde_json::to_value(Pop3Settings::from_env(&example).unwrap()).unwrap();
+        let b = serde_json::to_value(Pop3Settings::from_env(&defaults).unwrap()).unwrap();
+        assert_eq!(a, b);
+    }
+}

@@ -11,6 +11,7 @@ mod domains;
 mod entries;
 mod error;
 mod mailboxes;
+pub use mailboxes::Usage;
 mod queue;
 mod schema;
 

@@ -1,0 +1,100 @@
+use super::{Admin, AdminError, AdminResult};
+use crate::model::address::Address;
+use crate::model::{now_ms, Activation, Mailbox};
+use crate::store::Usage;
+use crate::{password, StoreError};
+
+impl Admin<'_> {
+    /// Adds a mailbox in a hosted domain.
+    pub async fn add_mailbox(
+        &self,
+        address: &str,
+        new_password: &str,
+        quota_bytes: i64,
+    ) -> AdminResult<Mailbox> {
+        let address = Address::parse(address)?;
+        password::check_new(new_password).map_err(|e| AdminError::Invalid(e.into()))?;
+        if self.store.get_domain(address.domain()).await?.is_none() {
+            return Err(AdminError::NotFound(format!(
+                "domain {} is not hosted here; add it first",
+                address.domain()
+            )));
+        }
+        let text = address.to_string();
+        if self.store.get_alias(&text).await?.is_some() {
+            return Err(AdminError::Conflict(format!("{text} is an alias")));
+        }
+        if quota_bytes < 0 {
+            return Err(AdminError::Invalid("the quota must not be negative".into()));
+        }
+        let mailbox = Mailbox {
+            domain: address.domain().to_string(),
+            address: text,
+            password_hash: password::hash(new_password).map_err(AdminError::Invalid)?,
+            state: Activation::Enabled,
+            quota_bytes,
+            display_name: None,
+            created_at: now_ms(),
+            pgp_public_key: None,
+        };
+        match self.store.insert_mailbox(&mailbox).await {
+            Ok(()) => Ok(mailbox),
+            Err(StoreError::Duplicate(_)) => Err(AdminError::Conflict(format!(
+                "mailbox {} exists already",
+                mailbox.address
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn mailbox(&self, address: &str) -> AdminResult<Mailbox> {
+        let address = Address::parse(address)?.to_string();
+        self.store
+            .get_mailbox(&address)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("no mailbox {address}")))
+    }
+
+    pub async fn set_password(&self, address: &str, new_password: &str) -> AdminResult<()> {
+        password::check_new(new_password).map_err(|e| AdminError::Invalid(e.into()))?;
+        let mailbox = self.mailbox(address).await?;
+        let hash = password::hash(new_password).map_err(AdminError::Invalid)?;
+        self.store
+            .set_password_hash(&mailbox.address, &hash)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_mailbox_state(
+        &self,
+        address: &str,
+        state: Activation,
+    ) -> AdminResult<Mailbox> {
+        let mailbox = self.mailbox(address).await?;
+        self.store
+            .set_mailbox_state(&mailbox.address, state)
+            .await?;
+        self.mailbox(&mailbox.address).await
+    }
+
+    /// Removes a mailbox and the messages in it.
+    pub async fn remove_mailbox(&self, address: &str) -> AdminResult<u64> {
+        let mailbox = self.mailbox(address).await?;
+        let ids: Vec<String> = self
+            .store
+            .list_entries(&mailbox.address)
+            .await?
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        let removed = self.store.delete_entries(&mailbox.address, &ids).await?;
+        self.store.remove_mailbox(&mailbox.address).await?;
+        Ok(removed)
+    }
+
+    pub async fn mailbox_usage(&self, address: &str) -> AdminResult<(Mailbox, Usage)> {
+        let mailbox = self.mailbox(address).await?;
+        let usage = self.store.mailbox_usage(&mailbox.address).await?;
+        Ok((mailbox, usage))
+    }
+}

@@ -1,0 +1,41 @@
+//! Start-up shared by every long-running service: logging, settings, store.
+
+use std::time::Duration;
+
+use crate::config::{load_or_exit, FromEnv, StoreSettings};
+use crate::Store;
+
+/// Sets up logging and reads the settings, exiting with a message naming the
+/// variable if one is malformed.
+pub fn settings<T: FromEnv>(service: &'static str) -> T {
+    crate::telemetry::init(service);
+    load_or_exit(service)
+}
+
+/// Connects to the store and creates the schema, retrying while the store is
+/// not up yet (services may start before it). Returns `None` if a stop signal
+/// arrives first.
+pub async fn connect_store(settings: &StoreSettings) -> Option<Store> {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let attempt = async {
+            let store = Store::connect(settings).await?;
+            store.ensure_schema().await?;
+            Ok::<_, crate::StoreError>(store)
+        };
+        match attempt.await {
+            Ok(store) => {
+                tracing::info!(database = %settings.database, "store ready");
+                return Some(store);
+            }
+            Err(e) => {
+                tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = crate::shutdown::signal() => return None,
+                }
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

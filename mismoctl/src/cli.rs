@@ -1,0 +1,86 @@
+//! The command line, as documented in SPEC.md.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "mismoctl", version, about = "Operate a Mismo mail cluster")]
+pub struct Cli {
+    /// Print JSON instead of tables, for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hosted domains.
+    #[command(subcommand)]
+    Domain(DomainCmd),
+    /// Mailboxes (logins and maildrops).
+    #[command(subcommand)]
+    Mailbox(MailboxCmd),
+    /// Aliases; `@domain` is the domain's catch-all.
+    #[command(subcommand)]
+    Alias(AliasCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCmd {
+    /// Add a domain; it accepts mail at once.
+    Add { domain: String },
+    /// List domains.
+    List,
+    /// Check the domain's TXT record mismo-verification=<token> and record the result.
+    Verify { domain: String },
+    /// Accept mail for the domain again.
+    Enable { domain: String },
+    /// Refuse mail for the domain (550) without removing anything.
+    Disable { domain: String },
+    /// Remove a domain that has no mailboxes or aliases left.
+    Remove { domain: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCmd {
+    /// Add a mailbox; without --password-stdin a password is generated and printed.
+    Add {
+        address: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Quota, in bytes or with K, M, G (0: no limit).
+        #[arg(long, default_value = "0")]
+        quota: String,
+    },
+    /// List mailboxes, of one domain or all.
+    List { domain: Option<String> },
+    /// Set a new password; without --password-stdin one is generated and printed.
+    Passwd {
+        address: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Allow logins and delivery again.
+    Enable { address: String },
+    /// Refuse logins and delivery (550) without removing anything.
+    Disable { address: String },
+    /// Remove a mailbox and the messages in it.
+    Remove { address: String },
+    /// Messages and bytes held, against the quota.
+    Usage { address: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasCmd {
+    /// Add targets to an alias (creating it).
+    Add {
+        alias: String,
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// List aliases, of one domain or all.
+    List { domain: Option<String> },
+    /// Remove an alias.
+    Remove { alias: String },
+}

@@ -1,0 +1,34 @@
+//! New passwords: read from standard input, or generated.
+
+use tokio::io::AsyncReadExt;
+
+/// Reads a password from stdin: everything up to the first line end.
+pub async fn read_stdin() -> Result<String, String> {
+    let mut input = String::new();
+    tokio::io::stdin()
+        .read_to_string(&mut input)
+        .await
+        .map_err(|e| format!("reading the password from stdin: {e}"))?;
+    let line = input.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Err("no password on stdin".into());
+    }
+    Ok(line)
+}
+
+/// A random 20-character password from an alphabet without look-alikes.
+pub fn generate() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..20)
+        .map(|_| ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The password to set, and whether it was generated (and must be shown).
+pub async fn obtain(from_stdin: bool) -> Result<(String, bool), String> {
+    if from_stdin {
+        Ok((read_stdin().await?, false))
+    } else {
+        Ok((generate(), true))
+    }
+}

@@ -1,0 +1,346 @@
+//! mismoctl end to end: the real binary against a real NX-27017.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use mismo_core::password;
+use mismo_testkit::{dns::Bind9, TestStore};
+
+struct Ctl<'a> {
+    store: &'a TestStore,
+    extra: Vec<(String, String)>,
+}
+
+impl Ctl<'_> {
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let dir = self.store.data_dir();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mismoctl"));
+        cmd.args(args)
+            .current_dir(dir) // no stray .env
+            .env_remove("MONGODB_URI")
+            .env_remove("MONGODB_DB")
+            .env_remove("DNS_RESOLVER")
+            .envs(self.store.env())
+            .envs(self.extra.iter().cloned())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("mismoctl runs");
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs and expects `code`; returns stdout.
+    fn expect(&self, code: i32, args: &[&str], stdin: Option<&str>) -> String {
+        let out = self.run(args, stdin);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "mismoctl {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+        );
+        if code == 1 {
+            assert_eq!(stderr.lines().count(), 1, "one-line reason: {stderr}");
+            assert!(stderr.starts_with("mismoctl: "), "{stderr}");
+            return stderr;
+        }
+        stdout
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.expect(0, &all, None)).expect("JSON output")
+    }
+}
+
+fn ctl(store: &TestStore) -> Ctl<'_> {
+    Ctl {
+        store,
+        extra: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn domains_mailboxes_and_aliases_end_to_end() {
+    let server = TestStore::start();
+    let ctl = ctl(&server);
+
+    let out = ctl.expect(0, &["domain", "add", "Example.ORG"], None);
+    assert!(out.contains("domain example.org added"), "{out}");
+    assert!(out.contains("mismo-verification="), "{out}");
+    let err = ctl.expect(1, &["domain", "add", "example.org"], None);
+    assert!(err.contains("exists already"), "{err}");
+    let err = ctl.expect(1, &["domain", "add", "not_a_domain!"], None);
+    assert!(err.contains("not a domain name"), "{err}");
+
+    // Password from stdin, and it is the one stored.
+    let out = ctl.expect(
+        0,
+        &["mailbox", "add", "Zoe@example.org", "--password-stdin"],
+        Some("correct horse battery\n"),
+    );
+    assert!(out.contains("mailbox zoe@example.org added"), "{out}");
+    assert!(!out.contains("correct horse"), "password echoed: {out}");
+    let store = server.store().await;
+    let stored = store
+        .get_mailbox("zoe@example.org")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert!(password::verify(
+        "correct horse battery",
+        &stored.password_hash
+    ));
+    assert!(!password::verify(
+        "correct horse battery\n",
+        &stored.password_hash
+    ));
+
+    // Generated password, shown once and valid.
+    let added = ctl.json(&["mailbox", "add", "bob@example.org", "--quota", "1G"]);
+    let generated = added["generated_password"]
+        .as_str()
+        .expect("generated")
+        .to_string();
+    let bob = store.get_mailbox("bob@example.org").await.unwrap().unwrap();
+    assert!(password::verify(&generated, &bob.password_hash));
+    assert_eq!(bob.quota_bytes, 1 << 30);
+
+    let err = ctl.expect(
+        1,
+        &["mailbox", "add", "zoe@example.org", "--password-stdin"],
+        Some("another password\n"),
+    );
+    assert!(err.contains("exists already"), "{err}");
+    let err = ctl.expect(
+        1,
+        &["mailbox", "add", "x@unknown.test", "--password-stdin"],
+        Some("another password\n"),
+    );
+    assert!(err.contains("not hosted"), "{err}");
+    let err = ctl.expect(
+        1,
+        &["mailbox", "add", "y@example.org", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(err.contains("at least 8"), "{err}");
+    let err = ctl.expect(
+        1,
+        &["mailbox", "add", "y@example.org", "--password-stdin"],
+        Some(""),
+    );
+    assert!(err.contains("no password"), "{err}");
+    let err = ctl.expect(
+        1,
+        &["mailbox", "add", "y@example.org", "--quota", "lots"],
+        None,
+    );
+    assert!(err.contains("--quota"), "{err}");
+
+    let list = ctl.json(&["mailbox", "list"]);
+    let addresses: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, ["bob@example.org", "zoe@example.org"]);
+    assert!(
+        list[0].get("password_hash").is_none(),
+        "hash leaked: {list}"
+    );
+    assert!(ctl
+        .json(&["mailbox", "list", "other.test"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let table = ctl.expect(0, &["mailbox", "list"], None);
+    assert!(
+        table.contains("zoe@example.org") && table.contains("1.0 GiB"),
+        "{table}"
+    );
+
+    ctl.expect(
+        0,
+        &["mailbox", "passwd", "zoe@example.org", "--password-stdin"],
+        Some("a new password\n"),
+    );
+    let stored = store.get_mailbox("zoe@example.org").await.unwrap().unwrap();
+    assert!(password::verify("a new password", &stored.password_hash));
+    ctl.expect(
+        1,
+        &[
+            "mailbox",
+            "passwd",
+            "nobody@example.org",
+            "--password-stdin",
+        ],
+        Some("a new password\n"),
+    );
+
+    assert_eq!(
+        ctl.json(&["mailbox", "disable", "zoe@example.org"])["state"],
+        "disabled"
+    );
+    assert_eq!(
+        ctl.json(&["mailbox", "enable", "zoe@example.org"])["state"],
+        "enabled"
+    );
+    let usage = ctl.json(&["mailbox", "usage", "zoe@example.org"]);
+    assert_eq!(
+        (usage["messages"].as_i64(), usage["bytes"].as_i64()),
+        (Some(0), Some(0))
+    );
+
+    // Aliases, catch-all included.
+    let alias = ctl.json(&[
+        "alias",
+        "add",
+        "info@example.org",
+        "zoe@example.org",
+        "bob@example.org",
+    ]);
+    assert_eq!(
+        alias["targets"],
+        serde_json::json!(["zoe@example.org", "bob@example.org"])
+    );
+    let catch_all = ctl.json(&["alias", "add", "@example.org", "zoe@example.org"]);
+    assert_eq!(catch_all["catch_all"], true);
+    ctl.expect(
+        1,
+        &["alias", "add", "zoe@example.org", "bob@example.org"],
+        None,
+    );
+    ctl.expect(
+        1,
+        &["alias", "add", "x@unknown.test", "bob@example.org"],
+        None,
+    );
+    ctl.expect(
+        1,
+        &["alias", "add", "info@example.org", "not an address"],
+        None,
+    );
+    assert_eq!(ctl.json(&["alias", "list"]).as_array().unwrap().len(), 2);
+    ctl.expect(0, &["alias", "remove", "info@example.org"], None);
+    ctl.expect(1, &["alias", "remove", "info@example.org"], None);
+
+    // Domains: state, and removal only once empty.
+    assert_eq!(
+        ctl.json(&["domain", "disable", "example.org"])["state"],
+        "disabled"
+    );
+    let domains = ctl.json(&["domain", "list"]);
+    assert_eq!(domains[0]["name"], "example.org");
+    assert_eq!(domains[0]["state"], "disabled");
+    ctl.expect(0, &["domain", "enable", "example.org"], None);
+    let err = ctl.expect(1, &["domain", "remove", "example.org"], None);
+    assert!(err.contains("2 mailbox(es) and 1 alias(es)"), "{err}");
+    ctl.expect(0, &["alias", "remove", "@example.org"], None);
+    ctl.expect(0, &["mailbox", "remove", "zoe@example.org"], None);
+    ctl.expect(0, &["mailbox", "remove", "bob@example.org"], None);
+    ctl.expect(0, &["domain", "remove", "example.org"], None);
+    ctl.expect(1, &["domain", "remove", "example.org"], None);
+    assert!(ctl.json(&["domain", "list"]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let server = TestStore::start();
+    let ctl = ctl(&server);
+    ctl.expect(2, &["frobnicate"], None);
+    ctl.expect(2, &["domain", "add"], None);
+    ctl.expect(2, &["mailbox", "add", "a@b.test", "--password", "x"], None);
+    ctl.expect(2, &["alias", "add", "a@b.test"], None);
+    ctl.expect(0, &["--help"], None);
+}
+
+#[test]
+fn store_unreachable_is_a_one_line_error() {
+    let server = TestStore::start();
+    let mut ctl = ctl(&server);
+    let port = mismo_testkit::free_port();
+    ctl.extra = vec![
+        (
+            "MONGODB_URI".into(),
+            format!("mongodb://127.0.0.1:{port}/?directConnection=true"),
+        ),
+        ("MONGODB_TIMEOUT".into(), "1s".into()),
+    ];
+    let started = Instant::now();
+    let err = ctl.expect(1, &["domain", "list"], None);
+    assert!(err.contains("store unavailable"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+
+    ctl.extra = vec![("MONGODB_TIMEOUT".into(), "soon".into())];
+    let err = ctl.expect(1, &["domain", "list"], None);
+    assert!(err.contains("MONGODB_TIMEOUT: invalid value"), "{err}");
+}
+
+#[test]
+fn domain_verify_reads_the_txt_record_through_dns_resolver() {
+    let server = TestStore::start();
+    let mut ctl = ctl(&server);
+    let added = ctl.json(&["domain", "add", "good.test"]);
+    let record = added["verification_record"].as_str().unwrap().to_string();
+    ctl.expect(0, &["domain", "add", "bad.test"], None);
+    ctl.expect(0, &["domain", "add", "silent.test"], None);
+
+    let dns = Bind9::start(&[
+        (
+            "good.test",
+            &[
+                "@ TXT \"v=spf1 -all\"".to_string(),
+                format!("@ TXT \"{record}\""),
+            ],
+        ),
+        (
+            "bad.test",
+            &["@ TXT \"mismo-verification=wrong\"".to_string()],
+        ),
+        ("silent.test", &["@ A 127.0.0.9".to_string()]),
+    ]);
+    ctl.extra = vec![("DNS_RESOLVER".into(), dns.addr().to_string())];
+
+    let good = ctl.json(&["domain", "verify", "good.test"]);
+    assert_eq!(good["verification"], "verified", "{good}");
+    let bad = ctl.json(&["domain", "verify", "bad.test"]);
+    assert_eq!(bad["verification"], "failed", "{bad}");
+    let silent = ctl.json(&["domain", "verify", "silent.test"]);
+    assert_eq!(silent["verification"], "failed");
+    assert!(
+        silent["verification_detail"]
+            .as_str()
+            .unwrap()
+            .contains("no TXT records"),
+        "{silent}"
+    );
+    let listed = ctl.json(&["domain", "list"]);
+    let states: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap(),
+                d["verification"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("bad.test", "failed"),
+            ("good.test", "verified"),
+            ("silent.test", "failed")
+        ]
+    );
+    ctl.expect(1, &["domain", "verify", "unknown.test"], None);
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds Mismo and runs the whole cluster on the embedded store, in the
+# foreground: every process logs to this terminal, tagged with its name, and
+# Ctrl-C stops all of them cleanly (services first, then the store).
+#
+# Settings come from the environment and ./.env (see .env.example); the
+# defaults work for a local run by a non-root user.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+services=(smtp-engine qprocessor pop3d admin-console webmail)
+
+echo "cluster: building (release)..." >&2
+cargo build --release --workspace --bins
+
+scripts/store.sh install
+
+pids=()
+store_pid=
+stop_all() {
+    trap - INT TERM
+    echo "cluster: stopping..." >&2
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ -n "$store_pid" ]]; then
+        kill -TERM "$store_pid" 2>/dev/null || true
+        wait "$store_pid" 2>/dev/null || true
+    fi
+    echo "cluster: stopped" >&2
+    exit 0
+}
+trap stop_all INT TERM
+
+# The store, its log lines tagged like the services'.
+scripts/store.sh run > >(sed -u 's/^/nx-27017      /' >&2) 2>&1 &
+store_pid=$!
+uri="${MONGODB_URI:-$(grep -E '^MONGODB_URI=' .env 2>/dev/null | cut -d= -f2- || true)}"
+uri="${uri:-mongodb://127.0.0.1:27017/}"
+hostport="${uri#mongodb://}"; hostport="${hostport%%/*}"; hostport="${hostport##*@}"
+for _ in $(seq 1 100); do
+    (echo >"/dev/tcp/${hostport%%:*}/${hostport##*:}") 2>/dev/null && break
+    sleep 0.1
+done
+
+for svc in "${services[@]}"; do
+    "target/release/$svc" &
+    pids+=($!)
+done
+echo "cluster: running ${services[*]} (Ctrl-C stops everything)" >&2
+# Wait until every service has exited (or a signal arrives).
+for pid in "${pids[@]}"; do wait "$pid" || true; done
+# Keep the store up for mismoctl while the services run; once they are gone,
+# wait on the store, which Ctrl-C ends.
+wait "$store_pid"
