@@ -9,5 +9,6 @@ pub mod service;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 pub use store::{Store, StoreError, StoreResult};

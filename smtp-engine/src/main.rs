@@ -1,1 +1,123 @@
-fn main() {}
+//! smtp-engine: the stateless ESMTP intake. Every message is stored in MongoDB
+//! as an ENQUEUED queue document before the client gets its `250`.
+
+mod connection;
+mod data;
+mod engine;
+mod intake;
+mod limits;
+mod lines;
+mod listener;
+mod policy;
+mod reply;
+mod session;
+mod stats;
+mod status;
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+use mismo_core::config::SmtpSettings;
+use mismo_core::{service, shutdown};
+use tokio::net::TcpListener;
+use tokio_util::task::TaskTracker;
+
+use engine::Engine;
+use session::Listener;
+
+#[tokio::main]
+async fn main() {
+    let settings: SmtpSettings = service::settings("smtp-engine");
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .expect("metrics recorder");
+
+    let tls = match mismo_core::tls::server_config(&settings.node) {
+        Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
+        Err(e) => fail(&e),
+    };
+    // Bind before connecting to the store, so a port conflict is reported at once.
+    let mx = bind("SMTP_LISTEN", settings.listen).await;
+    let submission = bind("SMTP_SUBMISSION_LISTEN", settings.submission_listen).await;
+    let smtps = bind("SMTPS_LISTEN", settings.smtps_listen).await;
+    let status_socket = bind("SMTP_STATUS_LISTEN", settings.status_listen).await;
+
+    let Some(store) = service::connect_store(&settings.store).await else {
+        return;
+    };
+    let engine = Arc::new(Engine {
+        limits: limits::Limits::new(settings.max_clients, settings.max_clients_per_host),
+        policy: policy::Policy::new(store.clone()),
+        stats: stats::Stats::default(),
+        tls,
+        draining: Default::default(),
+        started: Instant::now(),
+        store,
+        settings,
+    });
+
+    let app = status::router(Arc::clone(&engine), metrics);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(status_socket, app).await {
+            tracing::error!("status endpoint: {e}");
+        }
+    });
+
+    let sessions = TaskTracker::new();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut accept_loops = Vec::new();
+    for (socket, kind) in [
+        (mx, Listener::Mx),
+        (submission, Listener::Submission),
+        (smtps, Listener::Smtps),
+    ] {
+        tracing::info!(
+            "{} listening on {}",
+            kind.name(),
+            socket
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        );
+        accept_loops.push(tokio::spawn(listener::serve(
+            Arc::clone(&engine),
+            socket,
+            kind,
+            sessions.clone(),
+            stop_rx.clone(),
+        )));
+    }
+
+    shutdown::signal().await;
+    // Drain: the balancer sees 503, no new connections, sessions finish.
+    engine.draining.store(true, Ordering::Relaxed);
+    let _ = stop_tx.send(true);
+    for l in accept_loops {
+        let _ = l.await;
+    }
+    sessions.close();
+    let open = sessions.len();
+    tracing::info!("draining: waiting for {open} session(s)");
+    if tokio::time::timeout(engine.settings.drain_timeout, sessions.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("drain timeout: closing {} session(s)", sessions.len());
+    }
+    tracing::info!("stopped");
+}
+
+async fn bind(var: &str, addr: SocketAddr) -> TcpListener {
+    match TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => fail(&format!("{var} {addr}: {e}")),
+    }
+}
+
+fn fail(message: &str) -> ! {
+    tracing::error!("{message}");
+    eprintln!("smtp-engine: {message}");
+    std::process::exit(1);
+}

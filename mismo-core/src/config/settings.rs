@@ -100,6 +100,10 @@ pub struct SmtpSettings {
     pub max_clients: u32,
     pub max_clients_per_host: u32,
     pub max_message_size: u64,
+    /// A session waiting this long for a command is closed with 421.
+    pub idle_timeout: Duration,
+    /// After SIGTERM, how long sessions in progress may take to finish.
+    pub drain_timeout: Duration,
 }
 
 impl FromEnv for SmtpSettings {
@@ -122,6 +126,16 @@ impl FromEnv for SmtpSettings {
             max_clients: env.get("SMTP_MAX_CLIENTS", 1000, v::positive_u32)?,
             max_clients_per_host: env.get("SMTP_MAX_CLIENTS_PER_HOST", 20, v::positive_u32)?,
             max_message_size: env.get("SMTP_MAX_MESSAGE_SIZE", 26_214_400, v::byte_size)?,
+            idle_timeout: env.get(
+                "SMTP_IDLE_TIMEOUT",
+                Duration::from_secs(300),
+                v::positive_duration,
+            )?,
+            drain_timeout: env.get(
+                "SMTP_DRAIN_TIMEOUT",
+                Duration::from_secs(30),
+                v::positive_duration,
+            )?,
         })
     }
 }
@@ -346,6 +360,8 @@ mod tests {
             ("SMTP_MAX_CLIENTS", "-1"),
             ("SMTP_MAX_CLIENTS_PER_HOST", "0"),
             ("SMTP_MAX_MESSAGE_SIZE", "big"),
+            ("SMTP_IDLE_TIMEOUT", "5"),
+            ("SMTP_DRAIN_TIMEOUT", "0s"),
             ("QUEUE_CYCLE_PERIOD", "soon"),
             ("QPROCESSOR_CONCURRENCY", "1.5"),
             ("DNS_RESOLVER", "bind9"),

@@ -1,0 +1,278 @@
+//! One client connection: socket and TLS I/O around a `Session`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mismo_core::model::Origin;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio_rustls::TlsAcceptor;
+
+use crate::data::read_data;
+use crate::engine::Engine;
+use crate::limits::MAX_AUTH_FAILURES;
+use crate::lines::{read_line, Line};
+use crate::reply::{common, Reply};
+use crate::session::{Session, SessionConfig, Step};
+
+/// Any byte stream a session runs over: plain TCP or TLS.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF.
+const MAX_COMMAND_LINE: usize = 512;
+/// RFC 4954 4: SASL lines may be up to 12288 octets.
+const MAX_SASL_LINE: usize = 12288;
+
+pub struct Connection {
+    engine: Arc<Engine>,
+    session: Session,
+    reader: BufReader<Box<dyn Io>>,
+    out: Vec<u8>,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+}
+
+enum Flow {
+    Continue,
+    Close,
+}
+
+impl Connection {
+    pub fn new(
+        engine: Arc<Engine>,
+        cfg: Arc<SessionConfig>,
+        stream: Box<dyn Io>,
+        peer: SocketAddr,
+        implicit_tls: bool,
+    ) -> Self {
+        let tls = engine.tls.clone();
+        Self {
+            session: Session::new(cfg, peer.ip(), implicit_tls),
+            engine,
+            reader: BufReader::with_capacity(16 * 1024, stream),
+            out: Vec::with_capacity(1024),
+            peer,
+            tls,
+        }
+    }
+
+    pub async fn run(mut self) {
+        if let Err(e) = self.serve().await {
+            tracing::debug!(peer = %self.peer, "session ended: {e}");
+        }
+        let _ = self.reader.get_mut().shutdown().await;
+    }
+
+    async fn send(&mut self, reply: &Reply) -> std::io::Result<()> {
+        reply.write_to(&mut self.out);
+        self.flush().await
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if !self.out.is_empty() {
+            let stream = self.reader.get_mut();
+            stream.write_all(&self.out).await?;
+            stream.flush().await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Reads a line within the idle timeout; `None` when the session must end.
+    async fn line(&mut self, limit: usize) -> std::io::Result<Option<(Line, Vec<u8>)>> {
+        let mut buf = Vec::new();
+        let idle = self.engine.settings.idle_timeout;
+        match tokio::time::timeout(idle, read_line(&mut self.reader, &mut buf, limit)).await {
+            Ok(Ok(Line::Eof)) => Ok(None),
+            Ok(Ok(status)) => Ok(Some((status, buf))),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                let reply = common::idle_timeout(&self.engine.settings.node.hostname);
+                self.send(&reply).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn serve(&mut self) -> std::io::Result<()> {
+        let greeting = self.session.greeting();
+        self.send(&greeting).await?;
+        loop {
+            // RFC 2920: answer a pipelined group in one write, once the client
+            // has nothing more buffered.
+            if self.reader.buffer().is_empty() {
+                self.flush().await?;
+            }
+            let Some((status, line)) = self.line(MAX_SASL_LINE).await? else {
+                return Ok(());
+            };
+            let overlong = status == Line::TooLong
+                || (line.len() > MAX_COMMAND_LINE && !starts_with_ignore_case(&line, b"AUTH "));
+            let step = if overlong {
+                self.session.overlong_line()
+            } else {
+                self.session.command(&line)
+            };
+            if let Flow::Close = self.drive(step).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Carries out steps until the session waits for the next command.
+    async fn drive(&mut self, mut step: Step) -> std::io::Result<Flow> {
+        loop {
+            step = match step {
+                Step::Reply(reply) => {
+                    self.count(&reply);
+                    reply.write_to(&mut self.out);
+                    return Ok(Flow::Continue);
+                }
+                Step::Close(reply) => {
+                    self.send(&reply).await?;
+                    return Ok(Flow::Close);
+                }
+                Step::StartTls(reply) => {
+                    self.send(&reply).await?;
+                    self.start_tls().await?;
+                    return Ok(Flow::Continue);
+                }
+                Step::CheckSender(sender) => {
+                    let verdict = self
+                        .engine
+                        .policy
+                        .check_sender(self.session.auth_user(), &sender)
+                        .await;
+                    self.session.sender_checked(verdict)
+                }
+                Step::CheckRecipient(rcpt) => {
+                    let authenticated = self.session.auth_user().is_some();
+                    let verdict = self
+                        .engine
+                        .policy
+                        .check_recipient(authenticated, &rcpt)
+                        .await;
+                    self.session.recipient_checked(verdict)
+                }
+                Step::ReadData(reply) => {
+                    self.send(&reply).await?;
+                    let max = self.engine.settings.max_message_size;
+                    let outcome = read_data(&mut self.reader, max).await?;
+                    self.session.data_read(outcome)
+                }
+                Step::ReadBdat { size, keep } => {
+                    let chunk = self.read_chunk(size, keep).await?;
+                    self.session.bdat_read(chunk)
+                }
+                Step::Challenge(reply) => {
+                    self.send(&reply).await?;
+                    let Some((_, line)) = self.line(MAX_SASL_LINE).await? else {
+                        return Ok(Flow::Close);
+                    };
+                    self.session.auth_line(&String::from_utf8_lossy(&line))
+                }
+                Step::CheckCredentials { user, password } => {
+                    self.check_login(&user, &password).await
+                }
+                Step::Store(envelope) => {
+                    let origin = Origin {
+                        client_ip: self.peer.ip().to_string(),
+                        helo: envelope.helo.clone(),
+                        auth_user: envelope.auth_user.clone(),
+                        listener: self.session.listener().name().into(),
+                        engine: self.engine.settings.node.hostname.clone(),
+                    };
+                    let result =
+                        crate::intake::enqueue(&self.engine.store, *envelope, origin).await;
+                    match &result {
+                        Ok(id) => {
+                            self.engine.stats.message_accepted();
+                            tracing::info!(peer = %self.peer, id = %id, "queued");
+                        }
+                        Err(e) => tracing::warn!(peer = %self.peer, "not queued: {e}"),
+                    }
+                    self.session.stored(result.map_err(|_| ()))
+                }
+            };
+        }
+    }
+
+    fn count(&self, reply: &Reply) {
+        if reply.code >= 400 {
+            self.engine.stats.rejected();
+        }
+    }
+
+    async fn check_login(&mut self, user: &str, password: &str) -> Step {
+        let ip = self.peer.ip();
+        if self.engine.limits.auth_blocked(ip) {
+            return Step::Close(Reply::new(
+                421,
+                "4.7.0",
+                "Too many failed authentications, try again later",
+            ));
+        }
+        let login = match self.engine.policy.authenticate(user, password).await {
+            Ok(login) => login,
+            Err(e) => {
+                tracing::warn!("login check: {e}");
+                return Step::Reply(Reply::new(454, "4.7.0", "Temporary authentication failure"));
+            }
+        };
+        if login.is_none() {
+            // Slow down guessing: each failure from this address costs more.
+            let failures = self.engine.limits.auth_failed(ip);
+            tracing::info!(peer = %self.peer, user, failures, "authentication failed");
+            tokio::time::sleep(Duration::from_millis(250 * u64::from(failures.min(8)))).await;
+            if failures >= MAX_AUTH_FAILURES {
+                return Step::Close(Reply::new(
+                    421,
+                    "4.7.0",
+                    "Too many failed authentications, try again later",
+                ));
+            }
+        }
+        self.session.credentials_checked(login)
+    }
+
+    /// Reads a BDAT chunk of exactly `size` octets.
+    async fn read_chunk(&mut self, size: usize, keep: bool) -> std::io::Result<Vec<u8>> {
+        let mut kept = Vec::with_capacity(if keep { size.min(64 << 20) } else { 0 });
+        let mut left = size;
+        let mut buf = vec![0u8; 64 * 1024];
+        while left > 0 {
+            let want = left.min(buf.len());
+            let n = self.reader.read(&mut buf[..want]).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            if keep {
+                kept.extend_from_slice(&buf[..n]);
+            }
+            left -= n;
+        }
+        Ok(kept)
+    }
+
+    async fn start_tls(&mut self) -> std::io::Result<()> {
+        let Some(acceptor) = self.tls.clone() else {
+            return Err(std::io::Error::other("no TLS configuration"));
+        };
+        // RFC 3207 / CVE-2011-0411: anything the client pipelined after
+        // STARTTLS must not be taken as sent under TLS.
+        let buffered = self.reader.buffer().len();
+        self.reader.consume(buffered);
+        let placeholder: Box<dyn Io> =
+            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
+        let plain = std::mem::replace(&mut self.reader, BufReader::new(placeholder)).into_inner();
+        let tls = acceptor.accept(plain).await?;
+        self.reader = BufReader::with_capacity(16 * 1024, Box::new(tls));
+        self.session.tls_established();
+        Ok(())
+    }
+}
+
+fn starts_with_ignore_case(line: &[u8], prefix: &[u8]) -> bool {
+    line.len() >= prefix.len() && line[..prefix.len()].eq_ignore_ascii_case(prefix)
+}

@@ -1,0 +1,78 @@
+//! Reading CRLF-terminated lines with a length bound, from a buffered stream.
+//!
+//! Hand-written rather than smtp-proto's receivers because those do not bound
+//! text lines at 998 octets or command lines at 512, which Mismo enforces.
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+/// How a bounded line read ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A line (its LF included) within the limit is in the buffer.
+    Ok,
+    /// The line was longer than the limit; the buffer holds its first `limit`
+    /// octets and the rest was consumed up to and including the LF.
+    TooLong,
+    /// The peer closed the connection before a full line.
+    Eof,
+}
+
+/// Reads one line into `buf` (cleared first), keeping at most `limit` octets.
+pub async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    limit: usize,
+) -> std::io::Result<Line> {
+    buf.clear();
+    let mut too_long = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(Line::Eof);
+        }
+        let (chunk, done) = match memchr_lf(available) {
+            Some(pos) => (&available[..=pos], true),
+            None => (available, false),
+        };
+        let room = limit.saturating_sub(buf.len());
+        if chunk.len() > room {
+            too_long = true;
+        }
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let used = chunk.len();
+        reader.consume(used);
+        if done {
+            return Ok(if too_long { Line::TooLong } else { Line::Ok });
+        }
+    }
+}
+
+fn memchr_lf(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bounded_lines() {
+        let input: &[u8] = b"short\r\n0123456789abc\r\nlast";
+        let mut reader = tokio::io::BufReader::with_capacity(4, input);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, &mut buf, 10).await.unwrap(),
+            Line::Ok
+        );
+        assert_eq!(buf, b"short\r\n");
+        assert_eq!(
+            read_line(&mut reader, &mut buf, 10).await.unwrap(),
+            Line::TooLong
+        );
+        assert_eq!(buf, b"0123456789");
+        assert_eq!(
+            read_line(&mut reader, &mut buf, 10).await.unwrap(),
+            Line::Eof
+        );
+    }
+}

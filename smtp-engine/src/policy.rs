@@ -1,0 +1,151 @@
+//! Who may send what to whom: the store-backed answers to the session's
+//! questions. No open relay, ever: only authenticated clients reach domains
+//! Mismo does not host.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use mismo_core::model::address::Address;
+use mismo_core::model::{Activation, Domain};
+use mismo_core::{password, Store, StoreResult};
+
+use crate::reply::{common, Reply};
+
+/// How long a domain record is reused before it is read again: changes made
+/// with mismoctl reach every engine within this time.
+const DOMAIN_CACHE_TTL: Duration = Duration::from_secs(5);
+
+pub struct Policy {
+    store: Store,
+    domains: Mutex<HashMap<String, (Instant, Option<Domain>)>>,
+}
+
+impl Policy {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            domains: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn domain(&self, name: &str) -> StoreResult<Option<Domain>> {
+        if let Some((at, d)) = self.domains.lock().expect("cache").get(name) {
+            if at.elapsed() < DOMAIN_CACHE_TTL {
+                return Ok(d.clone());
+            }
+        }
+        let found = self.store.get_domain(name).await?;
+        let mut cache = self.domains.lock().expect("cache");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(name.to_string(), (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// May this sender be used? Submission: only the login's own address or
+    /// an alias that delivers to it (RFC 6409 8.1). MX: any.
+    pub async fn check_sender(&self, auth_user: Option<&str>, sender: &str) -> Result<(), Reply> {
+        let Some(user) = auth_user else {
+            return Ok(());
+        };
+        if sender.is_empty() || sender == user {
+            return Ok(());
+        }
+        match self.store.get_alias(sender).await {
+            Ok(Some(alias)) if alias.targets.iter().any(|t| t == user) => Ok(()),
+            Ok(_) => Err(Reply::new(
+                553,
+                "5.7.1",
+                format!("<{sender}>: Sender address rejected: not owned by user {user}"),
+            )),
+            Err(_) => Err(common::store_unavailable()),
+        }
+    }
+
+    /// Will Mismo take mail for this recipient from this client?
+    pub async fn check_recipient(&self, authenticated: bool, rcpt: &str) -> Result<(), Reply> {
+        self.recipient(authenticated, rcpt)
+            .await
+            .unwrap_or_else(|_| Err(common::store_unavailable()))
+    }
+
+    async fn recipient(&self, authenticated: bool, rcpt: &str) -> StoreResult<Result<(), Reply>> {
+        let Ok(address) = Address::parse(rcpt) else {
+            return Ok(Err(Reply::new(
+                501,
+                "5.1.3",
+                "Bad recipient address syntax",
+            )));
+        };
+        let Some(domain) = self.domain(address.domain()).await? else {
+            return Ok(if authenticated {
+                Ok(())
+            } else {
+                Err(Reply::new(
+                    554,
+                    "5.7.1",
+                    format!("<{rcpt}>: Relay access denied"),
+                ))
+            });
+        };
+        if domain.state == Activation::Disabled {
+            return Ok(Err(Reply::new(
+                550,
+                "5.2.1",
+                format!("<{rcpt}>: Recipient domain is disabled"),
+            )));
+        }
+        let text = address.to_string();
+        if let Some(mailbox) = self.store.get_mailbox(&text).await? {
+            return Ok(match mailbox.state {
+                Activation::Enabled => Ok(()),
+                Activation::Disabled => Err(Reply::new(
+                    550,
+                    "5.2.1",
+                    format!("<{rcpt}>: Mailbox disabled"),
+                )),
+            });
+        }
+        if self.store.get_alias(&text).await?.is_some()
+            || self
+                .store
+                .get_alias(&format!("@{}", address.domain()))
+                .await?
+                .is_some()
+        {
+            return Ok(Ok(()));
+        }
+        Ok(Err(Reply::new(
+            550,
+            "5.1.1",
+            format!("<{rcpt}>: Recipient address rejected: User unknown"),
+        )))
+    }
+
+    /// The mailbox address the login belongs to, if the password is right and
+    /// the mailbox and its domain are enabled.
+    pub async fn authenticate(&self, user: &str, pass: &str) -> StoreResult<Option<String>> {
+        let Ok(address) = Address::parse(user) else {
+            return Ok(None);
+        };
+        let Some(mailbox) = self.store.get_mailbox(&address.to_string()).await? else {
+            return Ok(None);
+        };
+        let domain_ok = self
+            .domain(&mailbox.domain)
+            .await?
+            .is_some_and(|d| d.state == Activation::Enabled);
+        if mailbox.state != Activation::Enabled || !domain_ok {
+            return Ok(None);
+        }
+        let hash = mailbox.password_hash.clone();
+        let pass = pass.to_string();
+        // Argon2 takes tens of milliseconds of CPU: keep it off the I/O threads.
+        let ok = tokio::task::spawn_blocking(move || password::verify(&pass, &hash))
+            .await
+            .unwrap_or(false);
+        Ok(ok.then_some(mailbox.address))
+    }
+}

@@ -1,0 +1,86 @@
+//! The Received trace header an engine puts on top of each message (RFC 5321
+//! 4.4, with the protocol names of RFC 3848).
+
+use std::net::IpAddr;
+
+pub struct Trace<'a> {
+    pub helo: &'a str,
+    pub client_ip: IpAddr,
+    pub hostname: &'a str,
+    pub esmtp: bool,
+    pub tls: bool,
+    pub authenticated: bool,
+    pub id: &'a str,
+    /// Named only when the message has a single recipient, so one recipient
+    /// does not learn about the others.
+    pub single_recipient: Option<&'a str>,
+    /// Seconds since the epoch.
+    pub time: i64,
+}
+
+impl Trace<'_> {
+    pub fn header(&self) -> String {
+        let mut protocol = String::from(if self.esmtp { "ESMTP" } else { "SMTP" });
+        if self.tls {
+            protocol.push('S');
+        }
+        if self.authenticated {
+            protocol.push('A');
+        }
+        let date = mail_builder::headers::date::Date::new(self.time).to_rfc822();
+        let ip = match self.client_ip {
+            IpAddr::V4(ip) => ip.to_string(),
+            IpAddr::V6(ip) => format!("IPv6:{ip}"),
+        };
+        let helo: String = self
+            .helo
+            .chars()
+            .filter(|c| !c.is_control() && !matches!(c, '(' | ')'))
+            .take(255)
+            .collect();
+        let for_clause = match self.single_recipient {
+            Some(r) => format!("\r\n\tfor <{r}>"),
+            None => String::new(),
+        };
+        format!(
+            "Received: from {helo} ([{ip}])\r\n\tby {host} (Mismo) with {protocol} id {id}{for_clause};\r\n\t{date}\r\n",
+            host = self.hostname,
+            id = self.id,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_shape() {
+        let t = Trace {
+            helo: "client.far.test",
+            client_ip: "127.0.0.1".parse().unwrap(),
+            hostname: "mx.example.org",
+            esmtp: true,
+            tls: true,
+            authenticated: true,
+            id: "01ABC",
+            single_recipient: Some("zoe@example.org"),
+            time: 0,
+        };
+        let h = t.header();
+        assert!(h.starts_with("Received: from client.far.test ([127.0.0.1])\r\n\tby mx.example.org (Mismo) with ESMTPSA id 01ABC\r\n\tfor <zoe@example.org>;\r\n\t"), "{h}");
+        assert!(h.ends_with("1970 00:00:00 +0000\r\n"), "{h}");
+        let plain = Trace {
+            esmtp: false,
+            tls: false,
+            authenticated: false,
+            single_recipient: None,
+            helo: "evil (x)",
+            ..t
+        };
+        let h = plain.header();
+        assert!(h.contains("with SMTP id"), "{h}");
+        assert!(h.starts_with("Received: from evil x ([127.0.0.1])"), "{h}");
+        assert!(!h.contains("for <"));
+    }
+}
