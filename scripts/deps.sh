@@ -3,7 +3,7 @@
 # the peers nobody here wrote (BIND9, swaks, ...) and venv support.
 set -euo pipefail
 
-packages=(bind9 dnsutils swaks python3-venv)
+packages=(bind9 dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl postfix mpop python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do

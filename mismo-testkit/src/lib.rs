@@ -5,6 +5,7 @@
 //! (a real MongoDB, say), each in a database of its own.
 
 pub mod dns;
+pub mod service;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

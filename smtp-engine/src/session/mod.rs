@@ -304,7 +304,13 @@ impl Session {
                 return self.reply(Reply::new(501, "5.1.7", "Bad sender address syntax"));
             }
         }
-        let address = from.address.clone();
+        let address = if from.address.is_empty() {
+            String::new()
+        } else {
+            Address::parse(&from.address)
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        };
         self.pending = Pending::Sender(from);
         Step::CheckSender(address)
     }
