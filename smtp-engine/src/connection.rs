@@ -10,7 +10,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::data::read_data;
 use crate::engine::Engine;
-use crate::limits::MAX_AUTH_FAILURES;
+use crate::limits::{Slot, MAX_AUTH_FAILURES};
 use crate::lines::{read_line, Line};
 use crate::reply::{common, Reply};
 use crate::session::{Session, SessionConfig, Step};
@@ -31,6 +31,9 @@ pub struct Connection {
     out: Vec<u8>,
     peer: SocketAddr,
     tls: Option<TlsAcceptor>,
+    /// The connection-limit slot; given back before the last reply, so a
+    /// client that reconnects on seeing it finds the slot free.
+    slot: Option<Slot>,
 }
 
 enum Flow {
@@ -45,6 +48,7 @@ impl Connection {
         stream: Box<dyn Io>,
         peer: SocketAddr,
         implicit_tls: bool,
+        slot: Slot,
     ) -> Self {
         let tls = engine.tls.clone();
         Self {
@@ -54,6 +58,7 @@ impl Connection {
             out: Vec::with_capacity(1024),
             peer,
             tls,
+            slot: Some(slot),
         }
     }
 
@@ -130,6 +135,7 @@ impl Connection {
                     return Ok(Flow::Continue);
                 }
                 Step::Close(reply) => {
+                    self.slot = None;
                     self.send(&reply).await?;
                     return Ok(Flow::Close);
                 }

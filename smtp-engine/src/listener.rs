@@ -43,7 +43,7 @@ pub async fn serve(
         let engine = Arc::clone(&engine);
         let cfg = Arc::clone(&cfg);
         sessions.spawn(async move {
-            let Some(_slot) = engine.limits.admit(peer.ip()) else {
+            let Some(slot) = engine.limits.admit(peer.ip()) else {
                 engine.stats.connection_refused();
                 refuse(stream, implicit_tls.then(|| engine.tls.clone()).flatten()).await;
                 return;
@@ -62,7 +62,7 @@ pub async fn serve(
             } else {
                 Box::new(stream)
             };
-            Connection::new(engine, cfg, stream, peer, implicit_tls)
+            Connection::new(engine, cfg, stream, peer, implicit_tls, slot)
                 .run()
                 .await;
         });
