@@ -2,12 +2,14 @@
 
 pub mod admin;
 pub mod config;
+pub mod dkim;
 pub mod dns;
 pub mod model;
 pub mod password;
 pub mod service;
 pub mod shutdown;
 pub mod store;
+pub mod summary;
 pub mod telemetry;
 pub mod tls;
 

@@ -35,6 +35,7 @@ pub mod names {
     pub const MESSAGES: &str = "messages";
     pub const MESSAGE_CHUNKS: &str = "message_chunks";
     pub const MAILBOX_MESSAGES: &str = "mailbox_messages";
+    pub const DKIM_KEYS: &str = "dkim_keys";
 }
 
 #[derive(Clone)]

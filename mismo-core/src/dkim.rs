@@ -1,0 +1,124 @@
+//! DKIM keys (one per local domain) and signing (RFC 6376), with mail-auth.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use mail_auth::common::crypto::{RsaKey, Sha256};
+use mail_auth::common::headers::HeaderWriter;
+use mail_auth::dkim::generate::DkimKeyPair;
+use mail_auth::dkim::DkimSigner;
+use mongodb::bson::doc;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs8::EncodePublicKey;
+use serde::{Deserialize, Serialize};
+
+use crate::store::names::DKIM_KEYS;
+use crate::{Store, StoreError, StoreResult};
+
+/// The selector Mismo publishes its keys under.
+pub const SELECTOR: &str = "mismo";
+
+/// Headers covered by the signature (RFC 6376 5.4.1's recommendations).
+const SIGNED_HEADERS: [&str; 9] = [
+    "From",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "Content-Type",
+    "Reply-To",
+];
+
+/// A domain's signing key. Collection `dkim_keys`, shard key `{_id: "hashed"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DkimKey {
+    #[serde(rename = "_id")]
+    pub domain: String,
+    pub selector: String,
+    /// RSA private key, PKCS#1 DER, base64.
+    pub private_key: String,
+    /// RSA public key, SubjectPublicKeyInfo DER, base64: the TXT record's p=.
+    pub public_key: String,
+    pub created_at: i64,
+}
+
+impl DkimKey {
+    /// A fresh 2048-bit RSA key.
+    pub fn generate(domain: &str) -> Result<Self, String> {
+        let pair = DkimKeyPair::generate_rsa(2048).map_err(|e| format!("DKIM key: {e}"))?;
+        let (private, public_pkcs1) = pair.into_inner();
+        let spki = rsa::RsaPublicKey::from_pkcs1_der(&public_pkcs1)
+            .and_then(|k| {
+                k.to_public_key_der()
+                    .map_err(|e| rsa::pkcs1::Error::Pkcs8(e.into()))
+            })
+            .map_err(|e| format!("DKIM public key: {e}"))?;
+        Ok(Self {
+            domain: domain.to_string(),
+            selector: SELECTOR.into(),
+            private_key: STANDARD.encode(private),
+            public_key: STANDARD.encode(spki.as_bytes()),
+            created_at: crate::model::now_ms(),
+        })
+    }
+
+    /// The DNS name and TXT value to publish.
+    pub fn txt_record(&self) -> (String, String) {
+        (
+            format!("{}._domainkey.{}", self.selector, self.domain),
+            format!("v=DKIM1; k=rsa; p={}", self.public_key),
+        )
+    }
+
+    /// The DKIM-Signature header for `message`, CRLF-terminated.
+    pub fn sign(&self, message: &[u8]) -> Result<String, String> {
+        let der = STANDARD
+            .decode(&self.private_key)
+            .map_err(|e| format!("stored DKIM key: {e}"))?;
+        let key =
+            RsaKey::<Sha256>::from_key_der(rustls::pki_types::PrivateKeyDer::Pkcs1(der.into()))
+                .map_err(|e| format!("stored DKIM key: {e}"))?;
+        let signature = DkimSigner::from_key(key)
+            .domain(&self.domain)
+            .selector(&self.selector)
+            .headers(SIGNED_HEADERS)
+            .sign(message)
+            .map_err(|e| format!("DKIM signing: {e}"))?;
+        Ok(signature.to_header())
+    }
+}
+
+impl Store {
+    pub async fn get_dkim_key(&self, domain: &str) -> StoreResult<Option<DkimKey>> {
+        self.run(
+            self.collection::<DkimKey>(DKIM_KEYS)
+                .find_one(doc! { "_id": domain }),
+        )
+        .await
+    }
+
+    /// The domain's key, generated and stored on first use. Two processes
+    /// racing both generate; the first insert wins and both use it.
+    pub async fn dkim_key(&self, domain: &str) -> StoreResult<DkimKey> {
+        if let Some(key) = self.get_dkim_key(domain).await? {
+            return Ok(key);
+        }
+        let name = domain.to_string();
+        let key = tokio::task::spawn_blocking(move || DkimKey::generate(&name))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?
+            .map_err(StoreError::Other)?;
+        match self
+            .run(self.collection::<DkimKey>(DKIM_KEYS).insert_one(&key))
+            .await
+        {
+            Ok(_) => Ok(key),
+            Err(StoreError::Duplicate(_)) => self
+                .get_dkim_key(domain)
+                .await?
+                .ok_or_else(|| StoreError::Other("DKIM key vanished".into())),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! DKIM-signing outbound mail of local domains before it is relayed.
+
+use std::borrow::Cow;
+
+use mismo_core::model::address::Address;
+use mismo_core::model::QueuedMessage;
+
+use crate::context::Context;
+
+/// The message with a DKIM-Signature on top when its envelope sender is in a
+/// local domain; as it is otherwise, or if signing fails (an unsigned message
+/// still goes out; the failure is logged).
+pub async fn sign_if_local<'a>(
+    ctx: &Context,
+    message: &QueuedMessage,
+    bytes: &'a [u8],
+) -> Cow<'a, [u8]> {
+    let Ok(sender) = Address::parse(&message.mail_from) else {
+        return Cow::Borrowed(bytes);
+    };
+    let domain = sender.domain();
+    match ctx.store.get_domain(domain).await {
+        Ok(Some(_)) => {}
+        _ => return Cow::Borrowed(bytes),
+    }
+    let key = match ctx.store.dkim_key(domain).await {
+        Ok(key) => key,
+        Err(e) => {
+            tracing::warn!(%domain, "no DKIM key: {e}");
+            return Cow::Borrowed(bytes);
+        }
+    };
+    match key.sign(bytes) {
+        Ok(header) => {
+            let mut signed = Vec::with_capacity(header.len() + bytes.len());
+            signed.extend_from_slice(header.as_bytes());
+            signed.extend_from_slice(bytes);
+            Cow::Owned(signed)
+        }
+        Err(e) => {
+            tracing::warn!(%domain, "{e}");
+            Cow::Borrowed(bytes)
+        }
+    }
+}

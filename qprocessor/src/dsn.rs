@@ -1,0 +1,117 @@
+//! Delivery status notifications (RFC 3464) for recipients that failed.
+
+use mail_builder::headers::address::Address as MbAddress;
+use mail_builder::mime::{BodyPart, MimePart};
+use mail_builder::MessageBuilder;
+use mismo_core::model::{QueuedMessage, Recipient};
+
+use crate::outcome::Outcome;
+
+/// Whether a failure of this recipient should be reported to the sender:
+/// never to the null sender (no bounce loops), and not when the client asked
+/// for no failure notices (RFC 3461 NOTIFY).
+pub fn wanted(message: &QueuedMessage, rcpt: &Recipient) -> bool {
+    if message.mail_from.is_empty() {
+        return false;
+    }
+    match rcpt.notify.as_deref() {
+        None => true,
+        Some(n) => n.split(',').any(|v| v.eq_ignore_ascii_case("FAILURE")),
+    }
+}
+
+/// Builds the bounce for `failed` recipients of `message`.
+pub fn build(
+    hostname: &str,
+    message: &QueuedMessage,
+    original: &[u8],
+    failed: &[(&Recipient, &Outcome)],
+) -> Vec<u8> {
+    let now = mismo_core::model::now_ms() / 1000;
+    let date = mail_builder::headers::date::Date::new(now).to_rfc822();
+    let arrival = mail_builder::headers::date::Date::new(message.received_at / 1000).to_rfc822();
+
+    let mut text = format!(
+        "This is the mail system at host {hostname}.\r\n\r\n\
+         I'm sorry to have to inform you that your message could not\r\n\
+         be delivered to one or more recipients. It's attached below.\r\n\r\n"
+    );
+    for (rcpt, outcome) in failed {
+        text.push_str(&format!("<{}>: {}\r\n", rcpt.address, outcome.text()));
+    }
+
+    let mut status = format!(
+        "Reporting-MTA: dns; {hostname}\r\nX-Mismo-Queue-ID: {}\r\nArrival-Date: {arrival}\r\n",
+        message.id
+    );
+    if let Some(envid) = &message.dsn.envid {
+        status.push_str(&format!("Original-Envelope-Id: {envid}\r\n"));
+    }
+    for (rcpt, outcome) in failed {
+        status.push_str(&format!(
+            "\r\nFinal-Recipient: rfc822; {}\r\n",
+            rcpt.address
+        ));
+        if let Some(orcpt) = &rcpt.orcpt {
+            status.push_str(&format!(
+                "Original-Recipient: {}\r\n",
+                orcpt.replacen(';', "; ", 1)
+            ));
+        }
+        status.push_str(&format!(
+            "Action: failed\r\nStatus: {}\r\nDiagnostic-Code: smtp; {}\r\nLast-Attempt-Date: {date}\r\n",
+            outcome.status_code(),
+            outcome.text().replace(['\r', '\n'], " ")
+        ));
+    }
+
+    let full = message.dsn.ret.as_deref() == Some("FULL");
+    let returned = if full {
+        let mut part =
+            b"Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n".to_vec();
+        part.extend_from_slice(original);
+        part
+    } else {
+        let mut part =
+            b"Content-Type: text/rfc822-headers\r\nContent-Disposition: inline\r\n\r\n".to_vec();
+        part.extend_from_slice(header_block(original));
+        part
+    };
+    let mut status_part = b"Content-Type: message/delivery-status\r\n\r\n".to_vec();
+    status_part.extend_from_slice(status.as_bytes());
+
+    let report = MimePart::new(
+        mail_builder::headers::content_type::ContentType::new("multipart/report")
+            .attribute("report-type", "delivery-status"),
+        BodyPart::Multipart(vec![
+            MimePart::new("text/plain", BodyPart::Text(text.into())),
+            MimePart::raw(BodyPart::Binary(status_part.into())),
+            MimePart::raw(BodyPart::Binary(returned.into())),
+        ]),
+    );
+    MessageBuilder::new()
+        .from(MbAddress::new_address(
+            Some("Mail Delivery System"),
+            format!("MAILER-DAEMON@{hostname}"),
+        ))
+        .to(message.mail_from.clone())
+        .subject("Undelivered Mail Returned to Sender")
+        .header(
+            "Auto-Submitted",
+            mail_builder::headers::raw::Raw::new("auto-replied"),
+        )
+        .message_id(format!("{}.dsn@{hostname}", message.id))
+        .body(report)
+        .write_to_vec()
+        .unwrap_or_default()
+}
+
+/// The header section of a message (without the blank line).
+fn header_block(message: &[u8]) -> &[u8] {
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 2)
+        .unwrap_or(message.len());
+    &message[..end]
+}

@@ -1,0 +1,193 @@
+//! Local delivery: alias expansion, then one mailbox entry per mailbox.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use mismo_core::model::address::Address;
+use mismo_core::model::{now_ms, Activation, MailboxEntry, QueuedMessage};
+use mismo_core::{Store, StoreError, StoreResult};
+use sha2::{Digest, Sha256};
+
+use crate::outcome::Outcome;
+
+/// Aliases nested deeper than this are taken for a loop.
+const MAX_ALIAS_DEPTH: usize = 10;
+
+/// Where one recipient's mail goes once aliases are followed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Expansion {
+    pub mailboxes: Vec<String>,
+    pub remote: Vec<String>,
+    /// Targets that cannot take mail, with why.
+    pub failures: Vec<(String, Outcome)>,
+}
+
+/// Which domains are hosted here, asked once per message.
+pub struct Domains<'a> {
+    store: &'a Store,
+    known: HashMap<String, bool>,
+}
+
+impl<'a> Domains<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Self {
+            store,
+            known: HashMap::new(),
+        }
+    }
+
+    pub async fn is_local(&mut self, domain: &str) -> StoreResult<bool> {
+        if let Some(&known) = self.known.get(domain) {
+            return Ok(known);
+        }
+        let local = self.store.get_domain(domain).await?.is_some();
+        self.known.insert(domain.to_string(), local);
+        Ok(local)
+    }
+}
+
+/// Follows aliases (chained, catch-all) from a local recipient. A mailbox
+/// wins over an alias of the same address; a loop ends the expansion of the
+/// addresses in it and, if nothing deliverable is left, fails the recipient.
+pub async fn expand(
+    store: &Store,
+    domains: &mut Domains<'_>,
+    rcpt: &str,
+) -> StoreResult<Expansion> {
+    let mut out = Expansion::default();
+    let mut seen = HashSet::new();
+    let mut queue = VecDeque::from([(rcpt.to_string(), 0usize)]);
+    let mut looped = false;
+    while let Some((address, depth)) = queue.pop_front() {
+        if !seen.insert(address.clone()) {
+            looped = true;
+            continue;
+        }
+        let Ok(parsed) = Address::parse(&address) else {
+            out.failures.push((
+                address.clone(),
+                Outcome::Permanent(format!("550 5.1.3 <{address}>: bad address")),
+            ));
+            continue;
+        };
+        if !domains.is_local(parsed.domain()).await? {
+            out.remote.push(address);
+            continue;
+        }
+        if let Some(mailbox) = store.get_mailbox(&address).await? {
+            match mailbox.state {
+                Activation::Enabled => out.mailboxes.push(address),
+                Activation::Disabled => out.failures.push((
+                    address.clone(),
+                    Outcome::Permanent(format!("550 5.2.1 <{address}>: mailbox disabled")),
+                )),
+            }
+            continue;
+        }
+        let alias = match store.get_alias(&address).await? {
+            Some(a) => Some(a),
+            None => store.get_alias(&format!("@{}", parsed.domain())).await?,
+        };
+        match alias {
+            Some(_) if depth >= MAX_ALIAS_DEPTH => looped = true,
+            Some(alias) => {
+                for target in alias.targets {
+                    queue.push_back((target, depth + 1));
+                }
+            }
+            None => out.failures.push((
+                address.clone(),
+                Outcome::Permanent(format!("550 5.1.1 <{address}>: user unknown")),
+            )),
+        }
+    }
+    if looped && out.mailboxes.is_empty() && out.remote.is_empty() && out.failures.is_empty() {
+        out.failures.push((
+            rcpt.to_string(),
+            Outcome::Permanent(format!("550 5.4.6 <{rcpt}>: alias loop")),
+        ));
+    }
+    Ok(out)
+}
+
+/// The entry id of a message in a mailbox: the same on every attempt, so a
+/// retry after a crash finds the entry already there instead of adding a copy.
+pub fn entry_id(queue_id: &str, mailbox: &str) -> String {
+    let digest = Sha256::digest(mailbox.as_bytes());
+    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{queue_id}-{hex}")
+}
+
+/// Puts the message into one mailbox.
+pub async fn deliver(store: &Store, message: &QueuedMessage, mailbox: &str) -> Outcome {
+    match try_deliver(store, message, mailbox).await {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::Temporary(format!("451 4.3.0 store: {e}")),
+    }
+}
+
+async fn try_deliver(
+    store: &Store,
+    message: &QueuedMessage,
+    address: &str,
+) -> StoreResult<Outcome> {
+    let Some(mailbox) = store.get_mailbox(address).await? else {
+        return Ok(Outcome::Permanent(format!(
+            "550 5.1.1 <{address}>: user unknown"
+        )));
+    };
+    if mailbox.state != Activation::Enabled {
+        return Ok(Outcome::Permanent(format!(
+            "550 5.2.1 <{address}>: mailbox disabled"
+        )));
+    }
+    let id = entry_id(&message.id, address);
+    if store.get_entry(address, &id).await?.is_some() {
+        return Ok(Outcome::Delivered(format!(
+            "250 2.0.0 <{address}>: delivered before"
+        )));
+    }
+    if mailbox.quota_bytes > 0 {
+        let usage = store.mailbox_usage(address).await?;
+        if usage.bytes + message.blob.size > mailbox.quota_bytes {
+            return Ok(Outcome::Permanent(format!(
+                "552 5.2.2 <{address}>: mailbox full ({} of {} bytes used)",
+                usage.bytes, mailbox.quota_bytes
+            )));
+        }
+    }
+    let entry = MailboxEntry {
+        id,
+        mailbox: address.to_string(),
+        blob: message.blob.clone(),
+        size: message.blob.size,
+        received_at: now_ms(),
+        queue_id: message.id.clone(),
+        from: message.headers.from.clone(),
+        subject: message.headers.subject.clone(),
+        seen: 0,
+    };
+    match store.insert_entry(&entry).await {
+        Ok(()) | Err(StoreError::Duplicate(_)) => Ok(Outcome::Delivered(format!(
+            "250 2.0.0 <{address}>: delivered to mailbox"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_ids_are_stable_and_distinct() {
+        assert_eq!(entry_id("Q1", "zoe@x.test"), entry_id("Q1", "zoe@x.test"));
+        assert_ne!(entry_id("Q1", "zoe@x.test"), entry_id("Q1", "bob@x.test"));
+        assert!(entry_id("Q1", "zoe@x.test").starts_with("Q1-"));
+        assert!(
+            entry_id("Q1", "ünï@x.test")
+                .bytes()
+                .all(|b| (0x21..0x7f).contains(&b)),
+            "UIDL-safe"
+        );
+    }
+}
