@@ -2,7 +2,7 @@
 # The embedded store (NX-27017, a MongoDB wire-protocol server on SQLite) for
 # local runs and tests.
 #
-#   scripts/store.sh install      create .venv and install NX-27017 (once)
+#   scripts/store.sh install      create .venv and install NX-27017 and the Python test peers (once)
 #   scripts/store.sh start        start it in the background, data in $MISMO_DATA_DIR/store
 #   scripts/store.sh run          run it in the foreground (what scripts/cluster.sh uses)
 #   scripts/store.sh stop         stop the one started with start
@@ -14,7 +14,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
-nx_version="0.8.1"
+requirements="$root/scripts/python-requirements.txt"
 
 load_env() {
     if [[ -f .env ]]; then
@@ -37,7 +37,9 @@ load_env() {
 install() {
     exec 9>"$root/.venv.lock"
     flock 9
-    if [[ -x "$venv/bin/nx-27017" ]]; then
+    # Reinstall when the requirements change.
+    local stamp="$venv/.requirements"
+    if [[ -x "$venv/bin/nx-27017" ]] && cmp -s "$requirements" "$stamp"; then
         return 0
     fi
     if ! python3 -m venv "$venv" 2>/dev/null; then
@@ -47,8 +49,9 @@ install() {
         as_root apt-get install -y python3-venv >&2
         python3 -m venv "$venv"
     fi
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "nx-27017==$nx_version"
-    echo "store.sh: NX-27017 $nx_version installed in $venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$stamp"
+    echo "store.sh: $(grep -v '^#' "$requirements" | tr '\n' ' ')installed in $venv" >&2
 }
 
 as_root() {

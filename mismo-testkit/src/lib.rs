@@ -6,6 +6,7 @@
 
 pub mod dns;
 pub mod service;
+pub mod sink;
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -21,6 +21,26 @@ impl Service {
         dir: &std::path::Path,
         ready: SocketAddr,
     ) -> Self {
+        let mut service = Self::spawn(binary, env, dir);
+        if !wait_for_port(ready, Duration::from_secs(30)) {
+            panic!(
+                "{} did not listen on {ready}:\n{}",
+                service.name,
+                service.log_text()
+            );
+        }
+        if let Ok(Some(status)) = service.child.try_wait() {
+            panic!(
+                "{} exited with {status}:\n{}",
+                service.name,
+                service.log_text()
+            );
+        }
+        service
+    }
+
+    /// Starts `binary` with `env` in `dir`, for a service that listens nowhere.
+    pub fn spawn(binary: &str, env: &[(String, String)], dir: &std::path::Path) -> Self {
         let name = std::path::Path::new(binary)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -48,22 +68,7 @@ impl Service {
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("starting {binary}: {e}"));
-        let mut service = Self { child, log, name };
-        if !wait_for_port(ready, Duration::from_secs(30)) {
-            panic!(
-                "{} did not listen on {ready}:\n{}",
-                service.name,
-                service.log_text()
-            );
-        }
-        if let Ok(Some(status)) = service.child.try_wait() {
-            panic!(
-                "{} exited with {status}:\n{}",
-                service.name,
-                service.log_text()
-            );
-        }
-        service
+        Self { child, log, name }
     }
 
     pub fn log_text(&self) -> String {

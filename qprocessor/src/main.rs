@@ -23,9 +23,6 @@ use tokio_util::task::TaskTracker;
 
 use context::Context;
 
-/// How long a claim holds before another qprocessor may take the message.
-/// Well above the longest delivery (a few hosts times the SMTP step timeout).
-const LEASE: Duration = Duration::from_secs(600);
 /// How often an idle qprocessor looks for new work (a cheap indexed probe).
 const PROBE: Duration = Duration::from_millis(500);
 /// How often expired leases are looked for.
@@ -76,7 +73,7 @@ async fn main() {
             _ = &mut stop => break,
         };
         let free = permits.available_permits() + 1;
-        let lease = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+        let lease = i64::try_from(ctx.settings.lease.as_millis()).unwrap_or(i64::MAX);
         let claimed = ctx
             .store
             .claim_due(now_ms(), free.min(256) as i64, lease)

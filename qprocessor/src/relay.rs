@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Mail, Rcpt};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailParameter};
 use lettre::Address as LettreAddress;
 use mismo_core::dns::Resolver;
@@ -196,7 +196,11 @@ impl Relay<'_> {
             let _ = conn.quit().await;
             return HostResult { outcomes };
         }
-        let result = match conn.message(message).await {
+        let sent = match conn.command(Data).await {
+            Ok(_) => conn.message(message).await,
+            Err(e) => Err(e),
+        };
+        let result = match sent {
             Ok(resp) => Outcome::Delivered(format!(
                 "{} {} ({host}[{addr}])",
                 resp.code(),

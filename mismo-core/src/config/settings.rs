@@ -151,6 +151,9 @@ pub struct QueueSettings {
     pub relay_port: u16,
     pub retry_schedule: Vec<Duration>,
     pub max_queue_lifetime: Duration,
+    /// How long a claim holds before another qprocessor may take the message
+    /// (a worker that died stops renewing nothing; its work is due again).
+    pub lease: Duration,
 }
 
 impl FromEnv for QueueSettings {
@@ -175,6 +178,11 @@ impl FromEnv for QueueSettings {
             max_queue_lifetime: env.get(
                 "MAX_QUEUE_LIFETIME",
                 Duration::from_secs(5 * 86_400),
+                v::positive_duration,
+            )?,
+            lease: env.get(
+                "QUEUE_LEASE",
+                Duration::from_secs(600),
                 v::positive_duration,
             )?,
         })
@@ -368,6 +376,7 @@ mod tests {
             ("RELAY_PORT", "0"),
             ("RETRY_SCHEDULE", "5m,often"),
             ("MAX_QUEUE_LIFETIME", "5"),
+            ("QUEUE_LEASE", "10"),
             ("POP3_LISTEN", ":110"),
             ("POP3S_LISTEN", "0.0.0.0:"),
             ("POP3_ALLOW_PLAINTEXT_AUTH", "perhaps"),

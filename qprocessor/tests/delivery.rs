@@ -1,0 +1,319 @@
+//! qprocessor against a real store, a real BIND9 and smtp-sink MX hosts.
+
+mod common;
+
+use common::world;
+use mismo_core::model::{QueueState, RecipientStatus};
+
+#[tokio::test]
+async fn mx_hosts_are_tried_in_preference_order_with_fallback_on_4xx() {
+    // mx1 (preference 10) answers RCPT with 4xx, mx2 (20) accepts.
+    let mut w = world(&[("127.0.0.2", &["-r", "rcpt"]), ("127.0.0.3", &[])]).await;
+    w.start_worker(&[]);
+    let id = w
+        .enqueue(
+            "zoe@example.org",
+            &["friend@far.test"],
+            "Subject: fallback\n\nhello\n",
+        )
+        .await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    let reply = m.recipients[0].last_reply.clone().unwrap();
+    assert!(reply.contains("127.0.0.3"), "{reply}");
+    let got = w.sink("127.0.0.3").messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpts, ["friend@far.test"]);
+    assert_eq!(got[0].mail_from, "zoe@example.org");
+    assert!(got[0].text.contains("Subject: fallback"));
+    assert!(w.sink("127.0.0.2").messages().is_empty());
+    // The order is in the log: mx1 refused first, then mx2 took it.
+    let log = w.logs();
+    let first = log.find("127.0.0.2").expect("mx1 tried");
+    let second = log.find("127.0.0.3").expect("mx2 tried");
+    assert!(first < second, "{log}");
+    assert!(
+        log[first..].lines().next().unwrap().contains("45"),
+        "mx1 answered 4xx: {log}"
+    );
+}
+
+#[tokio::test]
+async fn no_mx_uses_the_address_record_and_null_mx_fails() {
+    let mut w = world(&[("127.0.0.3", &[])]).await;
+    w.start_worker(&[]);
+    let a = w
+        .enqueue(
+            "zoe@example.org",
+            &["x@nomx.test"],
+            "Subject: implicit mx\n\nhi\n",
+        )
+        .await;
+    let n = w
+        .enqueue(
+            "zoe@example.org",
+            &["x@nullmx.test"],
+            "Subject: null mx\n\nhi\n",
+        )
+        .await;
+    let a = w.wait_final(&a).await;
+    assert_eq!(a.state, QueueState::Delivered, "{:?}", a.recipients);
+    assert_eq!(w.sink("127.0.0.3").messages()[0].rcpts, ["x@nomx.test"]);
+    let n = w.wait_final(&n).await;
+    assert_eq!(n.state, QueueState::Failed);
+    assert!(
+        n.recipients[0]
+            .last_reply
+            .as_deref()
+            .unwrap()
+            .contains("5.1.10"),
+        "{:?}",
+        n.recipients
+    );
+    // The local sender gets the bounce.
+    let bounce = w.wait_final(&format!("{n}-dsn1", n = n.id)).await;
+    assert_eq!(bounce.state, QueueState::Delivered);
+}
+
+#[tokio::test]
+async fn a_5xx_recipient_bounces_a_dsn_into_the_local_senders_mailbox() {
+    let mut w = world(&[("127.0.0.4", &["-f", "rcpt"])]).await;
+    w.start_worker(&[]);
+    let id = w
+        .enqueue("zoe@example.org", &["nobody@bad.test"], "From: zoe@example.org\nTo: nobody@bad.test\nSubject: doomed\nMessage-ID: <doomed@example.org>\n\nbody\n")
+        .await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Failed);
+    assert_eq!(m.recipients[0].status, RecipientStatus::Failed);
+    assert!(
+        m.recipients[0]
+            .last_reply
+            .as_deref()
+            .unwrap()
+            .starts_with('5'),
+        "{:?}",
+        m.recipients
+    );
+    let bounce = w.wait_final(&format!("{id}-dsn1")).await;
+    assert_eq!(bounce.mail_from, "", "bounces use the null sender");
+    let entries = w.entries("zoe@example.org").await;
+    assert_eq!(entries.len(), 1);
+    let (entry, text) = &entries[0];
+    assert_eq!(
+        entry.subject.as_deref(),
+        Some("Undelivered Mail Returned to Sender")
+    );
+    for needle in [
+        "multipart/report",
+        "report-type=\"delivery-status\"",
+        "message/delivery-status",
+        "Reporting-MTA: dns; mx.example.org",
+        "Final-Recipient: rfc822; nobody@bad.test",
+        "Action: failed",
+        "Status: 5.",
+        "text/rfc822-headers",
+        "Message-ID: <doomed@example.org>",
+        "Auto-Submitted: auto-replied",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in:\n{text}");
+    }
+    assert!(
+        !text.contains("\r\nbody\r\n"),
+        "RET=HDRS by default: headers only"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_null_sender_message_bounces_nowhere() {
+    let mut w = world(&[("127.0.0.4", &["-f", "rcpt"])]).await;
+    w.start_worker(&[]);
+    let id = w
+        .enqueue("", &["nobody@bad.test"], "Subject: a bounce itself\n\nx\n")
+        .await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Failed);
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        w.store.list_queued(None, 10).await.unwrap().len(),
+        1,
+        "no bounce of a bounce"
+    );
+}
+
+#[tokio::test]
+async fn local_delivery_aliases_catch_all_loops_and_quota() {
+    let mut w = world(&[("127.0.0.3", &[])]).await;
+    w.start_worker(&[]);
+    let big = format!("Subject: big\n\n{}\n", "x".repeat(500));
+    let id = w
+        .enqueue(
+            "a@far.test",
+            &[
+                "zoe@example.org",
+                "team@example.org",
+                "chain@example.org",
+                "anyone@catch.test",
+                "loop1@example.org",
+                "fwd@example.org",
+            ],
+            "Subject: to many\n\nhello all\n",
+        )
+        .await;
+    let q = w
+        .enqueue("zoe@example.org", &["tiny@example.org"], &big)
+        .await;
+    let m = w.wait_final(&id).await;
+    let by_rcpt = |a: &str| {
+        m.recipients
+            .iter()
+            .find(|r| r.address == a)
+            .unwrap()
+            .clone()
+    };
+    for ok in [
+        "zoe@example.org",
+        "team@example.org",
+        "chain@example.org",
+        "anyone@catch.test",
+        "fwd@example.org",
+    ] {
+        assert_eq!(
+            by_rcpt(ok).status,
+            RecipientStatus::Delivered,
+            "{ok}: {:?}",
+            by_rcpt(ok)
+        );
+    }
+    let looped = by_rcpt("loop1@example.org");
+    assert_eq!(looped.status, RecipientStatus::Failed);
+    assert!(looped.last_reply.unwrap().contains("5.4.6"));
+    // One entry per mailbox, however many ways the message reached it.
+    assert_eq!(w.entries("zoe@example.org").await.len(), 1);
+    assert_eq!(w.entries("bob@example.org").await.len(), 1);
+    let (entry, text) = &w.entries("bob@example.org").await[0];
+    assert_eq!(entry.subject.as_deref(), Some("to many"));
+    assert!(text.contains("hello all"));
+    // The alias to a remote address was relayed.
+    let relayed = w.sink("127.0.0.3").messages();
+    assert_eq!(relayed.len(), 1);
+    assert_eq!(relayed[0].rcpts, ["friend@nomx.test"]);
+
+    let q = w.wait_final(&q).await;
+    assert_eq!(q.state, QueueState::Failed);
+    assert!(
+        q.recipients[0]
+            .last_reply
+            .as_deref()
+            .unwrap()
+            .contains("5.2.2"),
+        "{:?}",
+        q.recipients
+    );
+    assert!(w.entries("tiny@example.org").await.is_empty());
+    // ... and zoe, the sender, has the bounce (besides the message above).
+    w.wait_final(&format!("{}-dsn1", q.id)).await;
+    let zoe = w.entries("zoe@example.org").await;
+    assert!(zoe
+        .iter()
+        .any(|(e, _)| e.subject.as_deref() == Some("Undelivered Mail Returned to Sender")));
+}
+
+#[tokio::test]
+async fn a_deferral_is_retried_on_the_schedule() {
+    let mut w = world(&[("127.0.0.5", &["-r", "rcpt"])]).await;
+    w.start_worker(&[("RETRY_SCHEDULE", "2s")]);
+    let id = w
+        .enqueue(
+            "zoe@example.org",
+            &["x@later.test"],
+            "Subject: later\n\nhi\n",
+        )
+        .await;
+    let m = w
+        .wait(&id, |m| m.attempts >= 1 && m.state == QueueState::Enqueued)
+        .await;
+    assert_eq!(m.recipients[0].status, RecipientStatus::Deferred);
+    assert!(
+        m.due_at > m.received_at + 1000,
+        "due again after the schedule's delay"
+    );
+    // The host recovers.
+    let (_, old) = w.sinks.remove(0);
+    drop(old);
+    let addr = format!("127.0.0.5:{}", w.port).parse().unwrap();
+    w.sinks.push((
+        "127.0.0.5".into(),
+        mismo_testkit::sink::Sink::start(addr, &[]),
+    ));
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Delivered);
+    assert!(m.attempts >= 2, "{}", m.attempts);
+    assert_eq!(w.sink("127.0.0.5").messages().len(), 1);
+}
+
+#[tokio::test]
+async fn a_deferral_past_the_queue_lifetime_bounces() {
+    let mut w = world(&[("127.0.0.5", &["-r", "rcpt"])]).await;
+    w.start_worker(&[("RETRY_SCHEDULE", "1s"), ("MAX_QUEUE_LIFETIME", "3s")]);
+    let id = w
+        .enqueue(
+            "zoe@example.org",
+            &["x@later.test"],
+            "Subject: expires\n\nhi\n",
+        )
+        .await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Failed);
+    assert!(m.recipients[0]
+        .last_reply
+        .as_deref()
+        .unwrap()
+        .contains("MAX_QUEUE_LIFETIME"));
+    assert!(m.attempts >= 2);
+}
+
+#[tokio::test]
+async fn outbound_mail_of_local_domains_is_dkim_signed() {
+    let mut w = world(&[("127.0.0.3", &[])]).await;
+    w.start_worker(&[]);
+    let id = w
+        .enqueue(
+            "zoe@example.org",
+            &["x@nomx.test"],
+            "From: zoe@example.org\nTo: x@nomx.test\nSubject: signed\n\nhi\n",
+        )
+        .await;
+    w.wait_final(&id).await;
+    let got = &w.sink("127.0.0.3").messages()[0];
+    assert!(got.text.starts_with("DKIM-Signature: "), "{}", got.text);
+    assert!(
+        got.text.contains("d=example.org") && got.text.contains("s=mismo"),
+        "{}",
+        got.text
+    );
+    let key = w
+        .store
+        .get_dkim_key("example.org")
+        .await
+        .unwrap()
+        .expect("key stored");
+    let (name, value) = key.txt_record();
+    assert_eq!(name, "mismo._domainkey.example.org");
+    assert!(value.starts_with("v=DKIM1; k=rsa; p="));
+    // The signature verifies against the published key (checked with dkimpy).
+    let dir = w.server.data_dir();
+    std::fs::write(dir.join("signed.eml"), &got.text).unwrap();
+    std::fs::write(dir.join("key.txt"), &value).unwrap();
+    let out = std::process::Command::new(mismo_testkit::workspace_root().join(".venv/bin/python"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/py/dkim_verify.py"
+        ))
+        .arg(dir.join("signed.eml"))
+        .arg(dir.join("key.txt"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && text.contains("DKIM OK"), "{text}");
+}
