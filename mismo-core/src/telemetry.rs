@@ -9,6 +9,7 @@ pub fn init(service: &'static str) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .fmt_fields(tracing_subscriber::fmt::format::DefaultFields::new())
         .event_format(Tagged(service))
         .try_init();

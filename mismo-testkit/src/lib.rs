@@ -15,6 +15,7 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use mismo_core::config::StoreSettings;
+use mismo_core::model::*;
 use mismo_core::Store;
 
 /// The workspace root, where `.venv` and `scripts/` live.
@@ -187,4 +188,44 @@ impl Drop for TestStore {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Queues a message as an smtp-engine would (CRLF line ends, parsed summary).
+pub async fn enqueue(store: &mismo_core::Store, from: &str, rcpts: &[&str], body: &str) -> String {
+    let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
+    let blob = store.put_blob(raw.as_bytes()).await.unwrap();
+    let (headers, attachments) = mismo_core::summary::summarize(raw.as_bytes());
+    let now = now_ms();
+    let msg = QueuedMessage {
+        id: new_id(),
+        state: QueueState::Enqueued,
+        mail_from: from.into(),
+        recipients: rcpts
+            .iter()
+            .map(|r| Recipient {
+                address: r.to_string(),
+                status: RecipientStatus::Pending,
+                orcpt: None,
+                notify: None,
+                attempts: 0,
+                last_reply: None,
+                updated_at: now,
+            })
+            .collect(),
+        blob,
+        headers,
+        attachments,
+        origin: Origin {
+            listener: "test".into(),
+            ..mismo_core::model::Origin::default()
+        },
+        dsn: DsnRequest::default(),
+        received_at: now,
+        due_at: now,
+        attempts: 0,
+        claim_token: None,
+        lease_until: None,
+    };
+    store.enqueue(&msg).await.unwrap();
+    msg.id
 }

@@ -23,6 +23,36 @@ pub enum Command {
     /// Aliases; `@domain` is the domain's catch-all.
     #[command(subcommand)]
     Alias(AliasCmd),
+    /// The delivery queue.
+    #[command(subcommand)]
+    Queue(QueueCmd),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum StateArg {
+    Enqueued,
+    Delivering,
+    Delivered,
+    Failed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCmd {
+    /// List queued messages, oldest first.
+    List {
+        #[arg(long)]
+        state: Option<StateArg>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// One message with every recipient's status.
+    Show { id: String },
+    /// Make a waiting message due now.
+    Retry { id: String },
+    /// Remove a message from the queue (not while a qprocessor holds it).
+    Delete { id: String },
+    /// How many messages are in each state.
+    Stats,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +69,8 @@ pub enum DomainCmd {
     Disable { domain: String },
     /// Remove a domain that has no mailboxes or aliases left.
     Remove { domain: String },
+    /// Print the DKIM TXT record to publish (the key is made on first use).
+    Dkim { domain: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -42,6 +42,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Domain(cmd) => commands::domain::run(&admin, &settings, &out, cmd).await,
         Command::Mailbox(cmd) => commands::mailbox::run(&admin, &out, cmd).await,
         Command::Alias(cmd) => commands::alias::run(&admin, &out, cmd).await,
+        Command::Queue(cmd) => commands::queue::run(&store, &out, cmd).await,
     };
     store.shutdown().await;
     result

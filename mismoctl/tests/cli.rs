@@ -344,3 +344,116 @@ fn domain_verify_reads_the_txt_record_through_dns_resolver() {
     );
     ctl.expect(1, &["domain", "verify", "unknown.test"], None);
 }
+
+#[tokio::test]
+async fn queue_commands() {
+    let server = TestStore::start();
+    let ctl = ctl(&server);
+    let store = server.store().await;
+    let a = mismo_testkit::enqueue(
+        &store,
+        "a@far.test",
+        &["zoe@example.org"],
+        "Subject: first\n\nx\n",
+    )
+    .await;
+    let b = mismo_testkit::enqueue(
+        &store,
+        "",
+        &["bob@far.test", "al@far.test"],
+        "Subject: second\n\ny\n",
+    )
+    .await;
+
+    let list = ctl.json(&["queue", "list"]);
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a.as_str(), b.as_str()]);
+    assert_eq!(list[1]["from"], "<>");
+    assert_eq!(list[1]["recipients"], 2);
+    assert!(ctl
+        .json(&["queue", "list", "--state", "failed"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+    ctl.expect(2, &["queue", "list", "--state", "lost"], None);
+
+    let shown = ctl.expect(0, &["queue", "show", &b], None);
+    assert!(
+        shown.contains("subject:   second") && shown.contains("recipient: al@far.test Pending"),
+        "{shown}"
+    );
+    let shown = ctl.json(&["queue", "show", &a]);
+    assert_eq!(shown["recipients"][0]["address"], "zoe@example.org");
+    ctl.expect(1, &["queue", "show", "NOPE"], None);
+
+    let stats = ctl.json(&["queue", "stats"]);
+    assert_eq!(
+        stats,
+        serde_json::json!([{ "state": "ENQUEUED", "messages": 2 }])
+    );
+
+    // Retry makes a deferred message due now.
+    store
+        .database()
+        .collection::<mongodb::bson::Document>("messages")
+        .update_one(
+            mongodb::bson::doc! { "_id": &a },
+            mongodb::bson::doc! { "$set": { "due_at": i64::MAX / 2 } },
+        )
+        .await
+        .unwrap();
+    ctl.expect(0, &["queue", "retry", &a], None);
+    assert!(store.get_queued(&a).await.unwrap().unwrap().due_at <= mismo_core::model::now_ms());
+
+    // A message a worker holds is neither retried nor deleted.
+    let (_, claimed) = store
+        .claim_due(mismo_core::model::now_ms(), 10, 60_000)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    let err = ctl.expect(1, &["queue", "delete", &b], None);
+    assert!(err.contains("DELIVERING"), "{err}");
+    let err = ctl.expect(1, &["queue", "retry", &b], None);
+    assert!(err.contains("not waiting"), "{err}");
+    for m in &claimed {
+        store
+            .release_claim(&m.id, m.claim_token.as_deref().unwrap(), 0)
+            .await
+            .unwrap();
+    }
+    ctl.expect(0, &["queue", "delete", &b], None);
+    ctl.expect(1, &["queue", "delete", &b], None);
+    assert_eq!(ctl.json(&["queue", "list"]).as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn domain_dkim_prints_the_record_to_publish() {
+    let server = TestStore::start();
+    let ctl = ctl(&server);
+    ctl.expect(0, &["domain", "add", "example.org"], None);
+    let first = ctl.json(&["domain", "dkim", "example.org"]);
+    assert_eq!(first["name"], "mismo._domainkey.example.org");
+    assert!(
+        first["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("v=DKIM1; k=rsa; p=MII"),
+        "{first}"
+    );
+    assert_eq!(
+        ctl.json(&["domain", "dkim", "example.org"]),
+        first,
+        "the same key every time"
+    );
+    let line = ctl.expect(0, &["domain", "dkim", "example.org"], None);
+    assert!(
+        line.starts_with("mismo._domainkey.example.org. IN TXT \"v=DKIM1;"),
+        "{line}"
+    );
+    ctl.expect(1, &["domain", "dkim", "unknown.test"], None);
+}

@@ -81,6 +81,19 @@ pub async fn run(
         DomainCmd::Disable { domain } => {
             set_state(admin, out, &domain, Activation::Disabled).await?
         }
+        DomainCmd::Dkim { domain } => {
+            let d = admin.domain(&domain).await?;
+            let key = admin
+                .store
+                .dkim_key(&d.name)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (name, value) = key.txt_record();
+            out.one(
+                &serde_json::json!({ "name": name, "type": "TXT", "value": value }),
+                || format!("{name}. IN TXT \"{value}\""),
+            );
+        }
         DomainCmd::Remove { domain } => {
             admin.remove_domain(&domain).await?;
             out.one(&serde_json::json!({ "removed": domain }), || {

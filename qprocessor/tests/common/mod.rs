@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use mismo_core::admin::Admin;
-use mismo_core::model::*;
+use mismo_core::model::{MailboxEntry, QueueState, QueuedMessage};
 use mismo_core::Store;
 use mismo_testkit::dns::Bind9;
 use mismo_testkit::service::Service;
@@ -156,7 +156,7 @@ impl World {
 
     /// Queues a message as an smtp-engine would.
     pub async fn enqueue(&self, from: &str, rcpts: &[&str], body: &str) -> String {
-        enqueue(&self.store, from, rcpts, body).await
+        mismo_testkit::enqueue(&self.store, from, rcpts, body).await
     }
 
     /// Waits until the message is in a final state, or panics with the logs.
@@ -195,43 +195,4 @@ impl World {
         }
         out
     }
-}
-
-pub async fn enqueue(store: &Store, from: &str, rcpts: &[&str], body: &str) -> String {
-    let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
-    let blob = store.put_blob(raw.as_bytes()).await.unwrap();
-    let (headers, attachments) = mismo_core::summary::summarize(raw.as_bytes());
-    let now = now_ms();
-    let msg = QueuedMessage {
-        id: new_id(),
-        state: QueueState::Enqueued,
-        mail_from: from.into(),
-        recipients: rcpts
-            .iter()
-            .map(|r| Recipient {
-                address: r.to_string(),
-                status: RecipientStatus::Pending,
-                orcpt: None,
-                notify: None,
-                attempts: 0,
-                last_reply: None,
-                updated_at: now,
-            })
-            .collect(),
-        blob,
-        headers,
-        attachments,
-        origin: Origin {
-            listener: "test".into(),
-            ..Origin::default()
-        },
-        dsn: DsnRequest::default(),
-        received_at: now,
-        due_at: now,
-        attempts: 0,
-        claim_token: None,
-        lease_until: None,
-    };
-    store.enqueue(&msg).await.unwrap();
-    msg.id
 }
