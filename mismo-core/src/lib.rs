@@ -1,11 +1,14 @@
 //! Mismo's shared library: settings, the data model and the MongoDB store.
 
 pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod dkim;
 pub mod dns;
 pub mod model;
+pub mod net;
 pub mod password;
+pub mod sasl;
 pub mod service;
 pub mod shutdown;
 pub mod store;

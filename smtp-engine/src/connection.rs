@@ -2,22 +2,18 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use mismo_core::model::Origin;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_rustls::TlsAcceptor;
 
 use crate::data::read_data;
 use crate::engine::Engine;
-use crate::limits::{Slot, MAX_AUTH_FAILURES};
-use crate::lines::{read_line, Line};
+use crate::limits::Slot;
 use crate::reply::{common, Reply};
 use crate::session::{Session, SessionConfig, Step};
-
-/// Any byte stream a session runs over: plain TCP or TLS.
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+use mismo_core::auth::{Failures, MAX_FAILURES};
+use mismo_core::net::{read_line, Io, Line};
 
 /// RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF.
 const MAX_COMMAND_LINE: usize = 512;
@@ -212,7 +208,7 @@ impl Connection {
 
     async fn check_login(&mut self, user: &str, password: &str) -> Step {
         let ip = self.peer.ip();
-        if self.engine.limits.auth_blocked(ip) {
+        if self.engine.auth_failures.blocked(ip) {
             return Step::Close(Reply::new(
                 421,
                 "4.7.0",
@@ -228,10 +224,10 @@ impl Connection {
         };
         if login.is_none() {
             // Slow down guessing: each failure from this address costs more.
-            let failures = self.engine.limits.auth_failed(ip);
+            let failures = self.engine.auth_failures.record(ip);
             tracing::info!(peer = %self.peer, user, failures, "authentication failed");
-            tokio::time::sleep(Duration::from_millis(250 * u64::from(failures.min(8)))).await;
-            if failures >= MAX_AUTH_FAILURES {
+            tokio::time::sleep(Failures::delay(failures)).await;
+            if failures >= MAX_FAILURES {
                 return Step::Close(Reply::new(
                     421,
                     "4.7.0",

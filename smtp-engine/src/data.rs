@@ -3,8 +3,8 @@
 
 use tokio::io::AsyncBufRead;
 
-use crate::lines::{read_line, Line};
 use crate::session::DataOutcome;
+use mismo_core::net::{read_line, Line};
 
 /// RFC 5322 2.1.1: at most 998 octets per line, CRLF excluded.
 pub const MAX_TEXT_LINE: usize = 998;

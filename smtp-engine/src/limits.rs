@@ -1,21 +1,15 @@
-//! Connection limits (SMTP_MAX_CLIENTS, SMTP_MAX_CLIENTS_PER_HOST) and the
-//! record of failed logins per client address. Per engine: every engine
-//! enforces its own share, as the load balancer spreads clients.
+//! Connection limits (SMTP_MAX_CLIENTS, SMTP_MAX_CLIENTS_PER_HOST). Per
+//! engine: every engine enforces its own share, as the load balancer spreads
+//! clients.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// Failed logins from one address within the window before it is refused.
-pub const MAX_AUTH_FAILURES: u32 = 5;
-const AUTH_FAILURE_WINDOW: Duration = Duration::from_secs(600);
 
 pub struct Limits {
     max_total: u32,
     max_per_host: u32,
     connections: Mutex<HashMap<IpAddr, u32>>,
-    auth_failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
 }
 
 /// Holds one connection slot until dropped.
@@ -42,7 +36,6 @@ impl Limits {
             max_total,
             max_per_host,
             connections: Mutex::new(HashMap::new()),
-            auth_failures: Mutex::new(HashMap::new()),
         })
     }
 
@@ -69,23 +62,6 @@ impl Limits {
         hosts.truncate(top);
         (map.values().sum(), hosts)
     }
-
-    /// Records a failed login; returns how many failures `ip` has in the window.
-    pub fn auth_failed(&self, ip: IpAddr) -> u32 {
-        let mut map = self.auth_failures.lock().expect("limits lock");
-        let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < AUTH_FAILURE_WINDOW);
-        let entry = map.entry(ip).or_insert((0, now));
-        entry.0 += 1;
-        entry.0
-    }
-
-    pub fn auth_blocked(&self, ip: IpAddr) -> bool {
-        let map = self.auth_failures.lock().expect("limits lock");
-        map.get(&ip).is_some_and(|(n, since)| {
-            *n >= MAX_AUTH_FAILURES && since.elapsed() < AUTH_FAILURE_WINDOW
-        })
-    }
 }
 
 #[cfg(test)]
@@ -105,18 +81,5 @@ mod tests {
         drop(s1);
         let _s4 = limits.admit(a).expect("slot freed");
         assert_eq!(limits.snapshot(10).0, 3);
-    }
-
-    #[test]
-    fn auth_failures_block_after_a_few() {
-        let limits = Limits::new(10, 10);
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        for n in 1..MAX_AUTH_FAILURES {
-            assert_eq!(limits.auth_failed(a), n);
-            assert!(!limits.auth_blocked(a));
-        }
-        limits.auth_failed(a);
-        assert!(limits.auth_blocked(a));
-        assert!(!limits.auth_blocked("127.0.0.2".parse().unwrap()));
     }
 }

@@ -8,10 +8,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
-use crate::connection::{Connection, Io};
+use crate::connection::Connection;
 use crate::engine::Engine;
 use crate::reply::common;
 use crate::session::{Listener, SessionConfig};
+use mismo_core::net::Io;
 
 pub async fn serve(
     engine: Arc<Engine>,

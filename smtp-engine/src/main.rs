@@ -6,7 +6,6 @@ mod data;
 mod engine;
 mod intake;
 mod limits;
-mod lines;
 mod listener;
 mod policy;
 mod reply;
@@ -50,6 +49,7 @@ async fn main() {
     let engine = Arc::new(Engine {
         limits: limits::Limits::new(settings.max_clients, settings.max_clients_per_host),
         policy: policy::Policy::new(store.clone()),
+        auth_failures: Default::default(),
         stats: stats::Stats::default(),
         tls,
         draining: Default::default(),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use mismo_core::model::address::Address;
 use mismo_core::model::{Activation, Domain};
-use mismo_core::{password, Store, StoreResult};
+use mismo_core::{Store, StoreResult};
 
 use crate::reply::{common, Reply};
 
@@ -127,25 +127,8 @@ impl Policy {
     /// The mailbox address the login belongs to, if the password is right and
     /// the mailbox and its domain are enabled.
     pub async fn authenticate(&self, user: &str, pass: &str) -> StoreResult<Option<String>> {
-        let Ok(address) = Address::parse(user) else {
-            return Ok(None);
-        };
-        let Some(mailbox) = self.store.get_mailbox(&address.to_string()).await? else {
-            return Ok(None);
-        };
-        let domain_ok = self
-            .domain(&mailbox.domain)
+        Ok(mismo_core::auth::login(&self.store, user, pass)
             .await?
-            .is_some_and(|d| d.state == Activation::Enabled);
-        if mailbox.state != Activation::Enabled || !domain_ok {
-            return Ok(None);
-        }
-        let hash = mailbox.password_hash.clone();
-        let pass = pass.to_string();
-        // Argon2 takes tens of milliseconds of CPU: keep it off the I/O threads.
-        let ok = tokio::task::spawn_blocking(move || password::verify(&pass, &hash))
-            .await
-            .unwrap_or(false);
-        Ok(ok.then_some(mailbox.address))
+            .map(|m| m.address))
     }
 }

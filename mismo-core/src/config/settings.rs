@@ -198,6 +198,10 @@ pub struct Pop3Settings {
     pub pop3s_listen: SocketAddr,
     /// Accept USER/PASS and AUTH before STLS. Off by default (RFC 2595 section 2.2).
     pub allow_plaintext_auth: bool,
+    /// A session waiting this long for a command is closed (RFC 1939: >= 10m).
+    pub idle_timeout: Duration,
+    /// How long a maildrop lock outlives a pop3d that stopped refreshing it.
+    pub lock_ttl: Duration,
 }
 
 impl FromEnv for Pop3Settings {
@@ -208,6 +212,16 @@ impl FromEnv for Pop3Settings {
             listen: env.get("POP3_LISTEN", ([0, 0, 0, 0], 1110).into(), v::socket_addr)?,
             pop3s_listen: env.get("POP3S_LISTEN", ([0, 0, 0, 0], 1995).into(), v::socket_addr)?,
             allow_plaintext_auth: env.get("POP3_ALLOW_PLAINTEXT_AUTH", false, v::flag)?,
+            idle_timeout: env.get(
+                "POP3_IDLE_TIMEOUT",
+                Duration::from_secs(600),
+                v::positive_duration,
+            )?,
+            lock_ttl: env.get(
+                "POP3_LOCK_TTL",
+                Duration::from_secs(60),
+                v::positive_duration,
+            )?,
         })
     }
 }
@@ -380,6 +394,8 @@ mod tests {
             ("POP3_LISTEN", ":110"),
             ("POP3S_LISTEN", "0.0.0.0:"),
             ("POP3_ALLOW_PLAINTEXT_AUTH", "perhaps"),
+            ("POP3_IDLE_TIMEOUT", "10"),
+            ("POP3_LOCK_TTL", "0s"),
             ("ADMIN_LISTEN", "127.0.0.1"),
             ("WEBMAIL_LISTEN", "any"),
         ];

@@ -10,6 +10,7 @@ mod blobs;
 mod domains;
 mod entries;
 mod error;
+mod locks;
 mod mailboxes;
 pub use mailboxes::Usage;
 mod queue;
@@ -36,6 +37,7 @@ pub mod names {
     pub const MESSAGE_CHUNKS: &str = "message_chunks";
     pub const MAILBOX_MESSAGES: &str = "mailbox_messages";
     pub const DKIM_KEYS: &str = "dkim_keys";
+    pub const MAILDROP_LOCKS: &str = "maildrop_locks";
 }
 
 #[derive(Clone)]

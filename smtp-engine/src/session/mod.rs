@@ -3,7 +3,6 @@
 //! I/O (sockets, TLS, the store) is in `connection.rs`.
 
 mod received;
-pub mod sasl;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -12,8 +11,8 @@ use mismo_core::model::address::Address;
 use smtp_proto::{Error as ParseError, MailFrom, RcptTo, Request};
 
 use crate::reply::{common, Reply};
+use mismo_core::sasl::{self, SaslError};
 use received::Trace;
-use sasl::SaslError;
 
 /// Which listener a session came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

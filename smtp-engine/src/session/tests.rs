@@ -1,3 +1,5 @@
+use mismo_core::sasl;
+
 use super::*;
 
 fn cfg(listener: Listener) -> Arc<SessionConfig> {

@@ -1,9 +1,15 @@
-//! Reading CRLF-terminated lines with a length bound, from a buffered stream.
+//! Network pieces the protocol servers share: the stream type a session runs
+//! over, and reading lines with a length bound.
 //!
-//! Hand-written rather than smtp-proto's receivers because those do not bound
-//! text lines at 998 octets or command lines at 512, which Mismo enforces.
+//! The line reader is hand-written rather than taken from smtp-proto's
+//! receivers because those do not bound text lines at 998 octets or command
+//! lines at 512 (SMTP) or 255 (POP3), which Mismo enforces.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite};
+
+/// Any byte stream a session runs over: plain TCP or TLS.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// How a bounded line read ended.
 #[derive(Debug, PartialEq, Eq)]

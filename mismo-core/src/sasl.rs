@@ -1,4 +1,5 @@
-//! SASL PLAIN (RFC 4616) and LOGIN decoding for SMTP AUTH (RFC 4954).
+//! SASL PLAIN (RFC 4616) and LOGIN decoding, shared by SMTP AUTH (RFC 4954)
+//! and POP3 AUTH (RFC 5034).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;

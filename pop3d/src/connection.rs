@@ -1,0 +1,227 @@
+//! One POP3 client connection: socket and TLS I/O around a `Session`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use mismo_core::auth::{Failures, MAX_FAILURES};
+use mismo_core::net::{read_line, Io, Line};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::maildrop::Maildrop;
+use crate::server::Server;
+use crate::session::{LoginError, Session, Step};
+use crate::stuffing::Stuffer;
+
+/// RFC 2449 4: command lines are at most 255 octets; SASL responses longer.
+const MAX_LINE: usize = 255;
+const MAX_SASL_LINE: usize = 12288;
+
+pub struct Connection {
+    server: Arc<Server>,
+    session: Session,
+    reader: BufReader<Box<dyn Io>>,
+    peer: SocketAddr,
+    maildrop: Option<Maildrop>,
+}
+
+impl Connection {
+    pub fn new(
+        server: Arc<Server>,
+        stream: Box<dyn Io>,
+        peer: SocketAddr,
+        implicit_tls: bool,
+    ) -> Self {
+        let session = Session::new(
+            &server.settings.node.hostname,
+            implicit_tls,
+            server.tls.is_some(),
+            server.settings.allow_plaintext_auth,
+        );
+        Self {
+            server,
+            session,
+            reader: BufReader::new(stream),
+            peer,
+            maildrop: None,
+        }
+    }
+
+    pub async fn run(mut self) {
+        if let Err(e) = self.serve().await {
+            tracing::debug!(peer = %self.peer, "session ended: {e}");
+        }
+        // A dropped connection deletes nothing: only QUIT commits.
+        if let Some(m) = self.maildrop.take() {
+            m.release().await;
+        }
+        let _ = self.reader.get_mut().shutdown().await;
+    }
+
+    async fn send(&mut self, text: &[u8]) -> std::io::Result<()> {
+        let s = self.reader.get_mut();
+        s.write_all(text).await?;
+        s.flush().await
+    }
+
+    async fn serve(&mut self) -> std::io::Result<()> {
+        let greeting = self.session.greeting();
+        self.send(greeting.as_bytes()).await?;
+        loop {
+            let mut line = Vec::new();
+            let idle = self.server.settings.idle_timeout;
+            let read =
+                tokio::time::timeout(idle, read_line(&mut self.reader, &mut line, MAX_SASL_LINE))
+                    .await;
+            let status = match read {
+                Err(_) => {
+                    self.send(b"-ERR Autologout; idle for too long\r\n").await?;
+                    return Ok(());
+                }
+                Ok(r) => r?,
+            };
+            let step = match status {
+                Line::Eof => return Ok(()),
+                Line::TooLong => self.session.overlong_line(),
+                Line::Ok
+                    if line.len() > MAX_LINE
+                        && !line.to_ascii_uppercase().starts_with(b"AUTH")
+                        && line.len() > 300 =>
+                {
+                    self.session.overlong_line()
+                }
+                Line::Ok => self.session.command(&String::from_utf8_lossy(&line)),
+            };
+            if !self.drive(step).await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Carries out a step; false when the session is over.
+    async fn drive(&mut self, mut step: Step) -> std::io::Result<bool> {
+        loop {
+            step = match step {
+                Step::Reply(text) | Step::Challenge(text) => {
+                    self.send(text.as_bytes()).await?;
+                    return Ok(true);
+                }
+                Step::Close(text) => {
+                    self.send(text.as_bytes()).await?;
+                    return Ok(false);
+                }
+                Step::StartTls(text) => {
+                    self.send(text.as_bytes()).await?;
+                    self.start_tls().await?;
+                    return Ok(true);
+                }
+                Step::Login { user, password } => {
+                    let result = self.login(&user, &password).await;
+                    self.session.logged_in(result)
+                }
+                Step::Send {
+                    status,
+                    index,
+                    lines,
+                } => {
+                    self.send(status.as_bytes()).await?;
+                    self.send_message(index, lines).await?;
+                    return Ok(true);
+                }
+                Step::Commit(uids) => {
+                    let result = match &self.maildrop {
+                        Some(m) => m.delete(&uids).await,
+                        None => Err(()),
+                    };
+                    self.session.committed(result)
+                }
+            };
+        }
+    }
+
+    async fn login(
+        &mut self,
+        user: &str,
+        password: &str,
+    ) -> Result<Vec<crate::session::Msg>, LoginError> {
+        let ip = self.peer.ip();
+        if self.server.auth_failures.blocked(ip) {
+            return Err(LoginError::Blocked);
+        }
+        match Maildrop::open(
+            &self.server.store,
+            user,
+            password,
+            self.server.settings.lock_ttl,
+        )
+        .await
+        {
+            Ok(m) => {
+                let snapshot = m.snapshot();
+                tracing::info!(peer = %self.peer, mailbox = %m.mailbox, messages = snapshot.len(), "logged in");
+                self.maildrop = Some(m);
+                Ok(snapshot)
+            }
+            Err(LoginError::BadCredentials) => {
+                let n = self.server.auth_failures.record(ip);
+                tracing::info!(peer = %self.peer, user, failures = n, "login failed");
+                tokio::time::sleep(Failures::delay(n)).await;
+                Err(if n >= MAX_FAILURES {
+                    LoginError::Blocked
+                } else {
+                    LoginError::BadCredentials
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Streams one message chunk by chunk, encoded for POP3.
+    async fn send_message(&mut self, index: usize, lines: Option<usize>) -> std::io::Result<()> {
+        let Some(maildrop) = &self.maildrop else {
+            return Err(std::io::Error::other("no maildrop"));
+        };
+        let uid = self.session.uid(index).to_string();
+        let Some(entry) = maildrop.entries.iter().find(|e| e.id == uid).cloned() else {
+            return Err(std::io::Error::other("message vanished from the snapshot"));
+        };
+        let mut stuffer = match lines {
+            Some(n) => Stuffer::top(n),
+            None => Stuffer::full(),
+        };
+        let mut out = Vec::with_capacity(64 * 1024);
+        for n in 0..entry.blob.chunks {
+            if stuffer.is_done() {
+                break;
+            }
+            // Halfway through a multi-line answer there is no way to report
+            // an error: closing the connection tells the client it is incomplete.
+            let chunk = self
+                .server
+                .store
+                .read_chunk(&entry.blob, n)
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            stuffer.push(&chunk, &mut out);
+            self.send(&out).await?;
+            out.clear();
+        }
+        stuffer.finish(&mut out);
+        self.send(&out).await
+    }
+
+    async fn start_tls(&mut self) -> std::io::Result<()> {
+        let Some(acceptor) = self.server.tls.clone() else {
+            return Err(std::io::Error::other("no TLS configuration"));
+        };
+        // RFC 2595 / CVE-2011-0411: drop anything pipelined after STLS.
+        let buffered = self.reader.buffer().len();
+        self.reader.consume(buffered);
+        let placeholder: Box<dyn Io> =
+            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
+        let plain = std::mem::replace(&mut self.reader, BufReader::new(placeholder)).into_inner();
+        let tls = acceptor.accept(plain).await?;
+        self.reader = BufReader::new(Box::new(tls));
+        self.session.tls_established();
+        Ok(())
+    }
+}

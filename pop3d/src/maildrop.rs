@@ -1,0 +1,121 @@
+//! A POP3 login: password, maildrop lock, snapshot, and the lock kept alive
+//! while the session lasts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mismo_core::model::{new_id, now_ms};
+use mismo_core::Store;
+
+use crate::session::{LoginError, Msg};
+
+/// A held maildrop: released when dropped (and expiring by itself if this
+/// process dies first).
+pub struct Maildrop {
+    pub mailbox: String,
+    pub entries: Vec<mismo_core::model::MailboxEntry>,
+    store: Store,
+    holder: String,
+    keeper: tokio::task::JoinHandle<()>,
+}
+
+impl Maildrop {
+    /// Checks the login, takes the lock and snapshots the messages.
+    pub async fn open(
+        store: &Store,
+        user: &str,
+        password: &str,
+        ttl: Duration,
+    ) -> Result<Self, LoginError> {
+        let mailbox = match mismo_core::auth::login(store, user, password).await {
+            Ok(Some(m)) => m.address,
+            Ok(None) => return Err(LoginError::BadCredentials),
+            Err(_) => return Err(LoginError::Temporary),
+        };
+        let holder = new_id();
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        match store
+            .acquire_maildrop(&mailbox, &holder, now_ms(), ttl_ms)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return Err(LoginError::InUse),
+            Err(_) => return Err(LoginError::Temporary),
+        }
+        let entries = match store.list_entries(&mailbox).await {
+            Ok(e) => e,
+            Err(_) => {
+                let _ = store.release_maildrop(&mailbox, &holder).await;
+                return Err(LoginError::Temporary);
+            }
+        };
+        let keeper = tokio::spawn(keep_alive(
+            Arc::new(store.clone()),
+            mailbox.clone(),
+            holder.clone(),
+            ttl,
+        ));
+        Ok(Self {
+            mailbox,
+            entries,
+            store: store.clone(),
+            holder,
+            keeper,
+        })
+    }
+
+    pub fn snapshot(&self) -> Vec<Msg> {
+        self.entries
+            .iter()
+            .map(|e| Msg {
+                uid: e.id.clone(),
+                size: e.size,
+                deleted: false,
+            })
+            .collect()
+    }
+
+    /// The UPDATE state: removes the messages marked deleted.
+    pub async fn delete(&self, uids: &[String]) -> Result<(), ()> {
+        if uids.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .delete_entries(&self.mailbox, uids)
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                tracing::warn!(mailbox = %self.mailbox, "deleting: {e}");
+            })
+    }
+
+    pub async fn release(self) {
+        self.keeper.abort();
+        if let Err(e) = self
+            .store
+            .release_maildrop(&self.mailbox, &self.holder)
+            .await
+        {
+            tracing::warn!(mailbox = %self.mailbox, "releasing the lock: {e} (it expires by itself)");
+        }
+    }
+}
+
+/// Pushes the lock's expiry forward at a third of its lifetime.
+async fn keep_alive(store: Arc<Store>, mailbox: String, holder: String, ttl: Duration) {
+    let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    loop {
+        tokio::time::sleep(ttl / 3).await;
+        match store
+            .refresh_maildrop(&mailbox, &holder, now_ms(), ttl_ms)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(%mailbox, "maildrop lock lost");
+                return;
+            }
+            Err(e) => tracing::warn!(%mailbox, "refreshing the lock: {e}"),
+        }
+    }
+}
