@@ -229,3 +229,23 @@ pub async fn enqueue(store: &mismo_core::Store, from: &str, rcpts: &[&str], body
     store.enqueue(&msg).await.unwrap();
     msg.id
 }
+
+/// Puts a message straight into a mailbox, as a qprocessor would; returns its
+/// entry (the UIDL is its id).
+pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> MailboxEntry {
+    let blob = store.put_blob(raw).await.unwrap();
+    let (headers, _) = mismo_core::summary::summarize(raw);
+    let entry = MailboxEntry {
+        id: new_id(),
+        mailbox: mailbox.to_string(),
+        size: blob.size,
+        blob,
+        received_at: now_ms(),
+        queue_id: new_id(),
+        from: headers.from,
+        subject: headers.subject,
+        seen: 0,
+    };
+    store.insert_entry(&entry).await.unwrap();
+    entry
+}
