@@ -26,12 +26,27 @@ async fn start(extra: &[(&str, &str)]) -> Pop {
     let store = server.store().await;
     let admin = Admin::new(&store);
     admin.add_domain("example.org").await.unwrap();
-    admin.add_mailbox("zoe@example.org", PASSWORD, 0).await.unwrap();
-    admin.add_mailbox("off@example.org", PASSWORD, 0).await.unwrap();
-    admin.set_mailbox_state("off@example.org", Activation::Disabled).await.unwrap();
+    admin
+        .add_mailbox("zoe@example.org", PASSWORD, 0)
+        .await
+        .unwrap();
+    admin
+        .add_mailbox("off@example.org", PASSWORD, 0)
+        .await
+        .unwrap();
+    admin
+        .set_mailbox_state("off@example.org", Activation::Disabled)
+        .await
+        .unwrap();
     let (plain, tls) = (free_port(), free_port());
     let service = spawn(&server, plain, tls, extra);
-    Pop { server, store, service, plain, tls }
+    Pop {
+        server,
+        store,
+        service,
+        plain,
+        tls,
+    }
 }
 
 fn spawn(server: &TestStore, plain: u16, tls: u16, extra: &[(&str, &str)]) -> Service {
@@ -42,7 +57,12 @@ fn spawn(server: &TestStore, plain: u16, tls: u16, extra: &[(&str, &str)]) -> Se
     for (k, v) in extra {
         env.push((k.to_string(), v.to_string()));
     }
-    Service::start(env!("CARGO_BIN_EXE_pop3d"), &env, server.data_dir(), ([127, 0, 0, 1], tls).into())
+    Service::start(
+        env!("CARGO_BIN_EXE_pop3d"),
+        &env,
+        server.data_dir(),
+        ([127, 0, 0, 1], tls).into(),
+    )
 }
 
 impl Pop {
@@ -55,52 +75,116 @@ impl Pop {
             .output()
             .expect("python3");
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
         })
     }
 }
 
 fn logged(v: &Value, kind: &str) -> Vec<Value> {
-    v["log"].as_array().unwrap().iter().filter(|e| e[0] == kind).map(|e| e[1].clone()).collect()
+    v["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e[0] == kind)
+        .map(|e| e[1].clone())
+        .collect()
 }
 
 fn decoded(v: &Value) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
 }
 
-const DOTTY: &[u8] = b"From: a@far.test\r\nSubject: dots\r\n\r\n.\r\n..two dots\r\n.leading\r\nplain\r\n";
+const DOTTY: &[u8] =
+    b"From: a@far.test\r\nSubject: dots\r\n\r\n.\r\n..two dots\r\n.leading\r\nplain\r\n";
 
 #[tokio::test]
 async fn retr_top_uidl_over_implicit_tls_and_stls() {
     let p = start(&[]).await;
-    let first = deliver(&p.store, "zoe@example.org", b"From: a@far.test\r\nSubject: one\r\n\r\nl1\r\nl2\r\nl3\r\nl4\r\nl5\r\nl6\r\nl7\r\n").await;
+    let first = deliver(
+        &p.store,
+        "zoe@example.org",
+        b"From: a@far.test\r\nSubject: one\r\n\r\nl1\r\nl2\r\nl3\r\nl4\r\nl5\r\nl6\r\nl7\r\n",
+    )
+    .await;
     let second = deliver(&p.store, "zoe@example.org", DOTTY).await;
     for mode in ["ssl", "stls"] {
-        let v = p.poplib(mode, "zoe@example.org", PASSWORD, &["capa", "stat", "list", "uidl", "retr:1", "retr:2", "top:1:0", "top:1:5", "quit"]);
+        let v = p.poplib(
+            mode,
+            "zoe@example.org",
+            PASSWORD,
+            &[
+                "capa", "stat", "list", "uidl", "retr:1", "retr:2", "top:1:0", "top:1:5", "quit",
+            ],
+        );
         assert!(v.get("error").is_none(), "{mode}: {v}");
-        assert_eq!(logged(&v, "stat")[0], serde_json::json!([2, first.size + second.size]));
-        assert_eq!(logged(&v, "list")[0], serde_json::json!([format!("1 {}", first.size), format!("2 {}", second.size)]));
-        assert_eq!(logged(&v, "uidl")[0], serde_json::json!([format!("1 {}", first.id), format!("2 {}", second.id)]));
+        assert_eq!(
+            logged(&v, "stat")[0],
+            serde_json::json!([2, first.size + second.size])
+        );
+        assert_eq!(
+            logged(&v, "list")[0],
+            serde_json::json!([format!("1 {}", first.size), format!("2 {}", second.size)])
+        );
+        assert_eq!(
+            logged(&v, "uidl")[0],
+            serde_json::json!([format!("1 {}", first.id), format!("2 {}", second.id)])
+        );
         let capa = logged(&v, "capa")[0].to_string();
-        assert!(capa.contains("TOP") && capa.contains("UIDL") && capa.contains("RESP-CODES"), "{capa}");
-        assert!(!capa.contains("SASL"), "no login mechanisms once logged in: {capa}");
+        assert!(
+            capa.contains("TOP") && capa.contains("UIDL") && capa.contains("RESP-CODES"),
+            "{capa}"
+        );
+        assert!(
+            !capa.contains("SASL"),
+            "no login mechanisms once logged in: {capa}"
+        );
         let retr = logged(&v, "retr");
-        assert_eq!(decoded(&retr[0]), p.store.get_blob(&first.blob).await.unwrap());
-        assert_eq!(decoded(&retr[1]), DOTTY, "dot-stuffed lines come back as stored");
+        assert_eq!(
+            decoded(&retr[0]),
+            p.store.get_blob(&first.blob).await.unwrap()
+        );
+        assert_eq!(
+            decoded(&retr[1]),
+            DOTTY,
+            "dot-stuffed lines come back as stored"
+        );
         let top = logged(&v, "top");
-        assert_eq!(decoded(&top[0]), b"From: a@far.test\r\nSubject: one\r\n\r\n");
-        assert_eq!(decoded(&top[1]), b"From: a@far.test\r\nSubject: one\r\n\r\nl1\r\nl2\r\nl3\r\nl4\r\nl5\r\n");
+        assert_eq!(
+            decoded(&top[0]),
+            b"From: a@far.test\r\nSubject: one\r\n\r\n"
+        );
+        assert_eq!(
+            decoded(&top[1]),
+            b"From: a@far.test\r\nSubject: one\r\n\r\nl1\r\nl2\r\nl3\r\nl4\r\nl5\r\n"
+        );
     }
     // UIDLs are the same in every session, and from another instance.
     let (plain, tls) = (free_port(), free_port());
     let _other = spawn(&p.server, plain, tls, &[]);
     let out = Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-        .args(["127.0.0.1", &tls.to_string(), "ssl", "zoe@example.org", PASSWORD, "uidl", "quit"])
+        .args([
+            "127.0.0.1",
+            &tls.to_string(),
+            "ssl",
+            "zoe@example.org",
+            PASSWORD,
+            "uidl",
+            "quit",
+        ])
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(logged(&v, "uidl")[0], serde_json::json!([format!("1 {}", first.id), format!("2 {}", second.id)]));
+    assert_eq!(
+        logged(&v, "uidl")[0],
+        serde_json::json!([format!("1 {}", first.id), format!("2 {}", second.id)])
+    );
 }
 
 #[tokio::test]
@@ -112,13 +196,30 @@ async fn deletions_happen_at_quit_and_nowhere_else() {
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["dele:1", "drop"]);
     assert!(v.get("error").is_none(), "{v}");
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(p.store.list_entries("zoe@example.org").await.unwrap().len(), 2);
+    assert_eq!(
+        p.store.list_entries("zoe@example.org").await.unwrap().len(),
+        2
+    );
     // DELE then RSET then QUIT: nothing deleted either.
-    p.poplib("ssl", "zoe@example.org", PASSWORD, &["dele:1", "rset", "quit"]);
-    assert_eq!(p.store.list_entries("zoe@example.org").await.unwrap().len(), 2);
+    p.poplib(
+        "ssl",
+        "zoe@example.org",
+        PASSWORD,
+        &["dele:1", "rset", "quit"],
+    );
+    assert_eq!(
+        p.store.list_entries("zoe@example.org").await.unwrap().len(),
+        2
+    );
     // DELE then QUIT: gone.
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["dele:1", "quit"]);
-    assert!(logged(&v, "quit")[0].as_str().unwrap().contains("1 messages left"), "{v}");
+    assert!(
+        logged(&v, "quit")[0]
+            .as_str()
+            .unwrap()
+            .contains("1 messages left"),
+        "{v}"
+    );
     let left = p.store.list_entries("zoe@example.org").await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].subject.as_deref(), Some("b"));
@@ -132,17 +233,35 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     let holder = std::thread::spawn(move || {
         Command::new("python3")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-            .args(["127.0.0.1", &tls, "ssl", "zoe@example.org", PASSWORD, "stat", "hold:4", "quit"])
+            .args([
+                "127.0.0.1",
+                &tls,
+                "ssl",
+                "zoe@example.org",
+                PASSWORD,
+                "stat",
+                "hold:4",
+                "quit",
+            ])
             .output()
             .unwrap()
     });
     std::thread::sleep(Duration::from_millis(1500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat"]);
-    assert!(v["error"].as_str().unwrap_or("").starts_with("-ERR [IN-USE]"), "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("-ERR [IN-USE]"),
+        "{v}"
+    );
     // Held longer than the lock's TTL: the holder keeps it alive.
     std::thread::sleep(Duration::from_millis(1500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat"]);
-    assert!(v["error"].as_str().unwrap_or("").contains("[IN-USE]"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("[IN-USE]"),
+        "{v}"
+    );
     let held: Value = serde_json::from_slice(&holder.join().unwrap().stdout).unwrap();
     assert!(held.get("error").is_none(), "{held}");
     // Released at QUIT.
@@ -154,7 +273,15 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     let tls = p.tls.to_string();
     let _stuck = std::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-        .args(["127.0.0.1", &tls, "ssl", "zoe@example.org", PASSWORD, "stat", "hold:30"])
+        .args([
+            "127.0.0.1",
+            &tls,
+            "ssl",
+            "zoe@example.org",
+            PASSWORD,
+            "stat",
+            "hold:30",
+        ])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -167,25 +294,47 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     p.plain = plain;
     std::thread::sleep(Duration::from_millis(2500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat", "quit"]);
-    assert!(v.get("error").is_none(), "lock of the dead instance still held: {v}");
+    assert!(
+        v.get("error").is_none(),
+        "lock of the dead instance still held: {v}"
+    );
 }
 
 #[tokio::test]
 async fn no_passwords_in_the_clear_and_bad_logins() {
     let p = start(&[]).await;
     let v = p.poplib("plain", "zoe@example.org", PASSWORD, &["stat"]);
-    assert!(v["error"].as_str().unwrap().starts_with("-ERR [AUTH]"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().starts_with("-ERR [AUTH]"),
+        "{v}"
+    );
     let v = p.poplib("ssl", "zoe@example.org", "wrong", &["stat"]);
     assert_eq!(v["error"], "-ERR [AUTH] Authentication failed", "{v}");
     let v = p.poplib("ssl", "off@example.org", PASSWORD, &["stat"]);
-    assert!(v["error"].as_str().unwrap().starts_with("-ERR [AUTH]"), "disabled mailbox: {v}");
+    assert!(
+        v["error"].as_str().unwrap().starts_with("-ERR [AUTH]"),
+        "disabled mailbox: {v}"
+    );
     // With the setting, plaintext works (for tests and trusted networks).
     drop(p.service);
     let (plain, tls) = (free_port(), free_port());
-    let _s = spawn(&p.server, plain, tls, &[("POP3_ALLOW_PLAINTEXT_AUTH", "yes")]);
+    let _s = spawn(
+        &p.server,
+        plain,
+        tls,
+        &[("POP3_ALLOW_PLAINTEXT_AUTH", "yes")],
+    );
     let out = Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-        .args(["127.0.0.1", &plain.to_string(), "plain", "zoe@example.org", PASSWORD, "stat", "quit"])
+        .args([
+            "127.0.0.1",
+            &plain.to_string(),
+            "plain",
+            "zoe@example.org",
+            PASSWORD,
+            "stat",
+            "quit",
+        ])
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -195,7 +344,11 @@ async fn no_passwords_in_the_clear_and_bad_logins() {
 #[tokio::test]
 async fn unknown_commands_long_lines_and_idle_timeout() {
     use std::io::{BufRead, BufReader, Write};
-    let p = start(&[("POP3_IDLE_TIMEOUT", "2s"), ("POP3_ALLOW_PLAINTEXT_AUTH", "yes")]).await;
+    let p = start(&[
+        ("POP3_IDLE_TIMEOUT", "2s"),
+        ("POP3_ALLOW_PLAINTEXT_AUTH", "yes"),
+    ])
+    .await;
     let s = std::net::TcpStream::connect(("127.0.0.1", p.plain)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut r = BufReader::new(s.try_clone().unwrap());
@@ -207,7 +360,8 @@ async fn unknown_commands_long_lines_and_idle_timeout() {
     line.clear();
     r.read_line(&mut line).unwrap();
     assert_eq!(line, "-ERR Unknown command\r\n");
-    w.write_all(format!("NOOP {}\r\n", "x".repeat(20000)).as_bytes()).unwrap();
+    w.write_all(format!("NOOP {}\r\n", "x".repeat(20000)).as_bytes())
+        .unwrap();
     line.clear();
     r.read_line(&mut line).unwrap();
     assert!(line.starts_with("-ERR Line too long"), "{line}");
@@ -220,7 +374,12 @@ async fn unknown_commands_long_lines_and_idle_timeout() {
 async fn mpop_downloads_everything() {
     let p = start(&[]).await;
     for i in 0..5 {
-        deliver(&p.store, "zoe@example.org", format!("From: a@far.test\r\nSubject: m{i}\r\n\r\n.dot line {i}\r\n").as_bytes()).await;
+        deliver(
+            &p.store,
+            "zoe@example.org",
+            format!("From: a@far.test\r\nSubject: m{i}\r\n\r\n.dot line {i}\r\n").as_bytes(),
+        )
+        .await;
     }
     let mbox = p.server.data_dir().join("mbox");
     std::fs::write(&mbox, b"").unwrap();
@@ -242,7 +401,8 @@ async fn mpop_downloads_everything() {
         .env("HOME", p.server.data_dir())
         .output()
         .expect("mpop (Debian package mpop) runs");
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{text}");
     let got = std::fs::read_to_string(&mbox).unwrap();
     for i in 0..5 {
@@ -250,5 +410,8 @@ async fn mpop_downloads_everything() {
         assert!(got.contains(&format!("\n.dot line {i}")), "{got}");
     }
     // --keep=on: nothing deleted.
-    assert_eq!(p.store.list_entries("zoe@example.org").await.unwrap().len(), 5);
+    assert_eq!(
+        p.store.list_entries("zoe@example.org").await.unwrap().len(),
+        5
+    );
 }

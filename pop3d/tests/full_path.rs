@@ -1,0 +1,138 @@
+//! The whole way: swaks -> smtp-engine -> qprocessor -> pop3d (poplib).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use mismo_core::admin::Admin;
+use mismo_testkit::service::Service;
+use mismo_testkit::{free_port, TestStore};
+
+/// Binaries of the other services, built beside this package's by
+/// `cargo test --workspace`.
+fn sibling(name: &str) -> String {
+    let path: PathBuf = PathBuf::from(env!("CARGO_BIN_EXE_pop3d")).with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} missing: run `cargo build --workspace` (scripts/test.sh does)",
+        path.display()
+    );
+    path.display().to_string()
+}
+
+#[tokio::test]
+async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let admin = Admin::new(&store);
+    admin.add_domain("example.org").await.unwrap();
+    admin
+        .add_mailbox("zoe@example.org", "zoe's long password", 0)
+        .await
+        .unwrap();
+
+    let ports: Vec<u16> = (0..6).map(|_| free_port()).collect();
+    let mut env = server.env();
+    for (k, v) in [
+        ("MISMO_HOSTNAME", "mx.example.org".to_string()),
+        ("SMTP_LISTEN", format!("127.0.0.1:{}", ports[0])),
+        ("SMTP_SUBMISSION_LISTEN", format!("127.0.0.1:{}", ports[1])),
+        ("SMTPS_LISTEN", format!("127.0.0.1:{}", ports[2])),
+        ("SMTP_STATUS_LISTEN", format!("127.0.0.1:{}", ports[3])),
+        ("POP3_LISTEN", format!("127.0.0.1:{}", ports[4])),
+        ("POP3S_LISTEN", format!("127.0.0.1:{}", ports[5])),
+        ("QUEUE_CYCLE_PERIOD", "30".to_string()),
+    ] {
+        env.push((k.into(), v));
+    }
+    let dir = server.data_dir();
+    let _engine = Service::start(
+        &sibling("smtp-engine"),
+        &env,
+        dir,
+        ([127, 0, 0, 1], ports[3]).into(),
+    );
+    let _pop3d = Service::start(
+        env!("CARGO_BIN_EXE_pop3d"),
+        &env,
+        dir,
+        ([127, 0, 0, 1], ports[5]).into(),
+    );
+    let qprocessor = Service::spawn(&sibling("qprocessor"), &env, dir);
+    std::thread::sleep(Duration::from_millis(1500));
+
+    let sent = b"From: Alice <alice@far.test>\r\nTo: zoe@example.org\r\nSubject: the whole way\r\nMessage-ID: <whole@far.test>\r\n\r\nHello Zoe.\r\n.A line with a leading dot.\r\n";
+    let file = dir.join("sent.eml");
+    // swaks adds the final CRLF itself.
+    std::fs::write(&file, &sent[..sent.len() - 2]).unwrap();
+    let out = Command::new("swaks")
+        .args([
+            "--server",
+            &format!("127.0.0.1:{}", ports[0]),
+            "--from",
+            "alice@far.test",
+            "--to",
+            "zoe@example.org",
+        ])
+        .args(["--data", &format!("@{}", file.display())])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Picked up and delivered well within a second or two, though the idle
+    // cycle is 30 s.
+    let start = Instant::now();
+    while store
+        .list_entries("zoe@example.org")
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "not delivered:\n{}",
+            qprocessor.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let out = Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
+        .args([
+            "127.0.0.1",
+            &ports[5].to_string(),
+            "ssl",
+            "zoe@example.org",
+            "zoe's long password",
+            "retr:1",
+            "quit",
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let retr = v["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e[0] == "retr")
+        .expect("retrieved")[1]
+        .clone();
+    let got = base64::engine::general_purpose::STANDARD
+        .decode(retr.as_str().unwrap())
+        .unwrap();
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("Received: from "), "{text}");
+    assert!(
+        text.contains("by mx.example.org (Mismo) with ESMTP id"),
+        "{text}"
+    );
+    assert!(
+        got.ends_with(sent),
+        "the sent bytes come back after the added header:\n{text}"
+    );
+}
