@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests and benchmarks use, when missing:
-# the peers nobody here wrote (BIND9, swaks, ...) and venv support.
+# Installs the Debian packages the tests use, when missing: the peers nobody
+# here wrote (BIND9, swaks, Postfix's smtp-source/smtp-sink, mpop) and venv
+# support. With --bench, also the references the benchmarks compare with.
 set -euo pipefail
 
 packages=(bind9 dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl postfix mpop python3-venv)
+if [[ "${1:-}" == "--bench" ]]; then
+    packages+=(dovecot-pop3d openssl)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
