@@ -271,7 +271,7 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     // A holder that dies: its lock expires by itself.
     let mut p = p;
     let tls = p.tls.to_string();
-    let _stuck = std::process::Command::new("python3")
+    let mut stuck = std::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
         .args([
             "127.0.0.1",
@@ -298,6 +298,8 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
         v.get("error").is_none(),
         "lock of the dead instance still held: {v}"
     );
+    let _ = stuck.kill();
+    let _ = stuck.wait();
 }
 
 #[tokio::test]

@@ -33,6 +33,10 @@ fn named_checkconf_accepts_the_bundled_configuration() {
     let dir = std::env::temp_dir().join(format!("mismo-bind9-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let copy = dir.join("named.conf");
-    std::fs::write(&copy, text.replace("max-cache-size 4g;", "max-cache-size 4g")).unwrap();
+    std::fs::write(
+        &copy,
+        text.replace("max-cache-size 4g;", "max-cache-size 4g"),
+    )
+    .unwrap();
     assert!(!checkconf(&copy).status.success());
 }
