@@ -108,8 +108,13 @@ impl Session {
         Step::Reply(err(text))
     }
 
+    /// Whether the next line is a SASL response (longer lines allowed).
+    pub fn awaiting_sasl(&self) -> bool {
+        matches!(self.state, State::Authorization { sasl: true, .. })
+    }
+
     pub fn overlong_line(&mut self) -> Step {
-        self.fail("Line too long (at most 255 octets)")
+        self.fail("Line too long")
     }
 
     /// One command line.

@@ -398,7 +398,10 @@ async fn mpop_downloads_everything() {
             &format!("--delivery=mbox,{}", mbox.display()),
             "--keep=on",
             "--only-new=off",
-            "--uidls-file=/dev/null",
+            &format!(
+                "--uidls-file={}",
+                p.server.data_dir().join("uidls").display()
+            ),
         ])
         .env("HOME", p.server.data_dir())
         .output()
