@@ -71,9 +71,13 @@ impl Connection {
         loop {
             let mut line = Vec::new();
             let idle = self.server.settings.idle_timeout;
+            let limit = if self.session.awaiting_sasl() {
+                MAX_SASL_LINE
+            } else {
+                MAX_LINE
+            };
             let read =
-                tokio::time::timeout(idle, read_line(&mut self.reader, &mut line, MAX_SASL_LINE))
-                    .await;
+                tokio::time::timeout(idle, read_line(&mut self.reader, &mut line, limit)).await;
             let status = match read {
                 Err(_) => {
                     self.send(b"-ERR Autologout; idle for too long\r\n").await?;
