@@ -5,11 +5,28 @@
 //! receivers because those do not bound text lines at 998 octets or command
 //! lines at 512 (SMTP) or 255 (POP3), which Mismo enforces.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 
 /// Any byte stream a session runs over: plain TCP or TLS.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Upgrades a session's stream to TLS in place (SMTP STARTTLS, POP3 STLS).
+/// Whatever the client sent after the command and is still buffered is
+/// dropped, so nothing sent in the clear counts as sent under TLS
+/// (RFC 3207 5, RFC 2595 3; CVE-2011-0411).
+pub async fn upgrade_tls(
+    reader: &mut BufReader<Box<dyn Io>>,
+    acceptor: &tokio_rustls::TlsAcceptor,
+) -> std::io::Result<()> {
+    let buffered = reader.buffer().len();
+    reader.consume(buffered);
+    let placeholder: Box<dyn Io> = Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
+    let plain = std::mem::replace(reader, BufReader::new(placeholder)).into_inner();
+    let tls = acceptor.accept(plain).await?;
+    *reader = BufReader::with_capacity(16 * 1024, Box::new(tls));
+    Ok(())
+}
 
 /// How a bounded line read ended.
 #[derive(Debug, PartialEq, Eq)]

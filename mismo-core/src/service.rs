@@ -39,3 +39,18 @@ pub async fn connect_store(settings: &StoreSettings) -> Option<Store> {
         }
     }
 }
+
+/// Binds a listening socket, or stops the process naming the setting.
+pub async fn bind(service: &str, var: &str, addr: std::net::SocketAddr) -> tokio::net::TcpListener {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => fail(service, &format!("{var} {addr}: {e}")),
+    }
+}
+
+/// Stops the process at start-up with a message (exit status 1).
+pub fn fail(service: &str, message: &str) -> ! {
+    tracing::error!("{message}");
+    eprintln!("{service}: {message}");
+    std::process::exit(1);
+}

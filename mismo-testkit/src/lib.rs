@@ -195,37 +195,22 @@ pub async fn enqueue(store: &mismo_core::Store, from: &str, rcpts: &[&str], body
     let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
     let blob = store.put_blob(raw.as_bytes()).await.unwrap();
     let (headers, attachments) = mismo_core::summary::summarize(raw.as_bytes());
-    let now = now_ms();
-    let msg = QueuedMessage {
+    let msg = QueuedMessage::enqueued(NewMessage {
         id: new_id(),
-        state: QueueState::Enqueued,
         mail_from: from.into(),
         recipients: rcpts
             .iter()
-            .map(|r| Recipient {
-                address: r.to_string(),
-                status: RecipientStatus::Pending,
-                orcpt: None,
-                notify: None,
-                attempts: 0,
-                last_reply: None,
-                updated_at: now,
-            })
+            .map(|r| Recipient::pending(r.to_string(), None, None))
             .collect(),
         blob,
         headers,
         attachments,
-        origin: Origin {
+        origin: mismo_core::model::Origin {
             listener: "test".into(),
             ..mismo_core::model::Origin::default()
         },
         dsn: DsnRequest::default(),
-        received_at: now,
-        due_at: now,
-        attempts: 0,
-        claim_token: None,
-        lease_until: None,
-    };
+    });
     store.enqueue(&msg).await.unwrap();
     msg.id
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mismo_core::auth::{Failures, MAX_FAILURES};
 use mismo_core::net::{read_line, Io, Line};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 
 use crate::maildrop::Maildrop;
 use crate::server::Server;
@@ -212,14 +212,7 @@ impl Connection {
         let Some(acceptor) = self.server.tls.clone() else {
             return Err(std::io::Error::other("no TLS configuration"));
         };
-        // RFC 2595 / CVE-2011-0411: drop anything pipelined after STLS.
-        let buffered = self.reader.buffer().len();
-        self.reader.consume(buffered);
-        let placeholder: Box<dyn Io> =
-            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
-        let plain = std::mem::replace(&mut self.reader, BufReader::new(placeholder)).into_inner();
-        let tls = acceptor.accept(plain).await?;
-        self.reader = BufReader::new(Box::new(tls));
+        mismo_core::net::upgrade_tls(&mut self.reader, &acceptor).await?;
         self.session.tls_established();
         Ok(())
     }

@@ -8,14 +8,12 @@ mod server;
 mod session;
 mod stuffing;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use mismo_core::config::Pop3Settings;
 use mismo_core::net::Io;
 use mismo_core::{service, shutdown};
-use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
 use connection::Connection;
@@ -29,10 +27,10 @@ async fn main() {
     let settings: Pop3Settings = service::settings("pop3d");
     let tls = match mismo_core::tls::server_config(&settings.node) {
         Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
-        Err(e) => fail(&e),
+        Err(e) => service::fail("pop3d", &e),
     };
-    let plain = bind("POP3_LISTEN", settings.listen).await;
-    let implicit = bind("POP3S_LISTEN", settings.pop3s_listen).await;
+    let plain = service::bind("pop3d", "POP3_LISTEN", settings.listen).await;
+    let implicit = service::bind("pop3d", "POP3S_LISTEN", settings.pop3s_listen).await;
     let Some(store) = service::connect_store(&settings.store).await else {
         return;
     };
@@ -79,7 +77,7 @@ async fn main() {
 
 async fn accept(
     server: Arc<Server>,
-    socket: TcpListener,
+    socket: tokio::net::TcpListener,
     implicit_tls: bool,
     sessions: TaskTracker,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -117,17 +115,4 @@ async fn accept(
                 .await;
         });
     }
-}
-
-async fn bind(var: &str, addr: SocketAddr) -> TcpListener {
-    match TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => fail(&format!("{var} {addr}: {e}")),
-    }
-}
-
-fn fail(message: &str) -> ! {
-    tracing::error!("{message}");
-    eprintln!("pop3d: {message}");
-    std::process::exit(1);
 }

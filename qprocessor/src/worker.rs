@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mismo_core::model::address::Address;
 use mismo_core::model::{
-    now_ms, DsnRequest, Origin, QueueState, QueuedMessage, Recipient, RecipientStatus,
+    now_ms, DsnRequest, NewMessage, Origin, QueueState, QueuedMessage, Recipient, RecipientStatus,
 };
 use mismo_core::Store;
 
@@ -224,22 +224,12 @@ async fn bounce(
     let hostname = &ctx.settings.node.hostname;
     let bytes = dsn::build(hostname, message, &original, &reported);
     let blob = ctx.store.put_blob(&bytes).await?;
-    let now = now_ms();
     let (headers, attachments) = mismo_core::summary::summarize(&bytes);
-    let dsn = QueuedMessage {
+    let dsn = QueuedMessage::enqueued(NewMessage {
         // Derived from the original, so a retried bounce is not queued twice.
         id: format!("{}-dsn{}", message.id, message.attempts),
-        state: QueueState::Enqueued,
         mail_from: String::new(),
-        recipients: vec![Recipient {
-            address: message.mail_from.clone(),
-            status: RecipientStatus::Pending,
-            orcpt: None,
-            notify: None,
-            attempts: 0,
-            last_reply: None,
-            updated_at: now,
-        }],
+        recipients: vec![Recipient::pending(message.mail_from.clone(), None, None)],
         blob,
         headers,
         attachments,
@@ -251,12 +241,7 @@ async fn bounce(
             engine: hostname.clone(),
         },
         dsn: DsnRequest::default(),
-        received_at: now,
-        due_at: now,
-        attempts: 0,
-        claim_token: None,
-        lease_until: None,
-    };
+    });
     match ctx.store.enqueue(&dsn).await {
         Ok(()) | Err(mismo_core::StoreError::Duplicate(_)) => {
             tracing::info!(id = %message.id, bounce = %dsn.id, "bounce queued");

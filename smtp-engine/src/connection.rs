@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use mismo_core::model::Origin;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio_rustls::TlsAcceptor;
 
 use crate::data::read_data;
@@ -261,15 +261,7 @@ impl Connection {
         let Some(acceptor) = self.tls.clone() else {
             return Err(std::io::Error::other("no TLS configuration"));
         };
-        // RFC 3207 / CVE-2011-0411: anything the client pipelined after
-        // STARTTLS must not be taken as sent under TLS.
-        let buffered = self.reader.buffer().len();
-        self.reader.consume(buffered);
-        let placeholder: Box<dyn Io> =
-            Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
-        let plain = std::mem::replace(&mut self.reader, BufReader::new(placeholder)).into_inner();
-        let tls = acceptor.accept(plain).await?;
-        self.reader = BufReader::with_capacity(16 * 1024, Box::new(tls));
+        mismo_core::net::upgrade_tls(&mut self.reader, &acceptor).await?;
         self.session.tls_established();
         Ok(())
     }

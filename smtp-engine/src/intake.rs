@@ -1,8 +1,6 @@
 //! Turning an accepted message into an ENQUEUED queue document.
 
-use mismo_core::model::{
-    now_ms, DsnRequest, Origin, QueueState, QueuedMessage, Recipient, RecipientStatus,
-};
+use mismo_core::model::{DsnRequest, NewMessage, Origin, QueuedMessage, Recipient};
 use mismo_core::{Store, StoreError, StoreResult};
 
 use crate::session::Envelope;
@@ -12,23 +10,13 @@ use crate::session::Envelope;
 pub async fn enqueue(store: &Store, envelope: Envelope, origin: Origin) -> StoreResult<String> {
     let (headers, attachments) = mismo_core::summary::summarize(&envelope.message);
     let blob = store.put_blob(&envelope.message).await?;
-    let now = now_ms();
-    let message = QueuedMessage {
+    let message = QueuedMessage::enqueued(NewMessage {
         id: envelope.id,
-        state: QueueState::Enqueued,
         mail_from: envelope.mail_from,
         recipients: envelope
             .recipients
             .into_iter()
-            .map(|r| Recipient {
-                address: r.address,
-                status: RecipientStatus::Pending,
-                orcpt: r.orcpt,
-                notify: r.notify,
-                attempts: 0,
-                last_reply: None,
-                updated_at: now,
-            })
+            .map(|r| Recipient::pending(r.address, r.orcpt, r.notify))
             .collect(),
         blob,
         headers,
@@ -38,12 +26,7 @@ pub async fn enqueue(store: &Store, envelope: Envelope, origin: Origin) -> Store
             ret: envelope.ret,
             envid: envelope.envid,
         },
-        received_at: now,
-        due_at: now,
-        attempts: 0,
-        claim_token: None,
-        lease_until: None,
-    };
+    });
     match store.enqueue(&message).await {
         Ok(()) => Ok(message.id),
         Err(e @ StoreError::Unavailable(_)) => {

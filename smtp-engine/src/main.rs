@@ -13,14 +13,12 @@ mod session;
 mod stats;
 mod status;
 
-use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
 use mismo_core::config::SmtpSettings;
 use mismo_core::{service, shutdown};
-use tokio::net::TcpListener;
 use tokio_util::task::TaskTracker;
 
 use engine::Engine;
@@ -35,13 +33,19 @@ async fn main() {
 
     let tls = match mismo_core::tls::server_config(&settings.node) {
         Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
-        Err(e) => fail(&e),
+        Err(e) => service::fail("smtp-engine", &e),
     };
     // Bind before connecting to the store, so a port conflict is reported at once.
-    let mx = bind("SMTP_LISTEN", settings.listen).await;
-    let submission = bind("SMTP_SUBMISSION_LISTEN", settings.submission_listen).await;
-    let smtps = bind("SMTPS_LISTEN", settings.smtps_listen).await;
-    let status_socket = bind("SMTP_STATUS_LISTEN", settings.status_listen).await;
+    let mx = service::bind("smtp-engine", "SMTP_LISTEN", settings.listen).await;
+    let submission = service::bind(
+        "smtp-engine",
+        "SMTP_SUBMISSION_LISTEN",
+        settings.submission_listen,
+    )
+    .await;
+    let smtps = service::bind("smtp-engine", "SMTPS_LISTEN", settings.smtps_listen).await;
+    let status_socket =
+        service::bind("smtp-engine", "SMTP_STATUS_LISTEN", settings.status_listen).await;
 
     let Some(store) = service::connect_store(&settings.store).await else {
         return;
@@ -107,17 +111,4 @@ async fn main() {
         tracing::warn!("drain timeout: closing {} session(s)", sessions.len());
     }
     tracing::info!("stopped");
-}
-
-async fn bind(var: &str, addr: SocketAddr) -> TcpListener {
-    match TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => fail(&format!("{var} {addr}: {e}")),
-    }
-}
-
-fn fail(message: &str) -> ! {
-    tracing::error!("{message}");
-    eprintln!("smtp-engine: {message}");
-    std::process::exit(1);
 }

@@ -20,8 +20,8 @@ pub use domain::{Domain, Verification, VerificationStatus};
 pub use mailbox::Mailbox;
 pub use mailbox_entry::MailboxEntry;
 pub use queue::{
-    AttachmentMeta, DsnRequest, HeaderSummary, Origin, QueueState, QueuedMessage, Recipient,
-    RecipientStatus,
+    AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
+    Recipient, RecipientStatus,
 };
 
 use serde::{Deserialize, Serialize};

@@ -31,6 +31,57 @@ pub struct QueuedMessage {
     pub lease_until: Option<i64>,
 }
 
+/// What a new queue document is made of; the rest starts out the same for
+/// every message.
+pub struct NewMessage {
+    pub id: String,
+    pub mail_from: String,
+    pub recipients: Vec<Recipient>,
+    pub blob: BlobRef,
+    pub headers: HeaderSummary,
+    pub attachments: Vec<AttachmentMeta>,
+    pub origin: Origin,
+    pub dsn: DsnRequest,
+}
+
+impl QueuedMessage {
+    /// A message due now, claimed by nobody.
+    pub fn enqueued(new: NewMessage) -> Self {
+        let now = super::now_ms();
+        Self {
+            id: new.id,
+            state: QueueState::Enqueued,
+            mail_from: new.mail_from,
+            recipients: new.recipients,
+            blob: new.blob,
+            headers: new.headers,
+            attachments: new.attachments,
+            origin: new.origin,
+            dsn: new.dsn,
+            received_at: now,
+            due_at: now,
+            attempts: 0,
+            claim_token: None,
+            lease_until: None,
+        }
+    }
+}
+
+impl Recipient {
+    /// A recipient not yet tried.
+    pub fn pending(address: String, orcpt: Option<String>, notify: Option<String>) -> Self {
+        Self {
+            address,
+            status: RecipientStatus::Pending,
+            orcpt,
+            notify,
+            attempts: 0,
+            last_reply: None,
+            updated_at: super::now_ms(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum QueueState {

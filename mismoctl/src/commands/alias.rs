@@ -32,10 +32,7 @@ pub async fn run(admin: &Admin<'_>, out: &Output, cmd: AliasCmd) -> CmdResult {
             });
         }
         AliasCmd::List { domain } => {
-            let domain = domain
-                .map(|d| mismo_core::model::address::normalize_domain(&d))
-                .transpose()
-                .map_err(|e| Failure(e.to_string()))?;
+            let domain = super::domain_filter(domain)?;
             let list = admin
                 .store
                 .list_aliases(domain.as_deref())

@@ -24,3 +24,11 @@ impl From<String> for Failure {
 }
 
 pub type CmdResult = Result<(), Failure>;
+
+/// The optional DOMAIN argument of the list commands, normalised.
+pub fn domain_filter(domain: Option<String>) -> Result<Option<String>, Failure> {
+    domain
+        .map(|d| mismo_core::model::address::normalize_domain(&d))
+        .transpose()
+        .map_err(|e| Failure(e.to_string()))
+}
