@@ -285,13 +285,42 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    p.service.signal(libc::SIGKILL);
-    p.service.wait(Duration::from_secs(5)).expect("killed");
+    // Until the stuck session holds the maildrop.
+    let start = std::time::Instant::now();
+    loop {
+        let held = p
+            .store
+            .acquire_maildrop("zoe@example.org", "probe", mismo_core::model::now_ms(), 1)
+            .await
+            .unwrap();
+        if !held {
+            break;
+        }
+        p.store
+            .release_maildrop("zoe@example.org", "probe")
+            .await
+            .unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the client never logged in"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A second instance, up before the first one dies.
     let (plain, tls) = (free_port(), free_port());
     let _second = spawn(&p.server, plain, tls, &[("POP3_LOCK_TTL", "2s")]);
+    std::thread::sleep(Duration::from_millis(500));
+    p.service.signal(libc::SIGKILL);
+    p.service.wait(Duration::from_secs(5)).expect("killed");
     p.tls = tls;
     p.plain = plain;
+    // The dead instance's lock still holds across instances...
+    let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat"]);
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("[IN-USE]"),
+        "{v}"
+    );
+    // ...until it expires by itself.
     std::thread::sleep(Duration::from_millis(2500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat", "quit"]);
     assert!(
