@@ -31,9 +31,13 @@ stop_all() {
 }
 trap stop_all INT TERM
 
-# The store, its log lines tagged like the services'.
-scripts/store.sh run > >(sed -u 's/^/nx-27017      /' >&2) 2>&1 &
+# The store: its console is chatty (a line per command), so it goes to a file.
+data_dir="${MISMO_DATA_DIR:-$(grep -E '^MISMO_DATA_DIR=' .env 2>/dev/null | cut -d= -f2- || true)}"
+data_dir="${data_dir:-./data}"
+mkdir -p "$data_dir"
+scripts/store.sh run >"$data_dir/nx-27017.console.log" 2>&1 &
 store_pid=$!
+echo "cluster: NX-27017 started (console in $data_dir/nx-27017.console.log)" >&2
 uri="${MONGODB_URI:-$(grep -E '^MONGODB_URI=' .env 2>/dev/null | cut -d= -f2- || true)}"
 uri="${uri:-mongodb://127.0.0.1:27017/}"
 hostport="${uri#mongodb://}"; hostport="${hostport%%/*}"; hostport="${hostport##*@}"

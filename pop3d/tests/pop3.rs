@@ -227,7 +227,7 @@ async fn deletions_happen_at_quit_and_nowhere_else() {
 
 #[tokio::test]
 async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
-    let p = start(&[("POP3_LOCK_TTL", "2s")]).await;
+    let p = start(&[("POP3_LOCK_TTL", "3s")]).await;
     deliver(&p.store, "zoe@example.org", b"Subject: a\r\n\r\na\r\n").await;
     let tls = p.tls.to_string();
     let holder = std::thread::spawn(move || {
@@ -240,7 +240,7 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
                 "zoe@example.org",
                 PASSWORD,
                 "stat",
-                "hold:4",
+                "hold:6",
                 "quit",
             ])
             .output()
@@ -256,7 +256,7 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
         "{v}"
     );
     // Held longer than the lock's TTL: the holder keeps it alive.
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat"]);
     assert!(
         v["error"].as_str().unwrap_or("").contains("[IN-USE]"),
@@ -308,7 +308,7 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     }
     // A second instance, up before the first one dies.
     let (plain, tls) = (free_port(), free_port());
-    let _second = spawn(&p.server, plain, tls, &[("POP3_LOCK_TTL", "2s")]);
+    let _second = spawn(&p.server, plain, tls, &[("POP3_LOCK_TTL", "3s")]);
     std::thread::sleep(Duration::from_millis(500));
     p.service.signal(libc::SIGKILL);
     p.service.wait(Duration::from_secs(5)).expect("killed");
@@ -321,7 +321,7 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
         "{v}"
     );
     // ...until it expires by itself.
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(3500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat", "quit"]);
     assert!(
         v.get("error").is_none(),
