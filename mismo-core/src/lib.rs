@@ -8,6 +8,8 @@ pub mod dns;
 pub mod model;
 pub mod net;
 pub mod password;
+#[cfg(feature = "pgp")]
+pub mod pgp;
 pub mod sasl;
 pub mod service;
 pub mod shutdown;

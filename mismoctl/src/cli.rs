@@ -101,6 +101,8 @@ pub enum MailboxCmd {
     Remove { address: String },
     /// Messages and bytes held, against the quota.
     Usage { address: String },
+    /// Replace the mailbox's OpenPGP key with a new one.
+    PgpRegenerate { address: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -457,3 +457,74 @@ async fn domain_dkim_prints_the_record_to_publish() {
     );
     ctl.expect(1, &["domain", "dkim", "unknown.test"], None);
 }
+
+#[tokio::test]
+async fn mailbox_pgp_regenerate_makes_a_key_gnupg_accepts() {
+    let server = TestStore::start();
+    let ctl = ctl(&server);
+    ctl.expect(0, &["domain", "add", "example.org"], None);
+    ctl.expect(
+        0,
+        &["mailbox", "add", "zoe@example.org", "--password-stdin"],
+        Some("a long password\n"),
+    );
+    let first = ctl.json(&["mailbox", "pgp-regenerate", "zoe@example.org"]);
+    let fingerprint = first["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(fingerprint.len(), 40, "{first}");
+    let public = first["public_key"].as_str().unwrap();
+    assert!(
+        public.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{public}"
+    );
+
+    // The key is on the mailbox, and the secret part stored apart.
+    let store = server.store().await;
+    let mailbox = store.get_mailbox("zoe@example.org").await.unwrap().unwrap();
+    assert_eq!(mailbox.pgp_public_key.as_deref(), Some(public));
+    let list = ctl.json(&["mailbox", "list"]);
+    assert_eq!(list[0]["has_pgp_key"], true);
+
+    // GnuPG reads it: the user id is the address, the fingerprint the same.
+    let home = server.data_dir().join("gnupg");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::set_permissions(&home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let key_file = server.data_dir().join("zoe.asc");
+    std::fs::write(&key_file, public).unwrap();
+    let gpg = |args: &[&str]| {
+        let out = Command::new("gpg")
+            .arg("--homedir")
+            .arg(&home)
+            .args(["--batch", "--with-colons"])
+            .args(args)
+            .output()
+            .expect("gpg runs");
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    gpg(&["--import", &key_file.display().to_string()]);
+    let listed = gpg(&["--list-keys", "zoe@example.org"]);
+    assert!(
+        listed.contains(&format!("fpr:::::::::{fingerprint}:")),
+        "{listed}"
+    );
+    assert!(listed.contains("<zoe@example.org>"), "{listed}");
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("sub:") && l.contains(":e:")),
+        "an encryption subkey: {listed}"
+    );
+
+    // Regenerating replaces it.
+    let second = ctl.json(&["mailbox", "pgp-regenerate", "zoe@example.org"]);
+    assert_ne!(second["fingerprint"], first["fingerprint"]);
+    let mailbox = store.get_mailbox("zoe@example.org").await.unwrap().unwrap();
+    assert_eq!(
+        mailbox.pgp_public_key.as_deref(),
+        second["public_key"].as_str()
+    );
+    ctl.expect(
+        1,
+        &["mailbox", "pgp-regenerate", "nobody@example.org"],
+        None,
+    );
+}

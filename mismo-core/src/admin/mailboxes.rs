@@ -98,3 +98,19 @@ impl Admin<'_> {
         Ok((mailbox, usage))
     }
 }
+
+#[cfg(feature = "pgp")]
+impl Admin<'_> {
+    /// Replaces the mailbox's OpenPGP key with a fresh one.
+    pub async fn regenerate_pgp(&self, address: &str) -> AdminResult<crate::pgp::PgpKey> {
+        let mailbox = self.mailbox(address).await?;
+        let owner = mailbox.address.clone();
+        // Key generation is CPU work: keep it off the I/O threads.
+        let key = tokio::task::spawn_blocking(move || crate::pgp::PgpKey::generate(&owner))
+            .await
+            .map_err(|e| AdminError::Invalid(e.to_string()))?
+            .map_err(AdminError::Invalid)?;
+        self.store.put_pgp_key(&key).await?;
+        Ok(key)
+    }
+}

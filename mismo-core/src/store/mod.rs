@@ -38,6 +38,7 @@ pub mod names {
     pub const MAILBOX_MESSAGES: &str = "mailbox_messages";
     pub const DKIM_KEYS: &str = "dkim_keys";
     pub const MAILDROP_LOCKS: &str = "maildrop_locks";
+    pub const PGP_KEYS: &str = "pgp_keys";
 }
 
 #[derive(Clone)]

@@ -51,6 +51,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || vec![("blob_id_1_n_1", doc! { "blob_id": 1, "n": 1 })],
     },
     CollectionSpec {
+        name: PGP_KEYS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: Vec::new,
+    },
+    CollectionSpec {
         name: MAILDROP_LOCKS,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,

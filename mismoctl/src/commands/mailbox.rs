@@ -116,6 +116,13 @@ pub async fn run(admin: &Admin<'_>, out: &Output, cmd: MailboxCmd) -> CmdResult 
                 || format!("mailbox {address} removed with {messages} message(s)"),
             );
         }
+        MailboxCmd::PgpRegenerate { address } => {
+            let key = admin.regenerate_pgp(&address).await?;
+            out.one(
+                &serde_json::json!({ "address": key.address, "fingerprint": key.fingerprint, "public_key": key.public_key }),
+                || format!("new OpenPGP key for {}: {}", key.address, key.fingerprint),
+            );
+        }
         MailboxCmd::Usage { address } => {
             let (m, usage) = admin.mailbox_usage(&address).await?;
             out.one(
