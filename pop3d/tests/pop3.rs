@@ -65,22 +65,35 @@ fn spawn(server: &TestStore, plain: u16, tls: u16, extra: &[(&str, &str)]) -> Se
     )
 }
 
+/// tests/py/pop.py (poplib) against `port`, logging in as zoe.
+fn pop_py(port: u16, mode: &str, actions: &[&str]) -> Command {
+    pop_py_as(port, mode, "zoe@example.org", PASSWORD, actions)
+}
+
+fn pop_py_as(port: u16, mode: &str, user: &str, pass: &str, actions: &[&str]) -> Command {
+    let mut cmd = Command::new("python3");
+    cmd.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
+        .args(["127.0.0.1", &port.to_string(), mode, user, pass])
+        .args(actions);
+    cmd
+}
+
+/// Runs pop.py and reads its JSON report.
+fn report(mut cmd: Command) -> Value {
+    let out = cmd.output().expect("python3");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 impl Pop {
     fn poplib(&self, mode: &str, user: &str, pass: &str, actions: &[&str]) -> Value {
         let port = if mode == "ssl" { self.tls } else { self.plain };
-        let out = Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-            .args(["127.0.0.1", &port.to_string(), mode, user, pass])
-            .args(actions)
-            .output()
-            .expect("python3");
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+        report(pop_py_as(port, mode, user, pass, actions))
     }
 }
 
@@ -167,20 +180,7 @@ async fn retr_top_uidl_over_implicit_tls_and_stls() {
     // UIDLs are the same in every session, and from another instance.
     let (plain, tls) = (free_port(), free_port());
     let _other = spawn(&p.server, plain, tls, &[]);
-    let out = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-        .args([
-            "127.0.0.1",
-            &tls.to_string(),
-            "ssl",
-            "zoe@example.org",
-            PASSWORD,
-            "uidl",
-            "quit",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = report(pop_py(tls, "ssl", &["uidl", "quit"]));
     assert_eq!(
         logged(&v, "uidl")[0],
         serde_json::json!([format!("1 {}", first.id), format!("2 {}", second.id)])
@@ -229,23 +229,8 @@ async fn deletions_happen_at_quit_and_nowhere_else() {
 async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     let p = start(&[("POP3_LOCK_TTL", "3s")]).await;
     deliver(&p.store, "zoe@example.org", b"Subject: a\r\n\r\na\r\n").await;
-    let tls = p.tls.to_string();
-    let holder = std::thread::spawn(move || {
-        Command::new("python3")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-            .args([
-                "127.0.0.1",
-                &tls,
-                "ssl",
-                "zoe@example.org",
-                PASSWORD,
-                "stat",
-                "hold:6",
-                "quit",
-            ])
-            .output()
-            .unwrap()
-    });
+    let holder = pop_py(p.tls, "ssl", &["stat", "hold:6", "quit"]);
+    let holder = std::thread::spawn(move || report(holder));
     std::thread::sleep(Duration::from_millis(1500));
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat"]);
     assert!(
@@ -262,7 +247,7 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
         v["error"].as_str().unwrap_or("").contains("[IN-USE]"),
         "{v}"
     );
-    let held: Value = serde_json::from_slice(&holder.join().unwrap().stdout).unwrap();
+    let held = holder.join().unwrap();
     assert!(held.get("error").is_none(), "{held}");
     // Released at QUIT.
     let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat", "quit"]);
@@ -270,36 +255,22 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
 
     // A holder that dies: its lock expires by itself.
     let mut p = p;
-    let tls = p.tls.to_string();
-    let mut stuck = std::process::Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-        .args([
-            "127.0.0.1",
-            &tls,
-            "ssl",
-            "zoe@example.org",
-            PASSWORD,
-            "stat",
-            "hold:30",
-        ])
+    let mut stuck = pop_py(p.tls, "ssl", &["stat", "hold:30"])
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Until the stuck session holds the maildrop.
+    // Until the stuck session holds the maildrop (looked at, not touched).
+    let locks = p
+        .store
+        .database()
+        .collection::<mongodb::bson::Document>("maildrop_locks");
     let start = std::time::Instant::now();
-    loop {
-        let held = p
-            .store
-            .acquire_maildrop("zoe@example.org", "probe", mismo_core::model::now_ms(), 1)
-            .await
-            .unwrap();
-        if !held {
-            break;
-        }
-        p.store
-            .release_maildrop("zoe@example.org", "probe")
-            .await
-            .unwrap();
+    while locks
+        .find_one(mongodb::bson::doc! { "_id": "zoe@example.org" })
+        .await
+        .unwrap()
+        .is_none()
+    {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "the client never logged in"
@@ -355,20 +326,7 @@ async fn no_passwords_in_the_clear_and_bad_logins() {
         tls,
         &[("POP3_ALLOW_PLAINTEXT_AUTH", "yes")],
     );
-    let out = Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))
-        .args([
-            "127.0.0.1",
-            &plain.to_string(),
-            "plain",
-            "zoe@example.org",
-            PASSWORD,
-            "stat",
-            "quit",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = report(pop_py(plain, "plain", &["stat", "quit"]));
     assert!(v.get("error").is_none(), "{v}");
 }
 
