@@ -4,14 +4,21 @@
 # Ctrl-C stops all of them cleanly (services first, then the store).
 #
 # Settings come from the environment and ./.env (see .env.example); the
-# defaults work for a local run by a non-root user.
+# defaults work for a local run by a non-root user. MISMO_PROFILE=dev runs
+# unoptimised binaries (quicker to build; what the test suite's smoke test uses).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 services=(smtp-engine qprocessor pop3d admin-console webmail)
 
-echo "cluster: building (release)..." >&2
-cargo build --release --workspace --bins
+profile="${MISMO_PROFILE:-release}"
+case "$profile" in
+release) bin_dir="${CARGO_TARGET_DIR:-target}/release" ;;
+dev) bin_dir="${CARGO_TARGET_DIR:-target}/debug" ;;
+*) echo "cluster: MISMO_PROFILE must be release or dev" >&2; exit 2 ;;
+esac
+echo "cluster: building ($profile)..." >&2
+cargo build --profile "$profile" --workspace --bins
 
 scripts/store.sh install
 
@@ -47,7 +54,7 @@ for _ in $(seq 1 100); do
 done
 
 for svc in "${services[@]}"; do
-    "target/release/$svc" &
+    "$bin_dir/$svc" &
     pids+=($!)
 done
 echo "cluster: running ${services[*]} (Ctrl-C stops everything)" >&2

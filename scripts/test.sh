@@ -12,5 +12,8 @@ echo "test: formatting and lints" >&2
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "test: the Quick start cluster" >&2
+scripts/cluster-smoke.sh
+
 echo "test: the suite" >&2
 cargo test --workspace --locked "$@"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Smoke test of the Quick start's first command: scripts/cluster.sh starts the
+# store and every service in one terminal, mail goes in over SMTP (swaks) and
+# comes out over POP3 (poplib), and a stop signal ends everything cleanly.
+# Runs on free ports and a throw-away data folder. Part of scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+data=$(mktemp -d)
+log="$data/cluster.log"
+export MISMO_DATA_DIR="$data" MISMO_HOSTNAME=mx.smoke.test MISMO_PROFILE=dev RUST_LOG=info
+export MONGODB_URI="mongodb://127.0.0.1:$(free_port)/?directConnection=true"
+for v in SMTP_LISTEN SMTP_SUBMISSION_LISTEN SMTPS_LISTEN SMTP_STATUS_LISTEN POP3_LISTEN POP3S_LISTEN ADMIN_LISTEN WEBMAIL_LISTEN; do
+    export "$v=127.0.0.1:$(free_port)"
+done
+export QUEUE_CYCLE_PERIOD=30
+
+fail() {
+    echo "cluster smoke test: $*" >&2
+    sed 's/^/  | /' "$log" >&2 || true
+    kill -TERM "$pid" 2>/dev/null || true
+    exit 1
+}
+
+setsid scripts/cluster.sh >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+    grep -q "pop3d .*listening" "$log" 2>/dev/null && grep -q "mx listening" "$log" && break
+    kill -0 "$pid" 2>/dev/null || fail "cluster.sh exited early"
+    sleep 0.5
+done
+grep -q "mx listening" "$log" || fail "services did not start"
+
+ctl="${CARGO_TARGET_DIR:-target}/debug/mismoctl"
+"$ctl" domain add smoke.test >/dev/null || fail "mismoctl domain add"
+echo "smoke password" | "$ctl" mailbox add zoe@smoke.test --password-stdin >/dev/null || fail "mismoctl mailbox add"
+python3 - "$SMTP_STATUS_LISTEN" <<'PY' || fail "/status is not 200"
+import sys, urllib.request
+assert urllib.request.urlopen(f"http://{sys.argv[1]}/status").status == 200
+PY
+swaks --server "$SMTP_LISTEN" --from a@far.test --to zoe@smoke.test --header "Subject: smoke" --hide-all \
+    || fail "swaks was refused"
+python3 - "${POP3S_LISTEN##*:}" <<'PY' || fail "the message did not reach POP3"
+import poplib, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+for _ in range(100):
+    p = poplib.POP3_SSL("127.0.0.1", int(sys.argv[1]), context=ctx)
+    p.user("zoe@smoke.test"); p.pass_("smoke password")
+    if p.stat()[0] == 1:
+        assert any(b"Subject: smoke" in l for l in p.retr(1)[1])
+        p.quit(); sys.exit(0)
+    p.quit(); time.sleep(0.2)
+sys.exit(1)
+PY
+
+kill -TERM "$pid"
+for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+kill -0 "$pid" 2>/dev/null && fail "cluster.sh did not stop"
+wait "$pid" || fail "cluster.sh exited with $?"
+grep -q "cluster: stopped" "$log" || fail "no clean stop"
+for svc in smtp-engine qprocessor pop3d; do
+    grep -q "^$svc .*stopped" "$log" || fail "$svc did not stop cleanly"
+done
+pgrep -f "$data" >/dev/null && fail "processes left behind"
+rm -rf "$data"
+echo "cluster smoke test: every service started, mail went through, all stopped" >&2
