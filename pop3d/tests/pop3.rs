@@ -317,6 +317,35 @@ async fn no_passwords_in_the_clear_and_bad_logins() {
         v["error"].as_str().unwrap().starts_with("-ERR [AUTH]"),
         "disabled mailbox: {v}"
     );
+    // Failures from one address are slowed, then refused for a while, even
+    // with the right password. Two failures so far; three more block.
+    let started = std::time::Instant::now();
+    for _ in 0..2 {
+        let v = p.poplib("ssl", "zoe@example.org", "wrong", &["stat"]);
+        assert_eq!(v["error"], "-ERR [AUTH] Authentication failed", "{v}");
+    }
+    let v = p.poplib("ssl", "zoe@example.org", "wrong", &["stat"]);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("Too many failed logins"),
+        "{v}"
+    );
+    // 750 + 1000 + 1250 ms of delay at least.
+    assert!(
+        started.elapsed() >= Duration::from_millis(3000),
+        "not slowed: {:?}",
+        started.elapsed()
+    );
+    let v = p.poplib("ssl", "zoe@example.org", PASSWORD, &["stat"]);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("Too many failed logins"),
+        "{v}"
+    );
     // With the setting, plaintext works (for tests and trusted networks).
     drop(p.service);
     let (plain, tls) = (free_port(), free_port());
