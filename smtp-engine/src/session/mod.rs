@@ -127,10 +127,14 @@ struct Transaction {
 
 enum Pending {
     None,
-    Sender(MailFrom<String>),
-    Recipient(RcptTo<String>),
+    /// The command, and its address normalised.
+    Sender(MailFrom<String>, String),
+    Recipient(RcptTo<String>, String),
     Data,
-    Bdat { last: bool, valid: bool },
+    Bdat {
+        last: bool,
+        valid: bool,
+    },
     AuthPlain,
     AuthLoginUser,
     AuthLoginPassword(String),
@@ -295,28 +299,26 @@ impl Session {
         if from.size as u64 > self.cfg.max_message_size {
             return self.reply(common::message_too_big());
         }
-        if !from.address.is_empty() {
-            if !from.address.is_ascii() && from.flags & smtp_proto::MAIL_SMTPUTF8 == 0 {
-                return self.reply(Reply::new(553, "5.6.7", "Address needs SMTPUTF8"));
-            }
-            if Address::parse(&from.address).is_err() {
-                return self.reply(Reply::new(501, "5.1.7", "Bad sender address syntax"));
-            }
-        }
+        // The normalised address, parsed once here and kept for the transaction.
         let address = if from.address.is_empty() {
             String::new()
         } else {
-            Address::parse(&from.address)
-                .map(|a| a.to_string())
-                .unwrap_or_default()
+            if !from.address.is_ascii() && from.flags & smtp_proto::MAIL_SMTPUTF8 == 0 {
+                return self.reply(Reply::new(553, "5.6.7", "Address needs SMTPUTF8"));
+            }
+            match Address::parse(&from.address) {
+                Ok(a) => a.to_string(),
+                Err(_) => return self.reply(Reply::new(501, "5.1.7", "Bad sender address syntax")),
+            }
         };
-        self.pending = Pending::Sender(from);
+        self.pending = Pending::Sender(from, address.clone());
         Step::CheckSender(address)
     }
 
     /// The policy's answer to `CheckSender`: `Ok` or the refusal to send.
     pub fn sender_checked(&mut self, verdict: Result<(), Reply>) -> Step {
-        let Pending::Sender(from) = std::mem::replace(&mut self.pending, Pending::None) else {
+        let Pending::Sender(from, mail_from) = std::mem::replace(&mut self.pending, Pending::None)
+        else {
             return Step::Close(internal_error());
         };
         if let Err(reply) = verdict {
@@ -328,13 +330,6 @@ impl Session {
             Some("HDRS".to_string())
         } else {
             None
-        };
-        let mail_from = if from.address.is_empty() {
-            String::new()
-        } else {
-            Address::parse(&from.address)
-                .map(|a| a.to_string())
-                .unwrap_or(from.address)
         };
         self.tx = Some(Transaction {
             mail_from,
@@ -368,13 +363,14 @@ impl Session {
         if tx.rcpts.len() >= self.cfg.max_recipients {
             return self.reply(Reply::new(452, "4.5.3", "Too many recipients"));
         }
-        self.pending = Pending::Recipient(to);
+        self.pending = Pending::Recipient(to, address.clone());
         Step::CheckRecipient(address)
     }
 
     /// The policy's answer to `CheckRecipient`.
     pub fn recipient_checked(&mut self, verdict: Result<(), Reply>) -> Step {
-        let Pending::Recipient(to) = std::mem::replace(&mut self.pending, Pending::None) else {
+        let Pending::Recipient(to, address) = std::mem::replace(&mut self.pending, Pending::None)
+        else {
             return Step::Close(internal_error());
         };
         if let Err(reply) = verdict {
@@ -385,9 +381,7 @@ impl Session {
         };
         let notify = notify_text(to.flags);
         tx.rcpts.push(AcceptedRcpt {
-            address: Address::parse(&to.address)
-                .map(|a| a.to_string())
-                .unwrap_or(to.address),
+            address,
             // RFC 3461 4.2: kept with its address type for the DSN.
             orcpt: to.orcpt.map(|o| {
                 if o.contains(';') {
