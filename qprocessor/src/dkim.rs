@@ -6,12 +6,14 @@ use mismo_core::model::address::Address;
 use mismo_core::model::QueuedMessage;
 
 use crate::context::Context;
+use crate::local::Domains;
 
 /// The message with a DKIM-Signature on top when its envelope sender is in a
 /// local domain; as it is otherwise, or if signing fails (an unsigned message
 /// still goes out; the failure is logged).
 pub async fn sign_if_local<'a>(
     ctx: &Context,
+    domains: &mut Domains<'_>,
     message: &QueuedMessage,
     bytes: &'a [u8],
 ) -> Cow<'a, [u8]> {
@@ -19,9 +21,8 @@ pub async fn sign_if_local<'a>(
         return Cow::Borrowed(bytes);
     };
     let domain = sender.domain();
-    match ctx.store.get_domain(domain).await {
-        Ok(Some(_)) => {}
-        _ => return Cow::Borrowed(bytes),
+    if !matches!(domains.is_local(domain).await, Ok(true)) {
+        return Cow::Borrowed(bytes);
     }
     let key = match ctx.store.dkim_key(domain).await {
         Ok(key) => key,

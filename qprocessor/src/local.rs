@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use mismo_core::model::address::Address;
-use mismo_core::model::{now_ms, Activation, MailboxEntry, QueuedMessage};
+use mismo_core::model::{now_ms, Activation, Mailbox, MailboxEntry, QueuedMessage};
 use mismo_core::{Store, StoreError, StoreResult};
 use sha2::{Digest, Sha256};
 
@@ -15,7 +15,8 @@ const MAX_ALIAS_DEPTH: usize = 10;
 /// Where one recipient's mail goes once aliases are followed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Expansion {
-    pub mailboxes: Vec<String>,
+    /// Enabled mailboxes, as read during the expansion.
+    pub mailboxes: Vec<Mailbox>,
     pub remote: Vec<String>,
     /// Targets that cannot take mail, with why.
     pub failures: Vec<(String, Outcome)>,
@@ -75,7 +76,7 @@ pub async fn expand(
         }
         if let Some(mailbox) = store.get_mailbox(&address).await? {
             match mailbox.state {
-                Activation::Enabled => out.mailboxes.push(address),
+                Activation::Enabled => out.mailboxes.push(mailbox),
                 Activation::Disabled => out.failures.push((
                     address.clone(),
                     Outcome::Permanent(format!("550 5.2.1 <{address}>: mailbox disabled")),
@@ -117,8 +118,8 @@ pub fn entry_id(queue_id: &str, mailbox: &str) -> String {
     format!("{queue_id}-{hex}")
 }
 
-/// Puts the message into one mailbox.
-pub async fn deliver(store: &Store, message: &QueuedMessage, mailbox: &str) -> Outcome {
+/// Puts the message into one mailbox (found enabled by `expand`).
+pub async fn deliver(store: &Store, message: &QueuedMessage, mailbox: &Mailbox) -> Outcome {
     match try_deliver(store, message, mailbox).await {
         Ok(outcome) => outcome,
         Err(e) => Outcome::Temporary(format!("451 4.3.0 store: {e}")),
@@ -128,25 +129,18 @@ pub async fn deliver(store: &Store, message: &QueuedMessage, mailbox: &str) -> O
 async fn try_deliver(
     store: &Store,
     message: &QueuedMessage,
-    address: &str,
+    mailbox: &Mailbox,
 ) -> StoreResult<Outcome> {
-    let Some(mailbox) = store.get_mailbox(address).await? else {
-        return Ok(Outcome::Permanent(format!(
-            "550 5.1.1 <{address}>: user unknown"
-        )));
-    };
-    if mailbox.state != Activation::Enabled {
-        return Ok(Outcome::Permanent(format!(
-            "550 5.2.1 <{address}>: mailbox disabled"
-        )));
-    }
+    let address = mailbox.address.as_str();
     let id = entry_id(&message.id, address);
-    if store.get_entry(address, &id).await?.is_some() {
-        return Ok(Outcome::Delivered(format!(
-            "250 2.0.0 <{address}>: delivered before"
-        )));
-    }
     if mailbox.quota_bytes > 0 {
+        // A retry finds its entry already there: that is no new usage. (With
+        // no quota, the insert below meets the entry and says so.)
+        if store.get_entry(address, &id).await?.is_some() {
+            return Ok(Outcome::Delivered(format!(
+                "250 2.0.0 <{address}>: delivered before"
+            )));
+        }
         let usage = store.mailbox_usage(address).await?;
         if usage.bytes + message.blob.size > mailbox.quota_bytes {
             return Ok(Outcome::Permanent(format!(

@@ -41,8 +41,9 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
         .map(|(i, _)| i)
         .collect();
 
-    let outcomes = match ctx.store.get_blob(&message.blob).await {
-        Ok(bytes) => deliver_all(&ctx, &message, &pending, &bytes).await,
+    let bytes = ctx.store.get_blob(&message.blob).await;
+    let outcomes = match &bytes {
+        Ok(bytes) => deliver_all(&ctx, &message, &pending, bytes).await,
         Err(e) => pending
             .iter()
             .map(|&i| {
@@ -91,7 +92,7 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
     };
 
     if !newly_failed.is_empty() {
-        if let Err(e) = bounce(&ctx, &message, &newly_failed).await {
+        if let Err(e) = bounce(&ctx, &message, bytes.ok().as_deref(), &newly_failed).await {
             // The claim is not written, so the lease runs out and the
             // message is tried again, bounce included: better late than lost.
             tracing::warn!(%id, "could not queue the bounce: {e}");
@@ -151,7 +152,12 @@ async fn deliver_all(
             }
         }
     }
-    let signed = crate::dkim::sign_if_local(ctx, message, bytes).await;
+    // Signing costs a key look-up and an RSA signature: only for relayed mail.
+    let signed = if remote.is_empty() {
+        std::borrow::Cow::Borrowed(bytes)
+    } else {
+        crate::dkim::sign_if_local(ctx, &mut domains, message, bytes).await
+    };
     let relay = Relay {
         resolver: &ctx.resolver,
         port: ctx.settings.relay_port,
@@ -210,6 +216,7 @@ fn combine(parts: Vec<Outcome>) -> Outcome {
 async fn bounce(
     ctx: &Context,
     message: &QueuedMessage,
+    original: Option<&[u8]>,
     failed: &[(usize, Outcome)],
 ) -> mismo_core::StoreResult<()> {
     let reported: Vec<(&Recipient, &Outcome)> = failed
@@ -220,7 +227,11 @@ async fn bounce(
     if reported.is_empty() {
         return Ok(());
     }
-    let original = ctx.store.get_blob(&message.blob).await?;
+    // Read again only if the delivery attempt could not read it.
+    let original = match original {
+        Some(bytes) => std::borrow::Cow::Borrowed(bytes),
+        None => std::borrow::Cow::Owned(ctx.store.get_blob(&message.blob).await?),
+    };
     let hostname = &ctx.settings.node.hostname;
     let bytes = dsn::build(hostname, message, &original, &reported);
     let blob = ctx.store.put_blob(&bytes).await?;
