@@ -179,9 +179,9 @@ impl Connection {
         let Some(maildrop) = &self.maildrop else {
             return Err(std::io::Error::other("no maildrop"));
         };
-        let uid = self.session.uid(index).to_string();
-        let Some(entry) = maildrop.entries.iter().find(|e| e.id == uid).cloned() else {
-            return Err(std::io::Error::other("message vanished from the snapshot"));
+        // The session's message numbers index the snapshot it was given.
+        let Some(entry) = maildrop.entries.get(index).cloned() else {
+            return Err(std::io::Error::other("no such message in the snapshot"));
         };
         let mut stuffer = match lines {
             Some(n) => Stuffer::top(n),

@@ -344,10 +344,6 @@ impl Session {
         };
     }
 
-    pub fn uid(&self, index: usize) -> &str {
-        &self.msgs[index].uid
-    }
-
     fn live(&self) -> impl Iterator<Item = (usize, &Msg)> {
         self.msgs.iter().enumerate().filter(|(_, m)| !m.deleted)
     }
