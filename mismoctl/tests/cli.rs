@@ -244,7 +244,14 @@ async fn domains_mailboxes_and_aliases_end_to_end() {
     let err = ctl.expect(1, &["domain", "remove", "example.org"], None);
     assert!(err.contains("2 mailbox(es) and 1 alias(es)"), "{err}");
     ctl.expect(0, &["alias", "remove", "@example.org"], None);
-    ctl.expect(0, &["mailbox", "remove", "zoe@example.org"], None);
+    mismo_testkit::deliver(&store, "zoe@example.org", b"Subject: kept?\r\n\r\nno\r\n").await;
+    let out = ctl.expect(0, &["mailbox", "remove", "zoe@example.org"], None);
+    assert!(out.contains("with 1 message(s)"), "{out}");
+    assert!(store
+        .list_entries("zoe@example.org")
+        .await
+        .unwrap()
+        .is_empty());
     ctl.expect(0, &["mailbox", "remove", "bob@example.org"], None);
     ctl.expect(0, &["domain", "remove", "example.org"], None);
     ctl.expect(1, &["domain", "remove", "example.org"], None);

@@ -80,14 +80,7 @@ impl Admin<'_> {
     /// Removes a mailbox and the messages in it.
     pub async fn remove_mailbox(&self, address: &str) -> AdminResult<u64> {
         let mailbox = self.mailbox(address).await?;
-        let ids: Vec<String> = self
-            .store
-            .list_entries(&mailbox.address)
-            .await?
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
-        let removed = self.store.delete_entries(&mailbox.address, &ids).await?;
+        let removed = self.store.delete_mailbox_entries(&mailbox.address).await?;
         self.store.remove_mailbox(&mailbox.address).await?;
         Ok(removed)
     }

@@ -47,4 +47,12 @@ impl Store {
             .await?;
         Ok(res.deleted_count)
     }
+
+    /// Removes every entry of a mailbox; returns how many went.
+    pub async fn delete_mailbox_entries(&self, mailbox: &str) -> StoreResult<u64> {
+        let res = self
+            .run(self.entries().delete_many(doc! { "mailbox": mailbox }))
+            .await?;
+        Ok(res.deleted_count)
+    }
 }
