@@ -6,13 +6,16 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 data=$(mktemp -d)
 log="$data/cluster.log"
 export MISMO_DATA_DIR="$data" MISMO_HOSTNAME=mx.smoke.test MISMO_PROFILE=dev RUST_LOG=info
-export MONGODB_URI="mongodb://127.0.0.1:$(free_port)/?directConnection=true"
+# Ports below the ephemeral range, reserved while this script runs.
+mapfile -t ports < <(MISMO_PORTS_HOLDER=$$ scripts/ports.py 9)
+export MONGODB_URI="mongodb://127.0.0.1:${ports[0]}/?directConnection=true"
+i=1
 for v in SMTP_LISTEN SMTP_SUBMISSION_LISTEN SMTPS_LISTEN SMTP_STATUS_LISTEN POP3_LISTEN POP3S_LISTEN ADMIN_LISTEN WEBMAIL_LISTEN; do
-    export "$v=127.0.0.1:$(free_port)"
+    export "$v=127.0.0.1:${ports[$i]}"
+    i=$((i + 1))
 done
 export QUEUE_CYCLE_PERIOD=30
 

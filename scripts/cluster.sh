@@ -42,9 +42,9 @@ trap stop_all INT TERM
 data_dir="${MISMO_DATA_DIR:-$(grep -E '^MISMO_DATA_DIR=' .env 2>/dev/null | cut -d= -f2- || true)}"
 data_dir="${data_dir:-./data}"
 mkdir -p "$data_dir"
-scripts/store.sh run >"$data_dir/nx-27017.console.log" 2>&1 &
+scripts/store.sh run >"$data_dir/store.console.log" 2>&1 &
 store_pid=$!
-echo "cluster: NX-27017 started (console in $data_dir/nx-27017.console.log)" >&2
+echo "cluster: secantusd-rs started (console in $data_dir/store.console.log)" >&2
 uri="${MONGODB_URI:-$(grep -E '^MONGODB_URI=' .env 2>/dev/null | cut -d= -f2- || true)}"
 uri="${uri:-mongodb://127.0.0.1:27017/}"
 hostport="${uri#mongodb://}"; hostport="${hostport%%/*}"; hostport="${hostport##*@}"

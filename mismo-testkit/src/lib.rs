@@ -1,17 +1,21 @@
-//! Test support: a fresh NX-27017 store per test, on a free port, stopped when
-//! the test ends, so tests never share state or need a store started by hand.
+//! Test support: a fresh `secantusd-rs` store per test, on a port of its own,
+//! stopped when the test ends, so tests never share state or need a store
+//! started by hand.
 //!
 //! With `MISMO_TEST_MONGODB_URI` set, tests run against that server instead
 //! (a real MongoDB, say), each in a database of its own.
 
 pub mod dns;
+mod ports;
 pub mod service;
 pub mod sink;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+pub use ports::free_port;
+
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Once;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use mismo_core::config::StoreSettings;
@@ -26,14 +30,6 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// Waits until something accepts TCP connections on `addr`.
 pub fn wait_for_port(addr: SocketAddr, limit: Duration) -> bool {
     let start = Instant::now();
@@ -46,24 +42,25 @@ pub fn wait_for_port(addr: SocketAddr, limit: Duration) -> bool {
     false
 }
 
-fn nx_binary() -> PathBuf {
-    if let Some(bin) = std::env::var_os("MISMO_NX_BIN") {
+/// The store server's binary: `MISMO_STORE_BIN`, or the one
+/// `scripts/store.sh` builds into its cache (built now if it is not there).
+fn store_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("MISMO_STORE_BIN") {
         return bin.into();
     }
-    let bin = workspace_root().join(".venv/bin/nx-27017");
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        if !bin.exists() {
-            // The script serialises concurrent installs with a lock file.
-            let status = Command::new("bash")
-                .arg(workspace_root().join("scripts/store.sh"))
-                .arg("install")
-                .status()
-                .expect("running scripts/store.sh install");
-            assert!(status.success(), "scripts/store.sh install failed");
-        }
-    });
-    bin
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        // The script serialises concurrent installs with a lock file.
+        let out = Command::new("bash")
+            .arg(workspace_root().join("scripts/store.sh"))
+            .arg("bin")
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("running scripts/store.sh bin");
+        assert!(out.status.success(), "scripts/store.sh bin failed");
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+    .clone()
 }
 
 /// A store server for one test.
@@ -75,8 +72,8 @@ pub struct TestStore {
 }
 
 impl TestStore {
-    /// Starts a fresh NX-27017 (or picks a fresh database on the server named by
-    /// `MISMO_TEST_MONGODB_URI`).
+    /// Starts a fresh `secantusd-rs` (or picks a fresh database on the server
+    /// named by `MISMO_TEST_MONGODB_URI`).
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = format!("mismo_test_{}", mismo_core::model::new_id().to_lowercase());
@@ -92,6 +89,9 @@ impl TestStore {
                 },
             };
         }
+        // A port of our own, not one the server picks: a restart must come
+        // back on the same one, and a port in the ephemeral range could be
+        // taken by an outgoing connection while the server is down.
         let port = free_port();
         let mut store = Self {
             child: None,
@@ -108,18 +108,26 @@ impl TestStore {
     }
 
     fn spawn(&mut self) {
-        let data = self.dir.path();
-        let mut cmd = Command::new(nx_binary());
-        cmd.arg("--data-dir")
-            .arg(data)
-            .args(["--host", "127.0.0.1", "-p", &self.port.to_string()])
-            .arg("--log-file")
-            .arg(data.join("nx.log"))
-            .arg("--pid-file")
-            .arg(data.join("nx.pid"))
+        let data = self.dir.path().join("store");
+        std::fs::create_dir_all(&data).expect("store folder");
+        let log_path = self.dir.path().join("store.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .expect("store log");
+        let mut cmd = Command::new(store_binary());
+        cmd.args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .arg("--storage-path")
+            .arg(&data)
+            // A journaled write is on disk before it is acknowledged.
+            .arg("--sync-on-commit")
+            // Small caches and log files: tests run many stores at once (a
+            // log file is allocated whole).
+            .args(["--cache-size", "64M", "--log-file-max", "16MB"])
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdout(log.try_clone().expect("store log"))
+            .stderr(log);
         #[cfg(target_os = "linux")]
         unsafe {
             use std::os::unix::process::CommandExt;
@@ -130,12 +138,12 @@ impl TestStore {
                 Ok(())
             });
         }
-        let mut child = cmd.spawn().expect("starting nx-27017");
+        let mut child = cmd.spawn().expect("starting secantusd-rs");
         let addr: SocketAddr = ([127, 0, 0, 1], self.port).into();
-        if !wait_for_port(addr, Duration::from_secs(20)) {
+        if !wait_for_port(addr, Duration::from_secs(30)) {
             let _ = child.kill();
-            let log = std::fs::read_to_string(data.join("nx.log")).unwrap_or_default();
-            panic!("nx-27017 did not start on {addr}:\n{log}");
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!("secantusd-rs did not start on {addr}:\n{log}");
         }
         self.child = Some(child);
     }
@@ -160,7 +168,7 @@ impl TestStore {
         ]
     }
 
-    /// Whether this store is a local NX-27017 that tests may stop and start.
+    /// Whether this store is a local server that tests may stop and start.
     pub fn is_embedded(&self) -> bool {
         self.port != 0
     }

@@ -45,7 +45,9 @@ impl Service {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let log = dir.join(format!("{name}-{}.log", crate::free_port()));
+        static STARTED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = dir.join(format!("{name}-{n}.log"));
         let out = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(binary);
         cmd.current_dir(dir)

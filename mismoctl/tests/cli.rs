@@ -1,4 +1,4 @@
-//! mismoctl end to end: the real binary against a real NX-27017.
+//! mismoctl end to end: the real binary against a real store (`secantusd-rs`).
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -1,7 +1,7 @@
 //! The documents Mismo keeps in the store.
 //!
-//! Conventions every type follows, because both MongoDB and the embedded
-//! NX-27017 serve them the same way (see `shared/NX-27017.md`):
+//! Conventions every type follows, so that MongoDB, a sharded cluster and the
+//! embedded store read them alike, and a person reading a document does too:
 //! - `_id` and every reference are strings (ULIDs or normalised names);
 //! - times are `i64` milliseconds since the epoch;
 //! - states and flags are enum strings or integers, never booleans.
@@ -15,7 +15,7 @@ mod mailbox_entry;
 mod queue;
 
 pub use alias::Alias;
-pub use blob::{BlobRef, CHUNK_SIZE};
+pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
 pub use mailbox::Mailbox;
 pub use mailbox_entry::MailboxEntry;

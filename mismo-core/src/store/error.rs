@@ -53,9 +53,9 @@ impl From<mongodb::error::Error> for StoreError {
     }
 }
 
-/// The server's own words where it gave some. Some servers (NX-27017) send error
-/// replies without a `code`, which the driver reports as a decoding problem; the
-/// real message is then only in the raw response.
+/// The server's own words where it gave some. A server may send an error reply
+/// without a `code`, which the driver reports as a decoding problem; the real
+/// message is then only in the raw response.
 fn message_of(err: &mongodb::error::Error) -> String {
     if let Some(msg) = err
         .server_response()
