@@ -1,5 +1,5 @@
 //! The store subset Mismo relies on, checked against a real server: a fresh
-//! NX-27017 per test, or the MongoDB named by MISMO_TEST_MONGODB_URI.
+//! `secantusd-rs` per test, or the MongoDB named by MISMO_TEST_MONGODB_URI.
 
 use std::time::{Duration, Instant};
 
@@ -261,13 +261,24 @@ async fn queue_documents_round_trip() {
         lease_until: None,
     };
     store.enqueue(&msg).await.unwrap();
+    // A small message is one document: its bytes travel inside it.
+    assert_eq!(
+        msg.blob.inline.as_deref(),
+        Some(&b"Subject: hi\r\n\r\nhello\r\n"[..])
+    );
+    assert_eq!(chunk_count(&store).await, 0);
     assert_eq!(store.get_queued(&msg.id).await.unwrap(), Some(msg.clone()));
+    // A listing leaves the bytes out.
+    let listed = QueuedMessage {
+        blob: msg.blob.without_bytes(),
+        ..msg.clone()
+    };
     assert_eq!(
         store
             .list_queued(Some(QueueState::Enqueued), 10)
             .await
             .unwrap(),
-        std::slice::from_ref(&msg)
+        std::slice::from_ref(&listed)
     );
     assert!(store
         .list_queued(Some(QueueState::Delivered), 10)
@@ -312,13 +323,10 @@ async fn mailbox_entries_round_trip_and_usage() {
         );
         ids.push(entry.id);
     }
-    let listed: Vec<String> = store
-        .list_entries("zoe@example.org")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
+    let listed = store.list_entries("zoe@example.org").await.unwrap();
+    // A listing carries no message bytes; the entry itself does.
+    assert!(listed.iter().all(|e| !e.blob.is_loaded()));
+    let listed: Vec<String> = listed.into_iter().map(|e| e.id).collect();
     assert_eq!(listed, ids);
     let usage = store.mailbox_usage("zoe@example.org").await.unwrap();
     assert_eq!((usage.messages, usage.bytes), (3, 3003));
@@ -367,14 +375,33 @@ fn pattern(len: usize, seed: u64) -> Vec<u8> {
 async fn chunked_bytes_are_byte_exact() {
     let server = TestStore::start();
     let store = server.store().await;
-    for (len, chunks) in [(0usize, 0), (1024, 1), (15 << 20, 4), (40 << 20, 10)] {
+    // Up to INLINE_LIMIT the bytes stay inline (no chunk written); above it,
+    // 4 MiB chunks.
+    for (len, chunks) in [
+        (0usize, 0),
+        (1024, 0),
+        (INLINE_LIMIT, 0),
+        (INLINE_LIMIT + 1, 1),
+        (15 << 20, 4),
+        (40 << 20, 10),
+    ] {
+        let before = chunk_count(&store).await;
         let bytes = pattern(len, len as u64 + 1);
         let blob = store.put_blob(&bytes).await.unwrap();
         assert_eq!(blob.size, len as i64);
         assert_eq!(blob.chunks, chunks, "{len} bytes");
+        assert_eq!(blob.is_inline(), chunks == 0);
+        assert_eq!(
+            chunk_count(&store).await - before,
+            u64::try_from(chunks).unwrap()
+        );
         let back = store.get_blob(&blob).await.unwrap();
         assert!(back == bytes, "{len} bytes differ after the round trip");
     }
+    // Inline bytes left out of a listing are reported, never read as empty.
+    let listed = store.put_blob(b"x").await.unwrap().without_bytes();
+    assert!(!listed.is_loaded());
+    assert!(store.get_blob(&listed).await.is_err());
     // A chunk that disappears is reported, never read as a shorter message.
     let blob = store.put_blob(&pattern(CHUNK_SIZE + 10, 9)).await.unwrap();
     store
@@ -392,6 +419,15 @@ async fn chunked_bytes_are_byte_exact() {
         store.read_chunk(&blob, 0).await,
         Err(StoreError::Corrupt(_))
     ));
+}
+
+async fn chunk_count(store: &Store) -> u64 {
+    store
+        .database()
+        .collection::<mongodb::bson::Document>(names::MESSAGE_CHUNKS)
+        .count_documents(mongodb::bson::doc! {})
+        .await
+        .unwrap()
 }
 
 fn unreachable_settings(port: u16) -> StoreSettings {

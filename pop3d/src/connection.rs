@@ -180,15 +180,23 @@ impl Connection {
             return Err(std::io::Error::other("no maildrop"));
         };
         // The session's message numbers index the snapshot it was given.
-        let Some(entry) = maildrop.entries.get(index).cloned() else {
+        let Some(entry) = maildrop.entries.get(index) else {
             return Err(std::io::Error::other("no such message in the snapshot"));
         };
+        // The snapshot leaves inline bytes out; one find brings them.
+        let blob = self
+            .server
+            .store
+            .readable_blob(entry)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+            .ok_or_else(|| std::io::Error::other("message removed meanwhile"))?;
         let mut stuffer = match lines {
             Some(n) => Stuffer::top(n),
             None => Stuffer::full(),
         };
         let mut out = Vec::with_capacity(64 * 1024);
-        for n in 0..entry.blob.chunks {
+        for n in 0..blob.parts() {
             if stuffer.is_done() {
                 break;
             }
@@ -197,7 +205,7 @@ impl Connection {
             let chunk = self
                 .server
                 .store
-                .read_chunk(&entry.blob, n)
+                .read_chunk(&blob, n)
                 .await
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             stuffer.push(&chunk, &mut out);

@@ -1,15 +1,16 @@
-//! Raw message bytes, split into chunks below MongoDB's document limit.
+//! Raw message bytes: inline in the owning document when small, otherwise
+//! split into chunks below MongoDB's document limit.
 //!
-//! GridFS would do this on MongoDB, but its `fs.files` names are refused by the
-//! embedded store, and its two-collection layout costs an extra write per
-//! message; the format here is one document per chunk, `_id = "{blob}:{n}"`.
+//! GridFS would do the chunking on MongoDB, but its two-collection layout costs
+//! an extra write per message and its `fs.files` name has a dot; the format here
+//! is one document per chunk, `_id = "{blob}:{n}"`.
 
 use mongodb::bson::spec::BinarySubtype;
 use mongodb::bson::{doc, Binary, Document};
 
 use super::names::MESSAGE_CHUNKS;
 use super::{Store, StoreError, StoreResult};
-use crate::model::{new_id, BlobRef, CHUNK_SIZE};
+use crate::model::{new_id, BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 
 fn chunk_id(blob: &str, n: i32) -> String {
     format!("{blob}:{n}")
@@ -17,10 +18,19 @@ fn chunk_id(blob: &str, n: i32) -> String {
 
 impl Store {
     /// Stores `bytes` and returns the reference to put in the owning document.
-    /// Either every chunk is stored, or an error is returned (and what was
-    /// written is removed as far as the store lets us).
+    /// Up to [`INLINE_LIMIT`] the bytes travel inside the reference and nothing
+    /// is written here. Otherwise either every chunk is stored, or an error is
+    /// returned (and what was written is removed as far as the store lets us).
     pub async fn put_blob(&self, bytes: &[u8]) -> StoreResult<BlobRef> {
         let id = new_id();
+        if bytes.len() <= INLINE_LIMIT {
+            return Ok(BlobRef {
+                id,
+                size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                chunks: 0,
+                inline: Some(bytes.to_vec()),
+            });
+        }
         let chunks = self.raw(MESSAGE_CHUNKS);
         let mut written = 0;
         for (n, part) in bytes.chunks(CHUNK_SIZE).enumerate() {
@@ -36,6 +46,7 @@ impl Store {
                     id,
                     size: 0,
                     chunks: written,
+                    inline: None,
                 };
                 let _ = self.delete_blob(&partial).await;
                 return Err(e);
@@ -46,11 +57,25 @@ impl Store {
             id,
             size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
             chunks: written,
+            inline: None,
         })
     }
 
-    /// Reads chunk `n` of a blob.
+    /// Reads part `n` of a blob (see [`BlobRef::parts`]).
     pub async fn read_chunk(&self, blob: &BlobRef, n: i32) -> StoreResult<Vec<u8>> {
+        if blob.is_inline() {
+            return match (&blob.inline, n) {
+                (Some(bytes), 0) => Ok(bytes.clone()),
+                (Some(_), _) => Err(StoreError::Corrupt(format!(
+                    "inline blob {} has no part {n}",
+                    blob.id
+                ))),
+                (None, _) => Err(StoreError::Other(format!(
+                    "blob {} was listed without its bytes",
+                    blob.id
+                ))),
+            };
+        }
         let found = self
             .run(
                 self.raw(MESSAGE_CHUNKS)
@@ -63,6 +88,9 @@ impl Store {
 
     /// Reads a whole blob, checking that its size adds up.
     pub async fn get_blob(&self, blob: &BlobRef) -> StoreResult<Vec<u8>> {
+        if blob.is_inline() {
+            return self.read_chunk(blob, 0).await;
+        }
         let mut out = Vec::with_capacity(usize::try_from(blob.size).unwrap_or(0));
         for n in 0..blob.chunks {
             out.extend_from_slice(&self.read_chunk(blob, n).await?);
@@ -78,8 +106,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes a blob's chunks.
+    /// Removes a blob's chunks (inline bytes go with their document).
     pub async fn delete_blob(&self, blob: &BlobRef) -> StoreResult<()> {
+        if blob.is_inline() {
+            return Ok(());
+        }
         self.run(
             self.raw(MESSAGE_CHUNKS)
                 .delete_many(doc! { "blob_id": &blob.id }),

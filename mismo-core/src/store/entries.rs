@@ -5,7 +5,7 @@ use mongodb::bson::doc;
 
 use super::names::MAILBOX_MESSAGES;
 use super::{Store, StoreResult};
-use crate::model::MailboxEntry;
+use crate::model::{BlobRef, MailboxEntry};
 
 impl Store {
     fn entries(&self) -> mongodb::Collection<MailboxEntry> {
@@ -17,13 +17,16 @@ impl Store {
         Ok(())
     }
 
-    /// A mailbox's messages, oldest first.
+    /// A mailbox's messages, oldest first, without their inline bytes (a
+    /// listing must not cost the whole mailbox in memory): read those with
+    /// [`Store::get_entry`].
     pub async fn list_entries(&self, mailbox: &str) -> StoreResult<Vec<MailboxEntry>> {
         let cursor = self
             .run(
                 self.entries()
                     .find(doc! { "mailbox": mailbox })
-                    .sort(doc! { "received_at": 1, "_id": 1 }),
+                    .sort(doc! { "received_at": 1, "_id": 1 })
+                    .projection(doc! { "blob.inline": 0 }),
             )
             .await?;
         self.run(cursor.try_collect()).await
@@ -35,6 +38,19 @@ impl Store {
                 .find_one(doc! { "_id": id, "mailbox": mailbox }),
         )
         .await
+    }
+
+    /// An entry's bytes reference, ready to read: as listed for chunked bytes,
+    /// or with its inline bytes fetched (one find) when the listing left them
+    /// out. `None` if the entry was removed meanwhile.
+    pub async fn readable_blob(&self, entry: &MailboxEntry) -> StoreResult<Option<BlobRef>> {
+        if entry.blob.is_loaded() {
+            return Ok(Some(entry.blob.clone()));
+        }
+        Ok(self
+            .get_entry(&entry.mailbox, &entry.id)
+            .await?
+            .map(|e| e.blob))
     }
 
     /// Removes the given entries of one mailbox; returns how many went.

@@ -190,7 +190,8 @@ impl World {
     pub async fn entries(&self, mailbox: &str) -> Vec<(MailboxEntry, String)> {
         let mut out = Vec::new();
         for e in self.store.list_entries(mailbox).await.unwrap() {
-            let bytes = self.store.get_blob(&e.blob).await.unwrap();
+            let blob = self.store.readable_blob(&e).await.unwrap().unwrap();
+            let bytes = self.store.get_blob(&blob).await.unwrap();
             out.push((e, String::from_utf8_lossy(&bytes).into_owned()));
         }
         out
