@@ -100,6 +100,15 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The embedded store serves change streams: new mail wakes the
+    // qprocessor instead of waiting for its next probe.
+    if server.is_embedded() {
+        let log = qprocessor.log_text();
+        assert!(
+            log.contains("wakes workers through a change stream"),
+            "{log}"
+        );
+    }
 
     let out = Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/py/pop.py"))

@@ -9,6 +9,7 @@ mod mx;
 mod outcome;
 mod relay;
 mod retry;
+mod wake;
 mod worker;
 
 use std::collections::HashMap;
@@ -23,7 +24,8 @@ use tokio_util::task::TaskTracker;
 
 use context::Context;
 
-/// How often an idle qprocessor looks for new work (a cheap indexed probe).
+/// How often an idle qprocessor looks for work that became due by time, or for
+/// new work where no change stream tells it (a cheap indexed probe).
 const PROBE: Duration = Duration::from_millis(500);
 /// How often expired leases are looked for.
 const RECOVERY: Duration = Duration::from_secs(10);
@@ -44,6 +46,7 @@ async fn main() {
         return;
     };
     let concurrency = settings.concurrency as usize;
+    let wake = wake::watch(store.clone());
     let ctx = Arc::new(Context {
         settings,
         store,
@@ -92,7 +95,7 @@ async fn main() {
         };
         if batch.is_empty() {
             drop(first);
-            if !idle(&ctx, &mut stop).await {
+            if !idle(&ctx, &wake, &mut stop).await {
                 break;
             }
             continue;
@@ -135,16 +138,19 @@ async fn main() {
     tracing::info!("stopped");
 }
 
-/// Nothing is due: sleep up to QUEUE_CYCLE_PERIOD, but wake as soon as the
-/// probe sees due work, so a new message waits well under a second. False if
-/// a stop signal came.
+/// Nothing is due: sleep up to QUEUE_CYCLE_PERIOD, but wake at once when the
+/// change stream reports new mail, or when the probe sees due work, so a new
+/// message waits well under a second even without a change stream. False if a
+/// stop signal came.
 async fn idle(
     ctx: &Context,
+    wake: &tokio::sync::Notify,
     stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> bool {
     let until = Instant::now() + ctx.settings.cycle_period;
     while Instant::now() < until {
         tokio::select! {
+            _ = wake.notified() => return true,
             _ = tokio::time::sleep(PROBE) => {}
             _ = stop.as_mut() => return false,
         }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::world;
-use mismo_core::model::{QueueState, RecipientStatus};
+use mismo_core::model::{MailboxEntry, QueueState, RecipientStatus};
 
 #[tokio::test]
 async fn mx_hosts_are_tried_in_preference_order_with_fallback_on_4xx() {
@@ -187,14 +187,28 @@ async fn local_delivery_aliases_catch_all_loops_and_quota() {
     let looped = by_rcpt("loop1@example.org");
     assert_eq!(looped.status, RecipientStatus::Failed);
     assert!(looped.last_reply.unwrap().contains("5.4.6"));
-    // One entry per mailbox, however many ways the message reached it.
-    assert_eq!(w.entries("zoe@example.org").await.len(), 1);
-    assert_eq!(w.entries("bob@example.org").await.len(), 1);
+    // One entry per mailbox, however many ways the message reached it (zoe
+    // may also have the bounce of the second message by now).
+    let of_id = |entries: Vec<(MailboxEntry, String)>| {
+        entries
+            .into_iter()
+            .filter(|(e, _)| e.queue_id == id)
+            .count()
+    };
+    assert_eq!(of_id(w.entries("zoe@example.org").await), 1);
+    assert_eq!(of_id(w.entries("bob@example.org").await), 1);
     let (entry, text) = &w.entries("bob@example.org").await[0];
     assert_eq!(entry.subject.as_deref(), Some("to many"));
     assert!(text.contains("hello all"));
     // The alias to a remote address was relayed.
-    let relayed = w.sink("127.0.0.3").messages();
+    // (The same host is far.test's second MX, which may have the bounce for
+    // loop1 by now.)
+    let relayed: Vec<_> = w
+        .sink("127.0.0.3")
+        .messages()
+        .into_iter()
+        .filter(|m| m.text.contains("hello all"))
+        .collect();
     assert_eq!(relayed.len(), 1);
     assert_eq!(relayed[0].rcpts, ["friend@nomx.test"]);
 

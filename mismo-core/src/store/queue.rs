@@ -39,7 +39,8 @@ impl Store {
                 self.queue()
                     .find(filter)
                     .sort(doc! { "_id": 1 })
-                    .limit(limit),
+                    .limit(limit)
+                    .projection(doc! { "blob.inline": 0 }),
             )
             .await?;
         self.run(cursor.try_collect()).await
@@ -50,8 +51,8 @@ impl Store {
 pub type QueueCounts = Vec<(String, i64)>;
 
 impl Store {
-    /// Claims up to `limit` due messages for one worker (see NX-27017.md for
-    /// why a batch and not one find-and-modify each): the due ids, one
+    /// Claims up to `limit` due messages for one worker (a batch, because one
+    /// find-and-modify per message costs a round trip each): the due ids, one
     /// `update_many` guarded by the state that sets a fresh claim token and a
     /// lease, then the documents carrying that token. Errors are errors, never
     /// an empty queue.
@@ -95,6 +96,25 @@ impl Store {
             m.claim_token.as_deref() == Some(token.as_str()) && m.state == QueueState::Delivering
         });
         Ok((token, claimed))
+    }
+
+    /// A change stream that yields once per newly queued message, with
+    /// nothing of the message in it: the qprocessors' wake-up. Servers
+    /// without change streams (a standalone mongod) answer with an error, and
+    /// polling [`Store::any_due`] remains the way to find work.
+    pub async fn watch_enqueued(
+        &self,
+    ) -> StoreResult<
+        mongodb::change_stream::ChangeStream<
+            mongodb::change_stream::event::ChangeStreamEvent<mongodb::bson::Document>,
+        >,
+    > {
+        self.run(self.raw(MESSAGES).watch().pipeline([
+            doc! { "$match": { "operationType": "insert" } },
+            // The event must not carry the message (inline bytes and all).
+            doc! { "$project": { "_id": 1, "operationType": 1, "ns": 1, "documentKey": 1 } },
+        ]))
+        .await
     }
 
     /// Whether anything is due: the cheap probe an idle worker polls.
