@@ -12,35 +12,64 @@ use mismo_core::{Store, StoreResult};
 
 use crate::reply::{common, Reply};
 
-/// How long a domain record is reused before it is read again: changes made
-/// with mismoctl reach every engine within this time.
-const DOMAIN_CACHE_TTL: Duration = Duration::from_secs(5);
+/// How long a domain record or a recipient's verdict is reused before it is
+/// read again: changes made with mismoctl reach every engine within this time.
+/// The qprocessor checks again at delivery, so a verdict this old never
+/// delivers to a mailbox disabled meanwhile; it only saves a busy MX a store
+/// round trip per recipient, as Postfix's address verification cache does.
+const CACHE_TTL: Duration = Duration::from_secs(5);
+/// Entries kept before a cache starts over (a bound on memory, not a tuning).
+const CACHE_ENTRIES: usize = 10_000;
+
+/// Answers read from the store, each kept for [`CACHE_TTL`].
+struct TtlCache<V> {
+    entries: Mutex<HashMap<String, (Instant, V)>>,
+}
+
+impl<V: Clone> TtlCache<V> {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<V> {
+        let entries = self.entries.lock().expect("cache");
+        let (at, value) = entries.get(key)?;
+        (at.elapsed() < CACHE_TTL).then(|| value.clone())
+    }
+
+    fn put(&self, key: &str, value: V) {
+        let mut entries = self.entries.lock().expect("cache");
+        if entries.len() >= CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key.to_string(), (Instant::now(), value));
+    }
+}
 
 pub struct Policy {
     store: Store,
-    domains: Mutex<HashMap<String, (Instant, Option<Domain>)>>,
+    domains: TtlCache<Option<Domain>>,
+    /// What RCPT answered for a hosted address (exists, disabled, unknown).
+    recipients: TtlCache<Result<(), Reply>>,
 }
 
 impl Policy {
     pub fn new(store: Store) -> Self {
         Self {
             store,
-            domains: Mutex::new(HashMap::new()),
+            domains: TtlCache::new(),
+            recipients: TtlCache::new(),
         }
     }
 
     async fn domain(&self, name: &str) -> StoreResult<Option<Domain>> {
-        if let Some((at, d)) = self.domains.lock().expect("cache").get(name) {
-            if at.elapsed() < DOMAIN_CACHE_TTL {
-                return Ok(d.clone());
-            }
+        if let Some(d) = self.domains.get(name) {
+            return Ok(d);
         }
         let found = self.store.get_domain(name).await?;
-        let mut cache = self.domains.lock().expect("cache");
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(name.to_string(), (Instant::now(), found.clone()));
+        self.domains.put(name, found.clone());
         Ok(found)
     }
 
@@ -98,17 +127,32 @@ impl Policy {
             )));
         }
         let text = address.to_string();
-        if let Some(mailbox) = self.store.get_mailbox(&text).await? {
+        if let Some(verdict) = self.recipients.get(&text) {
+            return Ok(verdict);
+        }
+        let verdict = self.hosted_recipient(&address, &text).await?;
+        self.recipients.put(&text, verdict.clone());
+        Ok(verdict)
+    }
+
+    /// An address in an enabled hosted domain: a mailbox, an alias, a
+    /// catch-all, or unknown.
+    async fn hosted_recipient(
+        &self,
+        address: &Address,
+        text: &str,
+    ) -> StoreResult<Result<(), Reply>> {
+        if let Some(mailbox) = self.store.get_mailbox(text).await? {
             return Ok(match mailbox.state {
                 Activation::Enabled => Ok(()),
                 Activation::Disabled => Err(Reply::new(
                     550,
                     "5.2.1",
-                    format!("<{rcpt}>: Mailbox disabled"),
+                    format!("<{text}>: Mailbox disabled"),
                 )),
             });
         }
-        if self.store.get_alias(&text).await?.is_some()
+        if self.store.get_alias(text).await?.is_some()
             || self
                 .store
                 .get_alias(&format!("@{}", address.domain()))
@@ -120,7 +164,7 @@ impl Policy {
         Ok(Err(Reply::new(
             550,
             "5.1.1",
-            format!("<{rcpt}>: Recipient address rejected: User unknown"),
+            format!("<{text}>: Recipient address rejected: User unknown"),
         )))
     }
 
