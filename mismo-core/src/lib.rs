@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod directory;
 pub mod dkim;
 pub mod dns;
 pub mod model;
@@ -18,4 +19,5 @@ pub mod summary;
 pub mod telemetry;
 pub mod tls;
 
+pub use directory::Directory;
 pub use store::{Store, StoreError, StoreResult};

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use mismo_core::config::StoreSettings;
 use mismo_core::model::*;
-use mismo_core::store::{names, COLLECTIONS};
+use mismo_core::store::{names, DueScan, COLLECTIONS};
 use mismo_core::{password, Store, StoreError};
 use mismo_testkit::TestStore;
 
@@ -289,6 +289,86 @@ async fn queue_documents_round_trip() {
         store.enqueue(&msg).await,
         Err(StoreError::Duplicate(_))
     ));
+}
+
+/// A queued message due at `due_at`, with one pending recipient.
+async fn queued(store: &Store, due_at: i64) -> QueuedMessage {
+    let blob = store.put_blob(b"Subject: q\r\n\r\nq\r\n").await.unwrap();
+    let msg = QueuedMessage::enqueued(NewMessage {
+        id: new_id(),
+        mail_from: "a@far.test".into(),
+        recipients: vec![Recipient::pending("zoe@example.org".into(), None, None)],
+        blob,
+        headers: HeaderSummary::default(),
+        attachments: Vec::new(),
+        origin: Origin::default(),
+        dsn: DsnRequest::default(),
+    });
+    let msg = QueuedMessage { due_at, ..msg };
+    store.enqueue(&msg).await.unwrap();
+    msg
+}
+
+#[tokio::test]
+async fn claims_take_due_work_oldest_first_and_results_need_the_claim() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let now = now_ms();
+    // Spread over an hour, out of order, plus one not due yet.
+    let mut due = Vec::new();
+    for minutes in [30, 59, 1, 45, 10] {
+        due.push(queued(&store, now - minutes * 60_000).await);
+    }
+    let later = queued(&store, now + 3_600_000).await;
+    due.sort_by_key(|m| m.due_at);
+
+    let mut scan = DueScan::default();
+    let (token, first) = store.claim_due(now, 2, 60_000, &mut scan).await.unwrap();
+    let ids = |ms: &[QueuedMessage]| ms.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+    let mut got = ids(&first);
+    got.sort();
+    let mut want = ids(&due[..2]);
+    want.sort();
+    assert_eq!(got, want, "the two oldest");
+    assert!(first.iter().all(|m| m.state == QueueState::Delivering));
+    // The next claim starts where the last one found work, and widens its
+    // window as far as the rest lies: it finds everything else that is due.
+    let (_, rest) = store.claim_due(now, 10, 60_000, &mut scan).await.unwrap();
+    let mut got = ids(&rest);
+    got.sort();
+    let mut want = ids(&due[2..]);
+    want.sort();
+    assert_eq!(got, want);
+    assert!(!ids(&rest).contains(&later.id), "not due yet");
+
+    // A message made due below the floor (a node whose clock is behind) is
+    // found by the next full look.
+    let stray = queued(&store, now - 7_200_000).await;
+    let (_, none) = store.claim_due(now, 10, 60_000, &mut scan).await.unwrap();
+    assert!(none.is_empty());
+    scan.rescan();
+    let (_, found) = store.claim_due(now, 10, 60_000, &mut scan).await.unwrap();
+    assert_eq!(ids(&found), vec![stray.id.clone()]);
+
+    // Results are written only under the claim that is still held.
+    let mut done = first[0].clone();
+    done.state = QueueState::Delivered;
+    done.recipients[0].status = RecipientStatus::Delivered;
+    done.attempts = 1;
+    let mut lost = first[1].clone();
+    lost.state = QueueState::Delivered;
+    let held = store
+        .finish_claims(&[(&done, token.as_str()), (&lost, "someone else's token")])
+        .await
+        .unwrap();
+    assert_eq!(held, 1);
+    let stored = store.get_queued(&done.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, QueueState::Delivered);
+    assert_eq!(stored.recipients[0].status, RecipientStatus::Delivered);
+    assert_eq!((stored.attempts, stored.claim_token), (1, None));
+    let untouched = store.get_queued(&lost.id).await.unwrap().unwrap();
+    assert_eq!(untouched.state, QueueState::Delivering);
+    assert_eq!(untouched.claim_token.as_deref(), Some(token.as_str()));
 }
 
 #[tokio::test]

@@ -419,7 +419,12 @@ async fn queue_commands() {
 
     // A message a worker holds is neither retried nor deleted.
     let (_, claimed) = store
-        .claim_due(mismo_core::model::now_ms(), 10, 60_000)
+        .claim_due(
+            mismo_core::model::now_ms(),
+            10,
+            60_000,
+            &mut mismo_core::store::DueScan::default(),
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);

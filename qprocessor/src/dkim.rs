@@ -6,14 +6,13 @@ use mismo_core::model::address::Address;
 use mismo_core::model::QueuedMessage;
 
 use crate::context::Context;
-use crate::local::Domains;
+use crate::local;
 
 /// The message with a DKIM-Signature on top when its envelope sender is in a
 /// local domain; as it is otherwise, or if signing fails (an unsigned message
 /// still goes out; the failure is logged).
 pub async fn sign_if_local<'a>(
     ctx: &Context,
-    domains: &mut Domains<'_>,
     message: &QueuedMessage,
     bytes: &'a [u8],
 ) -> Cow<'a, [u8]> {
@@ -21,10 +20,10 @@ pub async fn sign_if_local<'a>(
         return Cow::Borrowed(bytes);
     };
     let domain = sender.domain();
-    if !matches!(domains.is_local(domain).await, Ok(true)) {
+    if !matches!(local::is_local(&ctx.directory, domain).await, Ok(true)) {
         return Cow::Borrowed(bytes);
     }
-    let key = match ctx.store.dkim_key(domain).await {
+    let key = match ctx.directory.dkim_key(domain).await {
         Ok(key) => key,
         Err(e) => {
             tracing::warn!(%domain, "no DKIM key: {e}");

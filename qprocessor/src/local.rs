@@ -1,10 +1,10 @@
 //! Local delivery: alias expansion, then one mailbox entry per mailbox.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 use mismo_core::model::address::Address;
 use mismo_core::model::{now_ms, Activation, Mailbox, MailboxEntry, QueuedMessage};
-use mismo_core::{Store, StoreError, StoreResult};
+use mismo_core::{Directory, Store, StoreError, StoreResult};
 use sha2::{Digest, Sha256};
 
 use crate::outcome::Outcome;
@@ -22,38 +22,16 @@ pub struct Expansion {
     pub failures: Vec<(String, Outcome)>,
 }
 
-/// Which domains are hosted here, asked once per message.
-pub struct Domains<'a> {
-    store: &'a Store,
-    known: HashMap<String, bool>,
-}
-
-impl<'a> Domains<'a> {
-    pub fn new(store: &'a Store) -> Self {
-        Self {
-            store,
-            known: HashMap::new(),
-        }
-    }
-
-    pub async fn is_local(&mut self, domain: &str) -> StoreResult<bool> {
-        if let Some(&known) = self.known.get(domain) {
-            return Ok(known);
-        }
-        let local = self.store.get_domain(domain).await?.is_some();
-        self.known.insert(domain.to_string(), local);
-        Ok(local)
-    }
+/// Whether the domain is hosted here (enabled or not: a disabled domain's
+/// mail is refused at intake, and what was queued before still delivers).
+pub async fn is_local(dir: &Directory, domain: &str) -> StoreResult<bool> {
+    Ok(dir.domain(domain).await?.is_some())
 }
 
 /// Follows aliases (chained, catch-all) from a local recipient. A mailbox
 /// wins over an alias of the same address; a loop ends the expansion of the
 /// addresses in it and, if nothing deliverable is left, fails the recipient.
-pub async fn expand(
-    store: &Store,
-    domains: &mut Domains<'_>,
-    rcpt: &str,
-) -> StoreResult<Expansion> {
+pub async fn expand(dir: &Directory, rcpt: &str) -> StoreResult<Expansion> {
     let mut out = Expansion::default();
     let mut seen = HashSet::new();
     let mut queue = VecDeque::from([(rcpt.to_string(), 0usize)]);
@@ -70,11 +48,11 @@ pub async fn expand(
             ));
             continue;
         };
-        if !domains.is_local(parsed.domain()).await? {
+        if !is_local(dir, parsed.domain()).await? {
             out.remote.push(address);
             continue;
         }
-        if let Some(mailbox) = store.get_mailbox(&address).await? {
+        if let Some(mailbox) = dir.mailbox(&address).await? {
             match mailbox.state {
                 Activation::Enabled => out.mailboxes.push(mailbox),
                 Activation::Disabled => out.failures.push((
@@ -84,9 +62,9 @@ pub async fn expand(
             }
             continue;
         }
-        let alias = match store.get_alias(&address).await? {
+        let alias = match dir.alias(&address).await? {
             Some(a) => Some(a),
-            None => store.get_alias(&format!("@{}", parsed.domain())).await?,
+            None => dir.alias(&format!("@{}", parsed.domain())).await?,
         };
         match alias {
             Some(_) if depth >= MAX_ALIAS_DEPTH => looped = true,

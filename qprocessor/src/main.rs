@@ -1,23 +1,26 @@
 //! qprocessor: claims due messages from the queue and delivers them, locally
 //! or by relay, retrying and bouncing as RFC 5321 asks.
 
+mod connection_cache;
 mod context;
 mod dkim;
 mod dsn;
+mod finisher;
 mod local;
 mod mx;
 mod outcome;
 mod relay;
+mod relay_stream;
 mod retry;
-mod wake;
 mod worker;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mismo_core::config::QueueSettings;
-use mismo_core::model::now_ms;
+use mismo_core::model::{now_ms, QueuedMessage};
+use mismo_core::store::DueScan;
 use mismo_core::{service, shutdown};
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
@@ -29,6 +32,8 @@ use context::Context;
 const PROBE: Duration = Duration::from_millis(500);
 /// How often expired leases are looked for.
 const RECOVERY: Duration = Duration::from_secs(10);
+/// The most messages one claim takes.
+const MAX_CLAIM: usize = 256;
 /// After a stop signal, how long deliveries in flight may take to finish.
 const DRAIN: Duration = Duration::from_secs(30);
 
@@ -46,11 +51,16 @@ async fn main() {
         return;
     };
     let concurrency = settings.concurrency as usize;
-    let wake = wake::watch(store.clone());
+    // Signalled once per newly queued message, through the directory's
+    // change stream; polling remains the fallback (see `idle`).
+    let wake = Arc::new(tokio::sync::Notify::new());
     let ctx = Arc::new(Context {
         settings,
+        directory: mismo_core::Directory::new(store.clone(), Some(Arc::clone(&wake))),
+        finisher: finisher::Finisher::start(store.clone()),
         store,
         resolver,
+        connections: connection_cache::ConnectionCache::new(),
     });
     let permits = Arc::new(Semaphore::new(concurrency));
     let tasks = TaskTracker::new();
@@ -61,66 +71,77 @@ async fn main() {
     let mut last_recovery = Instant::now() - RECOVERY;
 
     tracing::info!(concurrency, "claiming work");
+    // Claimed messages waiting for a delivery slot. Claiming costs three
+    // round trips and a durable write whatever the batch size, so a busy
+    // qprocessor claims ahead, a batch at a time, rather than one message
+    // per slot as slots free up; the lease covers the short wait.
+    let mut ready: VecDeque<(String, QueuedMessage)> = VecDeque::new();
+    // The last claim found fewer than it asked for: claim again only once
+    // what it found is handed out, not for every message that trickles in.
+    let mut drained = false;
+    let mut scan = DueScan::default();
     loop {
         if last_recovery.elapsed() >= RECOVERY {
             last_recovery = Instant::now();
+            // Also the time to look through the whole queue once more.
+            scan.rescan();
             match ctx.store.recover_expired_leases(now_ms()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} message(s) whose claim expired are due again"),
                 Err(e) => tracing::warn!("lease recovery: {e}"),
             }
         }
-        // Wait for a free delivery slot, then claim as many as are free.
-        let first = tokio::select! {
-            p = Arc::clone(&permits).acquire_owned() => p.expect("semaphore"),
-            _ = &mut stop => break,
-        };
-        let free = permits.available_permits() + 1;
-        let lease = i64::try_from(ctx.settings.lease.as_millis()).unwrap_or(i64::MAX);
-        let claimed = ctx
-            .store
-            .claim_due(now_ms(), free.min(256) as i64, lease)
-            .await;
-        let (token, batch) = match claimed {
-            Ok(c) => c,
-            Err(e) => {
-                // An error is not an empty queue: say so and try again soon.
-                tracing::warn!("claiming: {e}");
-                drop(first);
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                    _ = &mut stop => break,
+        if ready.is_empty() {
+            drained = false;
+        }
+        if ready.len() <= concurrency / 2 && !drained {
+            let want = (concurrency + permits.available_permits()).saturating_sub(ready.len());
+            let lease = i64::try_from(ctx.settings.lease.as_millis()).unwrap_or(i64::MAX);
+            match ctx
+                .store
+                .claim_due(now_ms(), want.clamp(1, MAX_CLAIM) as i64, lease, &mut scan)
+                .await
+            {
+                Ok((token, batch)) => {
+                    drained = batch.len() < want;
+                    let mut held = in_flight.lock().expect("lock");
+                    for message in batch {
+                        held.insert(message.id.clone(), token.clone());
+                        ready.push_back((token.clone(), message));
+                    }
+                }
+                Err(e) => {
+                    // An error is not an empty queue: say so and try again soon.
+                    tracing::warn!("claiming: {e}");
+                    if ready.is_empty() {
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                            _ = &mut stop => break,
+                        }
+                    }
                 }
             }
-        };
-        if batch.is_empty() {
-            drop(first);
+        }
+        let Some((token, message)) = ready.pop_front() else {
             if !idle(&ctx, &wake, &mut stop).await {
                 break;
             }
             continue;
-        }
-        let mut first = Some(first);
-        for message in batch {
-            let permit = match first.take() {
-                Some(p) => p,
-                None => Arc::clone(&permits)
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore"),
-            };
-            in_flight
-                .lock()
-                .expect("lock")
-                .insert(message.id.clone(), token.clone());
-            let (ctx, in_flight, token) = (Arc::clone(&ctx), Arc::clone(&in_flight), token.clone());
-            tasks.spawn(async move {
-                let id = message.id.clone();
-                worker::process(ctx, message, token).await;
-                in_flight.lock().expect("lock").remove(&id);
-                drop(permit);
-            });
-        }
+        };
+        let permit = tokio::select! {
+            p = Arc::clone(&permits).acquire_owned() => p.expect("semaphore"),
+            _ = &mut stop => {
+                ready.push_front((token, message));
+                break;
+            }
+        };
+        let (ctx, in_flight) = (Arc::clone(&ctx), Arc::clone(&in_flight));
+        tasks.spawn(async move {
+            let id = message.id.clone();
+            worker::process(ctx, message, token).await;
+            in_flight.lock().expect("lock").remove(&id);
+            drop(permit);
+        });
     }
 
     tracing::info!("stopping: waiting for {} delivery(ies)", tasks.len());

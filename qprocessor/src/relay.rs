@@ -1,5 +1,6 @@
-//! Relaying to remote MX hosts with lettre's SMTP client, one connection per
-//! host tried, STARTTLS whenever offered.
+//! Relaying to remote MX hosts with lettre's SMTP client, STARTTLS whenever
+//! offered, reusing a connection that has just carried a message to the same
+//! address.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -10,8 +11,10 @@ use lettre::transport::smtp::extension::{ClientId, MailParameter};
 use lettre::Address as LettreAddress;
 use mismo_core::dns::Resolver;
 
+use crate::connection_cache::{Connection, ConnectionCache};
 use crate::mx::{self, MxPlan};
 use crate::outcome::Outcome;
+use crate::relay_stream::RelayStream;
 
 /// How long one SMTP step may take (RFC 5321 4.5.3.2 allows minutes; a
 /// shorter bound keeps a stuck host from holding a delivery slot).
@@ -19,6 +22,7 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Relay<'a> {
     pub resolver: &'a Resolver,
+    pub connections: &'a ConnectionCache,
     pub port: u16,
     pub hostname: &'a str,
 }
@@ -109,26 +113,15 @@ impl Relay<'_> {
             .collect()
     }
 
-    async fn try_host(
-        &self,
-        host: &str,
-        ip: IpAddr,
-        mail_from: &str,
-        rcpts: &[&str],
-        message: &[u8],
-    ) -> HostResult {
-        let temp_all = |why: String| HostResult {
-            outcomes: vec![Some(Outcome::Temporary(why)); rcpts.len()],
-        };
+    /// Connects, greets and, when offered, starts TLS; why not, as a 4xx.
+    async fn open(&self, host: &str, addr: SocketAddr) -> Result<Connection, String> {
         let hello = ClientId::Domain(self.hostname.to_string());
-        let addr = SocketAddr::new(ip, self.port);
-        let mut conn =
-            match AsyncSmtpConnection::connect_tokio1(addr, Some(STEP_TIMEOUT), &hello, None, None)
-                .await
-            {
-                Ok(c) => c,
-                Err(e) => return temp_all(format!("451 4.4.1 {host}[{addr}]: {}", describe(&e))),
-            };
+        let stream = RelayStream::connect(addr, STEP_TIMEOUT)
+            .await
+            .map_err(|e| format!("451 4.4.1 {host}[{addr}]: {e}"))?;
+        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
+            .await
+            .map_err(|e| format!("451 4.4.1 {host}[{addr}]: {}", describe(&e)))?;
         if conn.can_starttls() {
             // Opportunistic TLS (RFC 3207): encrypt, but do not insist on a
             // certificate a public CA signed, as MTAs do without DANE/MTA-STS.
@@ -141,12 +134,26 @@ impl Relay<'_> {
                 Err(e) => Err(e),
             };
             if let Err(e) = upgraded {
-                return temp_all(format!(
+                return Err(format!(
                     "451 4.7.5 {host}[{addr}]: STARTTLS failed: {}",
                     describe(&e)
                 ));
             }
         }
+        Ok(Connection::fresh(conn))
+    }
+
+    async fn try_host(
+        &self,
+        host: &str,
+        ip: IpAddr,
+        mail_from: &str,
+        rcpts: &[&str],
+        message: &[u8],
+    ) -> HostResult {
+        let temp_all = |why: String| HostResult {
+            outcomes: vec![Some(Outcome::Temporary(why)); rcpts.len()],
+        };
         let sender = if mail_from.is_empty() {
             None
         } else {
@@ -170,9 +177,33 @@ impl Relay<'_> {
                 lettre::transport::smtp::extension::MailBodyParameter::EightBitMime,
             ));
         }
-        if let Err(e) = conn.command(Mail::new(sender, params)).await {
+        let mail = Mail::new(sender, params);
+        let addr = SocketAddr::new(ip, self.port);
+        let mut c = match self.connections.take(addr) {
+            Some(c) => c,
+            None => match self.open(host, addr).await {
+                Ok(c) => c,
+                Err(why) => return temp_all(why),
+            },
+        };
+        let started = loop {
+            match c.conn.command(mail.clone()).await {
+                Ok(_) => break Ok(()),
+                // A parked connection the server has closed or timed out
+                // meanwhile: not this message's fault; start afresh.
+                Err(_) if c.reused => {
+                    c.conn.abort().await;
+                    c = match self.open(host, addr).await {
+                        Ok(c) => c,
+                        Err(why) => return temp_all(why),
+                    };
+                }
+                Err(e) => break Err(e),
+            }
+        };
+        if let Err(e) = started {
             let outcome = error_outcome(host, addr, "MAIL", &e);
-            conn.abort().await;
+            c.conn.abort().await;
             return HostResult {
                 outcomes: vec![Some(outcome); rcpts.len()],
             };
@@ -187,31 +218,37 @@ impl Relay<'_> {
                     continue;
                 }
             };
-            match conn.command(Rcpt::new(address, vec![])).await {
+            match c.conn.command(Rcpt::new(address, vec![])).await {
                 Ok(_) => accepted.push(i),
                 Err(e) => outcomes[i] = Some(error_outcome(host, addr, "RCPT", &e)),
             }
         }
         if accepted.is_empty() {
-            let _ = conn.quit().await;
+            let _ = c.conn.quit().await;
             return HostResult { outcomes };
         }
-        let sent = match conn.command(Data).await {
-            Ok(_) => conn.message(message).await,
+        let sent = match c.conn.command(Data).await {
+            Ok(_) => c.conn.message(message).await,
             Err(e) => Err(e),
         };
-        let result = match sent {
+        let result = match &sent {
             Ok(resp) => Outcome::Delivered(format!(
                 "{} {} ({host}[{addr}])",
                 resp.code(),
                 resp.first_line().unwrap_or("")
             )),
-            Err(e) => error_outcome(host, addr, "DATA", &e),
+            Err(e) => error_outcome(host, addr, "DATA", e),
         };
         for i in accepted {
             outcomes[i] = Some(result.clone());
         }
-        let _ = conn.quit().await;
+        // A finished transaction leaves the session ready for the next MAIL
+        // (RFC 5321 3.3): park it for the next message to this address.
+        if sent.is_ok() {
+            self.connections.park(addr, c).await;
+        } else {
+            let _ = c.conn.quit().await;
+        }
         HostResult { outcomes }
     }
 }

@@ -12,7 +12,7 @@ use mismo_core::Store;
 
 use crate::context::Context;
 use crate::dsn;
-use crate::local::{self, Domains};
+use crate::local;
 use crate::outcome::Outcome;
 use crate::relay::Relay;
 use crate::retry;
@@ -99,11 +99,9 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
             return;
         }
     }
-    match ctx.store.finish_claim(&message, &token).await {
-        Ok(true) => {
-            tracing::info!(%id, state = message.state.as_str(), attempts = message.attempts, "done")
-        }
-        Ok(false) => tracing::warn!(%id, "claim lost before the results were written"),
+    let (state, attempts) = (message.state, message.attempts);
+    match ctx.finisher.finish(message, token).await {
+        Ok(()) => tracing::info!(%id, state = state.as_str(), attempts, "done"),
         Err(e) => tracing::warn!(%id, "writing the results: {e}"),
     }
 }
@@ -115,7 +113,7 @@ async fn deliver_all(
     bytes: &[u8],
 ) -> Vec<(usize, Outcome)> {
     let store: &Store = &ctx.store;
-    let mut domains = Domains::new(store);
+    let dir = &ctx.directory;
     let mut routes: Vec<(usize, Route)> = Vec::new();
     let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
     for &i in pending {
@@ -123,8 +121,8 @@ async fn deliver_all(
         let domain = Address::parse(&address)
             .map(|a| a.domain().to_string())
             .unwrap_or_default();
-        match domains.is_local(&domain).await {
-            Ok(true) => match local::expand(store, &mut domains, &address).await {
+        match local::is_local(dir, &domain).await {
+            Ok(true) => match local::expand(dir, &address).await {
                 Ok(expansion) => routes.push((i, Route::Local(expansion))),
                 Err(e) => outcomes.push((i, Outcome::Temporary(format!("451 4.3.0 store: {e}")))),
             },
@@ -156,10 +154,11 @@ async fn deliver_all(
     let signed = if remote.is_empty() {
         std::borrow::Cow::Borrowed(bytes)
     } else {
-        crate::dkim::sign_if_local(ctx, &mut domains, message, bytes).await
+        crate::dkim::sign_if_local(ctx, message, bytes).await
     };
     let relay = Relay {
         resolver: &ctx.resolver,
+        connections: &ctx.connections,
         port: ctx.settings.relay_port,
         hostname: &ctx.settings.node.hostname,
     };

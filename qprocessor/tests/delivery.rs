@@ -331,3 +331,60 @@ async fn outbound_mail_of_local_domains_is_dkim_signed() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && text.contains("DKIM OK"), "{text}");
 }
+
+/// Forwards connections made to `listen` on to `to`, counting them.
+async fn counting_proxy(
+    listen: std::net::SocketAddr,
+    to: std::net::SocketAddr,
+) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&count);
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                if let Ok(mut server) = tokio::net::TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    count
+}
+
+#[tokio::test]
+async fn messages_to_one_host_share_a_connection() {
+    let mut w = world(&[("127.0.0.3", &[])]).await;
+    // later.test's MX is 127.0.0.5: a proxy there counts connections and
+    // passes them to the sink.
+    let sink = w.sink("127.0.0.3").addr;
+    let connections = counting_proxy(format!("127.0.0.5:{}", w.port).parse().unwrap(), sink).await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        let body = format!("Subject: reuse {i}\nX-Seq: {i}\n\nmessage {i}\n");
+        ids.push(w.enqueue("zoe@example.org", &["x@later.test"], &body).await);
+    }
+    // One at a time: each finds the connection the one before parked.
+    w.start_worker(&[("QPROCESSOR_CONCURRENCY", "1")]);
+    for id in &ids {
+        let m = w.wait_final(id).await;
+        assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    }
+    let mut seqs: Vec<String> = w
+        .sink("127.0.0.3")
+        .messages()
+        .iter()
+        .filter_map(|m| {
+            m.text
+                .lines()
+                .find_map(|l| l.strip_prefix("X-Seq: "))
+                .map(str::to_string)
+        })
+        .collect();
+    seqs.sort();
+    assert_eq!(seqs, (0..8).map(|i| i.to_string()).collect::<Vec<_>>());
+    let n = connections.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(n <= 2, "{n} connections for 8 messages\n{}", w.logs());
+}

@@ -2,7 +2,7 @@
 
 use mongodb::error::{ErrorKind, WriteFailure};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store could not be reached or did not answer in time. Callers answer
     /// with a temporary failure (SMTP 451, POP3 -ERR [SYS/TEMP], HTTP 503).

@@ -7,6 +7,8 @@
 
 mod aliases;
 mod blobs;
+mod changes;
+pub use changes::Changes;
 mod domains;
 mod entries;
 mod error;
@@ -14,6 +16,7 @@ mod locks;
 mod mailboxes;
 pub use mailboxes::Usage;
 mod queue;
+pub use queue::DueScan;
 mod schema;
 
 use std::future::IntoFuture;

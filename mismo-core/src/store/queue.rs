@@ -1,11 +1,37 @@
 //! The queue of accepted messages.
 
 use futures_util::TryStreamExt;
-use mongodb::bson::doc;
+use mongodb::bson::{doc, Bson};
 
 use super::names::MESSAGES;
-use super::{Store, StoreResult};
+use super::{Store, StoreError, StoreResult};
 use crate::model::{QueueState, QueuedMessage};
+
+/// Where the next claim starts looking for due work.
+///
+/// The store answers a range query by reading every document in the range
+/// before it sorts and limits, so looking through the whole backlog for each
+/// batch would cost in proportion to the backlog. Messages become due at the
+/// time they are queued, released or retried, never earlier, so a claimer can
+/// start from the oldest due time it found last and widen the window only as
+/// far as it needs. A message whose due time lies below the floor (set by a
+/// node whose clock is behind) is found by the next full look: call
+/// [`DueScan::rescan`] every so often.
+#[derive(Debug, Default, Clone)]
+pub struct DueScan {
+    floor: Option<i64>,
+}
+
+impl DueScan {
+    /// The first window above the floor, in milliseconds; each next one is
+    /// four times wider.
+    const FIRST_SPAN: i64 = 25;
+
+    /// The next claim looks through everything due.
+    pub fn rescan(&mut self) {
+        self.floor = None;
+    }
+}
 
 impl Store {
     fn queue(&self) -> mongodb::Collection<QueuedMessage> {
@@ -61,20 +87,11 @@ impl Store {
         now: i64,
         limit: i64,
         lease_ms: i64,
+        scan: &mut DueScan,
     ) -> StoreResult<(String, Vec<QueuedMessage>)> {
         let token = crate::model::new_id();
-        let due = doc! { "state": QueueState::Enqueued.as_str(), "due_at": { "$lte": now } };
-        let cursor = self
-            .run(
-                self.raw(MESSAGES)
-                    .find(due)
-                    .sort(doc! { "due_at": 1 })
-                    .limit(limit)
-                    .projection(doc! { "_id": 1 }),
-            )
-            .await?;
-        let found: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
-        let ids: Vec<&str> = found.iter().filter_map(|d| d.get_str("_id").ok()).collect();
+        let due = self.due_ids(now, limit, scan).await?;
+        let ids: Vec<&str> = due.iter().map(|(id, _)| id.as_str()).collect();
         if ids.is_empty() {
             return Ok((token, Vec::new()));
         }
@@ -98,23 +115,52 @@ impl Store {
         Ok((token, claimed))
     }
 
-    /// A change stream that yields once per newly queued message, with
-    /// nothing of the message in it: the qprocessors' wake-up. Servers
-    /// without change streams (a standalone mongod) answer with an error, and
-    /// polling [`Store::any_due`] remains the way to find work.
-    pub async fn watch_enqueued(
+    /// The ids and due times of up to `limit` due messages, oldest first,
+    /// looked for upwards from the scan's floor in widening windows.
+    async fn due_ids(
         &self,
-    ) -> StoreResult<
-        mongodb::change_stream::ChangeStream<
-            mongodb::change_stream::event::ChangeStreamEvent<mongodb::bson::Document>,
-        >,
-    > {
-        self.run(self.raw(MESSAGES).watch().pipeline([
-            doc! { "$match": { "operationType": "insert" } },
-            // The event must not carry the message (inline bytes and all).
-            doc! { "$project": { "_id": 1, "operationType": 1, "ns": 1, "documentKey": 1 } },
-        ]))
-        .await
+        now: i64,
+        limit: i64,
+        scan: &mut DueScan,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let mut found = Vec::new();
+        let mut lo = scan.floor.unwrap_or(i64::MIN);
+        let mut span = DueScan::FIRST_SPAN;
+        while lo <= now && (found.len() as i64) < limit {
+            let hi = if scan.floor.is_some() {
+                lo.saturating_add(span).min(now)
+            } else {
+                now
+            };
+            let cursor = self
+                .run(
+                    self.raw(MESSAGES)
+                        .find(doc! {
+                            "state": QueueState::Enqueued.as_str(),
+                            "due_at": { "$gte": lo, "$lte": hi },
+                        })
+                        .sort(doc! { "due_at": 1 })
+                        .limit(limit - found.len() as i64)
+                        .projection(doc! { "_id": 1, "due_at": 1 }),
+                )
+                .await?;
+            let docs: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
+            found.extend(docs.iter().filter_map(|d| {
+                Some((
+                    d.get_str("_id").ok()?.to_string(),
+                    d.get_i64("due_at").ok()?,
+                ))
+            }));
+            if hi >= now {
+                break;
+            }
+            lo = hi + 1;
+            span = span.saturating_mul(4);
+        }
+        // Everything due below the first one found has been claimed, and
+        // nothing becomes due in the past: the next look starts here.
+        scan.floor = Some(found.first().map_or(now, |(_, due)| *due));
+        Ok(found)
     }
 
     /// Whether anything is due: the cheap probe an idle worker polls.
@@ -147,14 +193,22 @@ impl Store {
         Ok(res.modified_count)
     }
 
-    /// Writes a worker's results, if it still holds the claim. False when the
-    /// claim was lost (its lease ran out and another worker took the message).
-    pub async fn finish_claim(&self, message: &QueuedMessage, token: &str) -> StoreResult<bool> {
-        let recipients = mongodb::bson::to_bson(&message.recipients)?;
-        let res = self
-            .run(self.raw(MESSAGES).update_one(
-                doc! { "_id": &message.id, "claim_token": token },
-                doc! { "$set": {
+    /// Writes the results of several deliveries in one `update` command with
+    /// a statement per message, each guarded by its claim token: one round
+    /// trip and one request for a whole batch, where one `update_one` each
+    /// costs the store several times as much. Returns how many claims were
+    /// still held (a claim is lost when its lease ran out and another worker
+    /// took the message; its statement then changes nothing).
+    pub async fn finish_claims(&self, done: &[(&QueuedMessage, &str)]) -> StoreResult<u64> {
+        if done.is_empty() {
+            return Ok(0);
+        }
+        let mut updates = Vec::with_capacity(done.len());
+        for (message, token) in done {
+            let recipients = mongodb::bson::to_bson(&message.recipients)?;
+            updates.push(doc! {
+                "q": { "_id": &message.id, "claim_token": *token },
+                "u": { "$set": {
                     "state": message.state.as_str(),
                     "recipients": recipients,
                     "due_at": message.due_at,
@@ -162,9 +216,29 @@ impl Store {
                     "claim_token": null,
                     "lease_until": null,
                 } },
-            ))
-            .await?;
-        Ok(res.matched_count == 1)
+            });
+        }
+        let mut command = doc! { "update": MESSAGES, "updates": updates, "ordered": false };
+        // A command run as such does not inherit the client's write concern.
+        if let Some(wc) = self.database().write_concern() {
+            command.insert("writeConcern", mongodb::bson::to_document(wc)?);
+        }
+        let reply = self.run(self.database().run_command(command)).await?;
+        let first_error = reply
+            .get_array("writeErrors")
+            .ok()
+            .and_then(|errors| errors.first())
+            .and_then(Bson::as_document)
+            .or_else(|| reply.get_document("writeConcernError").ok());
+        if let Some(e) = first_error {
+            let why = e.get_str("errmsg").unwrap_or("write failed");
+            return Err(StoreError::Other(why.to_string()));
+        }
+        match reply.get("n") {
+            Some(Bson::Int32(n)) => Ok(u64::try_from(*n).unwrap_or(0)),
+            Some(Bson::Int64(n)) => Ok(u64::try_from(*n).unwrap_or(0)),
+            _ => Err(StoreError::Other("update reply without a count".into())),
+        }
     }
 
     /// Gives a claimed message back unchanged (shutdown before it was done).
