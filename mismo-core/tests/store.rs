@@ -377,6 +377,7 @@ async fn mailbox_entries_round_trip_and_usage() {
     let store = server.store().await;
     let blob = store.put_blob(&[b'x'; 1000]).await.unwrap();
     let mut ids = Vec::new();
+    let mut entries = Vec::new();
     for i in 0..3 {
         let entry = MailboxEntry {
             id: new_id(),
@@ -401,11 +402,25 @@ async fn mailbox_entries_round_trip_and_usage() {
                 .unwrap(),
             None
         );
-        ids.push(entry.id);
+        ids.push(entry.id.clone());
+        entries.push(entry);
     }
     let listed = store.list_entries("zoe@example.org").await.unwrap();
     // A listing carries no message bytes; the entry itself does.
     assert!(listed.iter().all(|e| !e.blob.is_loaded()));
+    // Read back for a reader going through them: one find, in order, each
+    // with its bytes; an entry removed meanwhile is left out.
+    store
+        .delete_entries("zoe@example.org", &ids[1..2])
+        .await
+        .unwrap();
+    let readable = store.readable_blobs(&listed).await.unwrap();
+    let readable_ids: Vec<&str> = readable.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(readable_ids, [ids[0].as_str(), ids[2].as_str()]);
+    for (_, b) in &readable {
+        assert_eq!(store.get_blob(b).await.unwrap(), vec![b'x'; 1000]);
+    }
+    store.insert_entry(&entries[1]).await.unwrap();
     let listed: Vec<String> = listed.into_iter().map(|e| e.id).collect();
     assert_eq!(listed, ids);
     let usage = store.mailbox_usage("zoe@example.org").await.unwrap();

@@ -17,6 +17,8 @@ use crate::stuffing::Stuffer;
 /// longer still (RFC 5034 4).
 const MAX_LINE: usize = 1024;
 const MAX_SASL_LINE: usize = 12288;
+/// A message body is written out whenever this much has gathered.
+const SEND_AT: usize = 64 * 1024;
 
 pub struct Connection {
     server: Arc<Server>,
@@ -122,8 +124,7 @@ impl Connection {
                     index,
                     lines,
                 } => {
-                    self.send(status.as_bytes()).await?;
-                    self.send_message(index, lines).await?;
+                    self.send_message(&status, index, lines).await?;
                     return Ok(true);
                 }
                 Step::Commit(uids) => {
@@ -174,20 +175,21 @@ impl Connection {
         }
     }
 
-    /// Streams one message chunk by chunk, encoded for POP3.
-    async fn send_message(&mut self, index: usize, lines: Option<usize>) -> std::io::Result<()> {
-        let Some(maildrop) = &self.maildrop else {
+    /// Streams one message chunk by chunk, encoded for POP3, after its
+    /// status line. A small message goes out in one write with its status
+    /// and terminator: one TLS record and one system call, not three.
+    async fn send_message(
+        &mut self,
+        status: &str,
+        index: usize,
+        lines: Option<usize>,
+    ) -> std::io::Result<()> {
+        let Some(maildrop) = &mut self.maildrop else {
             return Err(std::io::Error::other("no maildrop"));
         };
         // The session's message numbers index the snapshot it was given.
-        let Some(entry) = maildrop.entries.get(index) else {
-            return Err(std::io::Error::other("no such message in the snapshot"));
-        };
-        // The snapshot leaves inline bytes out; one find brings them.
-        let blob = self
-            .server
-            .store
-            .readable_blob(entry)
+        let blob = maildrop
+            .readable(index)
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?
             .ok_or_else(|| std::io::Error::other("message removed meanwhile"))?;
@@ -195,7 +197,8 @@ impl Connection {
             Some(n) => Stuffer::top(n),
             None => Stuffer::full(),
         };
-        let mut out = Vec::with_capacity(64 * 1024);
+        let mut out = Vec::with_capacity(SEND_AT + 4096);
+        out.extend_from_slice(status.as_bytes());
         for n in 0..blob.parts() {
             if stuffer.is_done() {
                 break;
@@ -209,8 +212,10 @@ impl Connection {
                 .await
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
             stuffer.push(&chunk, &mut out);
-            self.send(&out).await?;
-            out.clear();
+            if out.len() >= SEND_AT {
+                self.send(&out).await?;
+                out.clear();
+            }
         }
         stuffer.finish(&mut out);
         self.send(&out).await

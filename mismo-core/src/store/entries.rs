@@ -44,13 +44,47 @@ impl Store {
     /// or with its inline bytes fetched (one find) when the listing left them
     /// out. `None` if the entry was removed meanwhile.
     pub async fn readable_blob(&self, entry: &MailboxEntry) -> StoreResult<Option<BlobRef>> {
-        if entry.blob.is_loaded() {
-            return Ok(Some(entry.blob.clone()));
-        }
-        Ok(self
-            .get_entry(&entry.mailbox, &entry.id)
-            .await?
-            .map(|e| e.blob))
+        let mut found = self.readable_blobs(std::slice::from_ref(entry)).await?;
+        Ok(found.pop().map(|(_, blob)| blob))
+    }
+
+    /// [`Store::readable_blob`] for several entries of one mailbox, with one
+    /// find for all whose bytes the listing left out: a reader going through
+    /// a mailbox in order asks for the next few at once. Entries removed
+    /// meanwhile are missing from the answer; the rest keep their order.
+    pub async fn readable_blobs(
+        &self,
+        entries: &[MailboxEntry],
+    ) -> StoreResult<Vec<(String, BlobRef)>> {
+        let missing: Vec<&str> = entries
+            .iter()
+            .filter(|e| !e.blob.is_loaded())
+            .map(|e| e.id.as_str())
+            .collect();
+        let mut fetched: std::collections::HashMap<String, BlobRef> = if missing.is_empty() {
+            Default::default()
+        } else {
+            let mailbox = &entries[0].mailbox;
+            let cursor = self
+                .run(
+                    self.entries()
+                        .find(doc! { "_id": { "$in": &missing }, "mailbox": mailbox }),
+                )
+                .await?;
+            let found: Vec<MailboxEntry> = self.run(cursor.try_collect()).await?;
+            found.into_iter().map(|e| (e.id, e.blob)).collect()
+        };
+        Ok(entries
+            .iter()
+            .filter_map(|e| {
+                let blob = if e.blob.is_loaded() {
+                    Some(e.blob.clone())
+                } else {
+                    fetched.remove(&e.id)
+                };
+                blob.map(|b| (e.id.clone(), b))
+            })
+            .collect())
     }
 
     /// Removes the given entries of one mailbox; returns how many went.
