@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 
-from lib import ROOT, Store, cpu_seconds, free_port, machine, table, tree_cpu, wait_port
+from lib import (ROOT, Store, cpu_seconds, free_port, machine, peak_rss_mb, save_result, table, tree_cpu,
+                 tree_rss_mb, wait_port)
 
 MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 BIN = os.path.join(ROOT, "target/release")
@@ -139,6 +140,7 @@ def main():
         d_sec = fetch(dport)
         time.sleep(0.5)
         d_cpu = tree_cpu(dproc.pid) - c0
+        d_rss = tree_rss_mb(dproc.pid)
     except Exception:
         print(open(f"{ddir}/dovecot.log").read()[-3000:])
         raise
@@ -151,16 +153,23 @@ def main():
         c0, s0 = cpu_seconds(pop.pid), cpu_seconds(store.proc.pid)
         m_sec = fetch(mport)
         m_cpu, s_cpu = cpu_seconds(pop.pid) - c0, cpu_seconds(store.proc.pid) - s0
+        m_rss, s_rss = peak_rss_mb(pop.pid), peak_rss_mb(store.proc.pid)
     finally:
         pop.terminate()
         pop.wait()
         store.stop()
     print(f"\nPOP3: RETR of {MESSAGES} messages of 4 KB in one poplib session over TLS, on {machine()}\n")
-    table(["server", "msg/s", "server CPU ms/msg", "store CPU ms/msg", "throughput vs Dovecot"], [
-        ["Dovecot 2.3 (maildir)", f"{MESSAGES / d_sec:.0f}", f"{d_cpu * 1000 / MESSAGES:.2f}", "-", "1.00"],
-        ["pop3d + NX-27017", f"{MESSAGES / m_sec:.0f}", f"{m_cpu * 1000 / MESSAGES:.2f}", f"{s_cpu * 1000 / MESSAGES:.2f}",
-         f"{d_sec / m_sec:.2f}"],
+    table(["server", "msg/s", "server CPU ms/msg", "store CPU ms/msg", "peak RSS MB", "vs Dovecot"], [
+        ["Dovecot 2.3 (maildir)", f"{MESSAGES / d_sec:.0f}", f"{d_cpu * 1000 / MESSAGES:.2f}", "-",
+         f"{d_rss:.0f} (all processes)", "1.00"],
+        ["Mismo pop3d", f"{MESSAGES / m_sec:.0f}", f"{m_cpu * 1000 / MESSAGES:.2f}", f"{s_cpu * 1000 / MESSAGES:.2f}",
+         f"pop3d {m_rss:.0f}, store {s_rss:.0f}", f"{d_sec / m_sec:.2f}"],
     ])
+    save_result("pop3", {
+        "dovecot": {"msg_s": MESSAGES / d_sec, "cpu_ms": d_cpu * 1000 / MESSAGES, "rss_mb": d_rss},
+        "mismo": {"msg_s": MESSAGES / m_sec, "cpu_ms": m_cpu * 1000 / MESSAGES, "store_cpu_ms": s_cpu * 1000 / MESSAGES,
+                  "rss_mb": {"pop3d": m_rss, "store": s_rss}},
+        "ratio": d_sec / m_sec, "machine": machine()})
 
 
 if __name__ == "__main__":

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Runs every benchmark and prints their tables. Installs the reference servers
+# Runs every benchmark, each against its reference in the same run, and
+# prints their tables, then one summary table. Installs the reference servers
 # (Postfix, Dovecot) and the embedded store first. Run as root: Postfix and
 # Dovecot are started for the run and stopped after.
 #
-#   bench/run.sh [SMTP_MESSAGES] [QUEUE_MESSAGES] [POP3_MESSAGES]
+#   bench/run.sh [MESSAGES] [POP3_MESSAGES]     (defaults 20000, 1000)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+messages="${1:-20000}"
+pop3_messages="${2:-1000}"
 
 scripts/deps.sh --bench
 scripts/store.sh install
 cargo build --release -q --workspace --bins
+rm -rf bench/results
 
-python3 bench/smtp_intake.py "${1:-20000}" 20
-python3 bench/qprocessor.py "${2:-2000}"
-python3 bench/pop3.py "${3:-1000}"
+python3 bench/intake.py "$messages" 20
+python3 bench/end_to_end.py "$messages"
+python3 bench/local.py "$messages" 50
+python3 bench/pop3.py "$pop3_messages"
+python3 bench/summary.py
