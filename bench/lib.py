@@ -293,12 +293,12 @@ def smtp_source(port, messages, sessions=20, rcpt="u@bench.test", size=4096):
     return time.time() - start
 
 
-def wait_until(predicate, limit, what):
+def wait_until(predicate, limit, what, interval=0.05):
     end = time.time() + limit
     while not predicate():
         if time.time() > end:
             raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(interval)
     return time.time()
 
 

@@ -16,6 +16,14 @@ def ours(cpu):
     return sum(cpu.values()) if isinstance(cpu, dict) else cpu
 
 
+def rss(r):
+    """Peak RSS: every Mismo process and the store by name; the reference's
+    processes summed (Postfix and Dovecot run many small ones)."""
+    m = ", ".join(f"{n} {v:.0f}" for n, v in r["mismo"]["rss_mb"].items())
+    ref = r.get("postfix", r.get("dovecot"))
+    return f"{ref['rss_mb']:.0f} / {m}"
+
+
 def main():
     intake, e2e, local, pop3 = (load(n) for n in ("intake", "end_to_end", "local", "pop3"))
     rows = []
@@ -26,13 +34,14 @@ def main():
     ]:
         rows.append([label, ref, f"{r['postfix']['msg_s']:.0f}", f"{r['mismo']['msg_s']:.0f}", f"{r['ratio']:.2f}x",
                      target, f"{r['postfix']['cpu_ms']:.2f}", f"{ours(r['mismo']['cpu_ms']):.2f}",
-                     f"{r['mismo']['store_cpu_ms']:.2f}"])
+                     f"{r['mismo']['store_cpu_ms']:.2f}", rss(r)])
     rows.append(["POP3 RETR, one session, 1,000 x 4 KB", "Dovecot, Maildir", f"{pop3['dovecot']['msg_s']:.0f}",
                  f"{pop3['mismo']['msg_s']:.0f}", f"{pop3['ratio']:.2f}x", "1.0x", f"{pop3['dovecot']['cpu_ms']:.2f}",
-                 f"{pop3['mismo']['cpu_ms']:.2f}", f"{pop3['mismo']['store_cpu_ms']:.2f}"])
+                 f"{pop3['mismo']['cpu_ms']:.2f}", f"{pop3['mismo']['store_cpu_ms']:.2f}", rss(pop3)])
     print(f"\nSummary, {intake['machine']}; all figures from this run\n")
     table(["benchmark", "reference", "reference msg/s", "Mismo msg/s", "Mismo / reference", "target",
-           "reference CPU ms/msg", "Mismo CPU ms/msg", "store CPU ms/msg"], rows)
+           "reference CPU ms/msg", "Mismo CPU ms/msg", "store CPU ms/msg",
+           "peak RSS MB, reference / Mismo"], rows)
     m = intake["mismo"]
     print(f"\nintake latency, end of DATA to 250 at {m['latency_rate']:.0f} msg/s (half the peak): "
           f"p50 {m['p50_ms']:.1f} ms, p99 {m['p99_ms']:.1f} ms (target: p99 under 20 ms)")

@@ -218,11 +218,22 @@ impl Store {
                 } },
             });
         }
-        let mut command = doc! { "update": MESSAGES, "updates": updates, "ordered": false };
-        // A command run as such does not inherit the client's write concern.
-        if let Some(wc) = self.database().write_concern() {
-            command.insert("writeConcern", mongodb::bson::to_document(wc)?);
-        }
+        // The results need not wait for the journal. If the store loses them
+        // in a crash, the claim's lease runs out and the message is delivered
+        // again: at least once, never lost, as with Postfix, which does not
+        // sync the removal of a delivered queue file either. What must
+        // survive is journaled before this: the queue document itself, each
+        // mailbox entry (whose fixed id makes a second delivery a no-op) and
+        // each bounce. This saves a journal flush per message.
+        let mut wc = self.database().write_concern().cloned().unwrap_or_default();
+        wc.journal = Some(false);
+        let command = doc! {
+            "update": MESSAGES,
+            "updates": updates,
+            "ordered": false,
+            // A command run as such does not inherit the client's write concern.
+            "writeConcern": mongodb::bson::to_document(&wc)?,
+        };
         let reply = self.run(self.database().run_command(command)).await?;
         let first_error = reply
             .get_array("writeErrors")
