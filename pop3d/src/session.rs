@@ -125,7 +125,10 @@ impl Session {
         }
         let mut words = line.splitn(2, ' ');
         let keyword = words.next().unwrap_or("").to_ascii_uppercase();
-        let arg = words.next().unwrap_or("").trim();
+        // PASS takes the rest of the line as it is: RFC 1939 7 allows spaces
+        // in a password, leading and trailing ones included.
+        let raw_arg = words.next().unwrap_or("");
+        let arg = raw_arg.trim();
         let args: Vec<&str> = arg.split_whitespace().collect();
         match (&self.state, keyword.as_str()) {
             (_, "CAPA") => Step::Reply(self.capa()),
@@ -164,10 +167,9 @@ impl Session {
                     user: None,
                     sasl: false,
                 };
-                // The password is the rest of the line, spaces included.
                 Step::Login {
                     user,
-                    password: arg.to_string(),
+                    password: raw_arg.to_string(),
                 }
             }
             (State::Authorization { .. }, "AUTH") => self.auth(&args),
@@ -503,6 +505,20 @@ mod tests {
             );
         }
         assert!(matches!(s.command("PASS x"), Step::Reply(r) if r.contains("USER first")));
+        assert_eq!(s.command("QUIT"), Step::Close(ok("Bye")));
+    }
+
+    #[test]
+    fn pass_keeps_leading_and_trailing_spaces() {
+        let mut s = Session::new("pop.test", true, true, false);
+        s.command("USER zoe@example.org\r\n");
+        assert_eq!(
+            s.command("PASS  two spaces before, one after \r\n"),
+            Step::Login {
+                user: "zoe@example.org".into(),
+                password: " two spaces before, one after ".into()
+            }
+        );
         assert_eq!(s.command("QUIT"), Step::Close(ok("Bye")));
     }
 

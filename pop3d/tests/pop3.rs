@@ -436,3 +436,18 @@ async fn mpop_downloads_everything() {
         5
     );
 }
+
+#[tokio::test]
+async fn a_password_with_spaces_at_either_end_works_with_pass() {
+    let p = start(&[]).await;
+    let spaced = "  spaced out password ";
+    Admin::new(&p.store)
+        .add_mailbox("spaced@example.org", spaced, 0)
+        .await
+        .unwrap();
+    let v = p.poplib("ssl", "spaced@example.org", spaced, &["stat"]);
+    assert!(v.get("error").is_none(), "{v}");
+    // The trimmed password is a different one.
+    let v = p.poplib("ssl", "spaced@example.org", spaced.trim(), &["stat"]);
+    assert_eq!(v["error"], "-ERR [AUTH] Authentication failed", "{v}");
+}
