@@ -441,7 +441,7 @@ impl Session {
         let keep = match self.tx.as_mut() {
             Some(tx) if valid => {
                 let (data, too_big) = tx.bdat.get_or_insert_with(|| (Vec::new(), false));
-                if data.len() as u64 + size as u64 > max {
+                if (data.len() as u64).saturating_add(size as u64) > max {
                     *too_big = true;
                 }
                 !*too_big

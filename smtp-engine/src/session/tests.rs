@@ -369,6 +369,24 @@ fn bdat_chunks() {
     );
     assert_eq!(code(&s.bdat_read(Vec::new())), 552);
 
+    // A chunk size near the top of the integers must not wrap the running
+    // total round to a small number: it is refused like any chunk over the
+    // limit, and nothing of it is kept.
+    let mut s = ready_for_data();
+    cmd(&mut s, "BDAT 600");
+    s.bdat_read(vec![b'a'; 600]);
+    let huge: usize = 18_446_744_073_709_551_100;
+    assert_eq!(
+        cmd(&mut s, &format!("BDAT {huge}")),
+        Step::ReadBdat {
+            size: huge,
+            keep: false
+        }
+    );
+    s.bdat_read(Vec::new());
+    cmd(&mut s, "BDAT 1 LAST");
+    assert_eq!(code(&s.bdat_read(Vec::new())), 552);
+
     // Without a transaction the chunk is read and discarded.
     let mut s = session(Listener::Mx, false);
     cmd(&mut s, "EHLO c");
