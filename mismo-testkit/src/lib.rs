@@ -201,8 +201,19 @@ impl Drop for TestStore {
 /// Queues a message as an smtp-engine would (CRLF line ends, parsed summary).
 pub async fn enqueue(store: &mismo_core::Store, from: &str, rcpts: &[&str], body: &str) -> String {
     let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
-    let blob = store.put_blob(raw.as_bytes()).await.unwrap();
-    let (headers, attachments) = mismo_core::summary::summarize(raw.as_bytes());
+    enqueue_raw(store, from, rcpts, raw.as_bytes()).await
+}
+
+/// Queues these exact bytes (bare CR or LF and all, as BDAT would keep
+/// them); returns the queue id.
+pub async fn enqueue_raw(
+    store: &mismo_core::Store,
+    from: &str,
+    rcpts: &[&str],
+    raw: &[u8],
+) -> String {
+    let blob = store.put_blob(raw).await.unwrap();
+    let (headers, attachments) = mismo_core::summary::summarize(raw);
     let msg = QueuedMessage::enqueued(NewMessage {
         id: new_id(),
         mail_from: from.into(),

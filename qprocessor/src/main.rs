@@ -6,6 +6,7 @@ mod context;
 mod dkim;
 mod dsn;
 mod finisher;
+mod line_endings;
 mod local;
 mod mx;
 mod outcome;

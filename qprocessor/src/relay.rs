@@ -12,6 +12,7 @@ use lettre::Address as LettreAddress;
 use mismo_core::dns::Resolver;
 
 use crate::connection_cache::{Connection, ConnectionCache};
+use crate::line_endings;
 use crate::mx::{self, MxPlan};
 use crate::outcome::Outcome;
 use crate::relay_stream::RelayStream;
@@ -228,7 +229,11 @@ impl Relay<'_> {
             return HostResult { outcomes };
         }
         let sent = match c.conn.command(Data).await {
-            Ok(_) => c.conn.message(message).await,
+            Ok(_) => {
+                c.conn
+                    .message(line_endings::without_final_crlf(message))
+                    .await
+            }
             Err(e) => Err(e),
         };
         let result = match &sent {

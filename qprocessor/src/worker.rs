@@ -151,10 +151,13 @@ async fn deliver_all(
         }
     }
     // Signing costs a key look-up and an RSA signature: only for relayed mail.
+    // Relayed mail goes out with CRLF line endings only, and is signed as
+    // it goes out.
+    let outbound = crate::line_endings::crlf(bytes);
     let signed = if remote.is_empty() {
-        std::borrow::Cow::Borrowed(bytes)
+        std::borrow::Cow::Borrowed(&*outbound)
     } else {
-        crate::dkim::sign_if_local(ctx, message, bytes).await
+        crate::dkim::sign_if_local(ctx, message, &outbound).await
     };
     let relay = Relay {
         resolver: &ctx.resolver,

@@ -388,3 +388,34 @@ async fn messages_to_one_host_share_a_connection() {
     let n = connections.load(std::sync::atomic::Ordering::SeqCst);
     assert!(n <= 2, "{n} connections for 8 messages\n{}", w.logs());
 }
+
+#[tokio::test]
+async fn a_relayed_message_reaches_the_next_hop_as_exactly_one() {
+    let mut w = world(&[("127.0.0.3", &[])]).await;
+    w.start_worker(&[]);
+    // Bytes as BDAT keeps them: a bare LF before a dot line, then what
+    // would be a second message if the next hop took `<LF>.<CRLF>` for the
+    // end of the data (smtp-sink does).
+    let raw = b"Subject: one\r\n\r\nfirst part\n.\r\nMAIL FROM:<ceo@bank.test>\r\n\
+RCPT TO:<x@nomx.test>\r\nDATA\r\nSubject: forged\r\n\r\nforged\r\n.\rlast line\r\n";
+    let id = mismo_testkit::enqueue_raw(&w.store, "zoe@example.org", &["x@nomx.test"], raw).await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    let got = w.sink("127.0.0.3").messages();
+    assert_eq!(got.len(), 1, "{got:?}");
+    let text = &got[0].text;
+    assert_eq!(got[0].mail_from, "zoe@example.org");
+    // smtp-sink writes each line with LF, and one LF of its own at the end.
+    for part in [
+        "first part\n",
+        "\nMAIL FROM:<ceo@bank.test>\n",
+        "forged\n",
+        "\nlast line\n",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {text:?}");
+    }
+    // No bare CR went out, and no empty line was added at the end.
+    assert!(!text.contains('\r'), "{text:?}");
+    assert!(text.ends_with("last line\n\n"), "{text:?}");
+    assert!(!text.ends_with("last line\n\n\n"), "{text:?}");
+}

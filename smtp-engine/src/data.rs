@@ -1,5 +1,16 @@
 //! Reading a DATA section (RFC 5321 4.1.1.4): up to the lone `.` line,
-//! removing dot-stuffing, keeping every other byte exactly as sent.
+//! removing dot-stuffing.
+//!
+//! Only `<CRLF>.<CRLF>` ends the section (RFC 5321 4.1.1.4 and 2.3.8). A
+//! server that also ends it at `<LF>.<CRLF>`, `<CRLF>.<LF>` or `<LF>.<LF>`
+//! lets a client smuggle a second message, with its own envelope, past the
+//! one it was given ("SMTP smuggling"), because the MTA that relayed the
+//! first took those for content. As Postfix does with
+//! `smtpd_forbid_bare_newline = normalize`, a line ending in a bare LF is
+//! content and is stored ending in CRLF, so such a "terminator" and whatever
+//! follows it stay inside the one message, and what Mismo relays on has no
+//! bare LF for the next hop to misread. Every other byte is kept as sent
+//! (a bare CR, which ends no line, included).
 
 use tokio::io::AsyncBufRead;
 
@@ -19,6 +30,8 @@ pub async fn read_data<R: AsyncBufRead + Unpin>(
     let mut line = Vec::with_capacity(1024);
     let mut too_big = false;
     let mut too_long = false;
+    // The previous line ended in CRLF (the DATA command line counts as such).
+    let mut after_crlf = true;
     loop {
         // +2 for the CRLF, +1 for a stuffed dot.
         let status = read_line(reader, &mut line, MAX_TEXT_LINE + 3).await?;
@@ -32,30 +45,33 @@ pub async fn read_data<R: AsyncBufRead + Unpin>(
             Line::TooLong => too_long = true,
             Line::Ok => {}
         }
-        if line == b".\r\n" || line == b".\n" {
+        if after_crlf && line == b".\r\n" {
             break;
         }
         let text = match line.first() {
             Some(b'.') => &line[1..],
             _ => &line[..],
         };
-        let content = text.len()
-            - if text.ends_with(b"\r\n") {
-                2
-            } else if text.ends_with(b"\n") {
-                1
-            } else {
-                0
-            };
-        if content > MAX_TEXT_LINE {
+        let (content, ending): (&[u8], &[u8]) = if let Some(c) = text.strip_suffix(b"\r\n") {
+            (c, b"\r\n")
+        } else if let Some(c) = text.strip_suffix(b"\n") {
+            // A bare LF ends the line, and is stored as the CRLF it stands for.
+            (c, b"\r\n")
+        } else {
+            (text, b"")
+        };
+        after_crlf = line.ends_with(b"\r\n");
+        if content.len() > MAX_TEXT_LINE {
             too_long = true;
         }
         if !too_big && !too_long {
-            if message.len() as u64 + text.len() as u64 > max_size {
+            let size = (content.len() + ending.len()) as u64;
+            if message.len() as u64 + size > max_size {
                 too_big = true;
                 message = Vec::new();
             } else {
-                message.extend_from_slice(text);
+                message.extend_from_slice(content);
+                message.extend_from_slice(ending);
             }
         }
     }
@@ -85,9 +101,54 @@ mod tests {
             DataOutcome::Complete(b"Subject: x\r\n\r\n.dot\r\n".to_vec())
         );
         assert_eq!(read(b".\r\n", 100).await, DataOutcome::Complete(Vec::new()));
-        // Bytes other than the stuffing are kept, bare LF and NUL included.
-        let out = read(b"a\nb\0\r\n.\r\n", 100).await;
-        assert_eq!(out, DataOutcome::Complete(b"a\nb\0\r\n".to_vec()));
+        // Bytes other than the stuffing are kept, a bare CR and NUL included;
+        // a bare LF ends a line and is stored as CRLF.
+        let out = read(b"a\nb\0\rc\r\n.\r\n", 100).await;
+        assert_eq!(out, DataOutcome::Complete(b"a\r\nb\0\rc\r\n".to_vec()));
+    }
+
+    /// Every published way of ending DATA early: only CRLF . CRLF ends it,
+    /// and the would-be second message stays inside the first.
+    #[tokio::test]
+    async fn only_crlf_dot_crlf_ends_the_data() {
+        let smuggled = b"MAIL FROM:<ceo@bank.test>\r\nRCPT TO:<v@x.test>\r\nDATA\r\nforged\r\n";
+        for fake_end in [
+            &b"\n.\r\n"[..],
+            b"\r\n.\n",
+            b"\n.\n",
+            b"\r.\r\n",
+            b"\r\n.\r",
+            b"\r\n.\r\r\n",
+            b"\r\n\0.\r\n",
+        ] {
+            let input = [
+                b"Subject: a".as_slice(),
+                fake_end,
+                smuggled,
+                b".\r\n",
+                b"NEXT",
+            ]
+            .concat();
+            let DataOutcome::Complete(message) = read(&input, 10_000).await else {
+                panic!("refused: {fake_end:?}");
+            };
+            assert!(
+                message.ends_with(b"forged\r\n"),
+                "{fake_end:?} ended the data early: {:?}",
+                String::from_utf8_lossy(&message)
+            );
+            let bare_lf = message
+                .iter()
+                .enumerate()
+                .any(|(i, &b)| b == b'\n' && (i == 0 || message[i - 1] != b'\r'));
+            assert!(!bare_lf, "{fake_end:?} left a bare LF");
+        }
+        // The first line may be the end, after the DATA command's CRLF.
+        assert_eq!(read(b".\r\n", 100).await, DataOutcome::Complete(Vec::new()));
+        assert_eq!(
+            read(b"a\n.\r\nb\r\n.\r\n", 100).await,
+            DataOutcome::Complete(b"a\r\n\r\nb\r\n".to_vec())
+        );
     }
 
     #[tokio::test]
