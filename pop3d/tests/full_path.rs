@@ -105,7 +105,7 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
     if server.is_embedded() {
         let log = qprocessor.log_text();
         assert!(
-            log.contains("wakes workers through a change stream"),
+            log.contains("wakes idle workers through a change stream"),
             "{log}"
         );
     }

@@ -13,6 +13,7 @@ mod outcome;
 mod relay;
 mod relay_stream;
 mod retry;
+mod wake;
 mod worker;
 
 use std::collections::{HashMap, VecDeque};
@@ -28,9 +29,6 @@ use tokio_util::task::TaskTracker;
 
 use context::Context;
 
-/// How often an idle qprocessor looks for work that became due by time, or for
-/// new work where no change stream tells it (a cheap indexed probe).
-const PROBE: Duration = Duration::from_millis(500);
 /// How often expired leases are looked for.
 const RECOVERY: Duration = Duration::from_secs(10);
 /// The most messages one claim takes.
@@ -52,12 +50,10 @@ async fn main() {
         return;
     };
     let concurrency = settings.concurrency as usize;
-    // Signalled once per newly queued message, through the directory's
-    // change stream; polling remains the fallback (see `idle`).
-    let wake = Arc::new(tokio::sync::Notify::new());
+    let mut idle = wake::Idle::default();
     let ctx = Arc::new(Context {
         settings,
-        directory: mismo_core::Directory::new(store.clone(), Some(Arc::clone(&wake))),
+        directory: mismo_core::Directory::new(store.clone()),
         finisher: finisher::Finisher::start(store.clone()),
         store,
         resolver,
@@ -124,7 +120,7 @@ async fn main() {
             }
         }
         let Some((token, message)) = ready.pop_front() else {
-            if !idle(&ctx, &wake, &mut stop).await {
+            if !idle.wait(&ctx, &mut stop).await {
                 break;
             }
             continue;
@@ -158,32 +154,4 @@ async fn main() {
         }
     }
     tracing::info!("stopped");
-}
-
-/// Nothing is due: sleep up to QUEUE_CYCLE_PERIOD, but wake at once when the
-/// change stream reports new mail, or when the probe sees due work, so a new
-/// message waits well under a second even without a change stream. False if a
-/// stop signal came.
-async fn idle(
-    ctx: &Context,
-    wake: &tokio::sync::Notify,
-    stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-) -> bool {
-    let until = Instant::now() + ctx.settings.cycle_period;
-    while Instant::now() < until {
-        tokio::select! {
-            _ = wake.notified() => return true,
-            _ = tokio::time::sleep(PROBE) => {}
-            _ = stop.as_mut() => return false,
-        }
-        match ctx.store.any_due(now_ms()).await {
-            Ok(true) => return true,
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!("probing the queue: {e}");
-                return true;
-            }
-        }
-    }
-    true
 }

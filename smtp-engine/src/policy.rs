@@ -2,51 +2,19 @@
 //! questions. No open relay, ever: only authenticated clients reach domains
 //! Mismo does not host.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
+use mismo_core::directory::TtlCache;
 use mismo_core::model::address::Address;
 use mismo_core::model::{Activation, Domain};
 use mismo_core::{Store, StoreResult};
 
 use crate::reply::{common, Reply};
 
-/// How long a domain record or a recipient's verdict is reused before it is
-/// read again: changes made with mismoctl reach every engine within this time.
-/// The qprocessor checks again at delivery, so a verdict this old never
-/// delivers to a mailbox disabled meanwhile; it only saves a busy MX a store
-/// round trip per recipient, as Postfix's address verification cache does.
-const CACHE_TTL: Duration = Duration::from_secs(5);
-/// Entries kept before a cache starts over (a bound on memory, not a tuning).
-const CACHE_ENTRIES: usize = 10_000;
-
-/// Answers read from the store, each kept for [`CACHE_TTL`].
-struct TtlCache<V> {
-    entries: Mutex<HashMap<String, (Instant, V)>>,
-}
-
-impl<V: Clone> TtlCache<V> {
-    fn new() -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<V> {
-        let entries = self.entries.lock().expect("cache");
-        let (at, value) = entries.get(key)?;
-        (at.elapsed() < CACHE_TTL).then(|| value.clone())
-    }
-
-    fn put(&self, key: &str, value: V) {
-        let mut entries = self.entries.lock().expect("cache");
-        if entries.len() >= CACHE_ENTRIES {
-            entries.clear();
-        }
-        entries.insert(key.to_string(), (Instant::now(), value));
-    }
-}
+// Domain records and recipients' verdicts are kept for the directory's
+// CACHE_TTL: changes made with mismoctl reach every engine within that time.
+// The qprocessor looks each recipient up again at delivery (through a cache
+// of the same age), so a change takes effect everywhere within twice that;
+// the verdicts save a busy MX a store round trip per recipient, as Postfix's
+// address verification cache does.
 
 pub struct Policy {
     store: Store,
@@ -59,8 +27,8 @@ impl Policy {
     pub fn new(store: Store) -> Self {
         Self {
             store,
-            domains: TtlCache::new(),
-            recipients: TtlCache::new(),
+            domains: TtlCache::default(),
+            recipients: TtlCache::default(),
         }
     }
 

@@ -1,5 +1,5 @@
-//! Change streams: how services learn of new mail and of directory changes
-//! without polling the store.
+//! Change streams: how idle qprocessors learn of new mail without polling
+//! the store.
 
 use mongodb::bson::{doc, Document};
 use mongodb::change_stream::event::ChangeStreamEvent;
@@ -8,28 +8,21 @@ use mongodb::change_stream::ChangeStream;
 use super::names::MESSAGES;
 use super::{Store, StoreResult};
 
-/// Events that say only that something happened and where, never what the
-/// document holds.
+/// Events that say only that something happened, never what the document
+/// holds.
 pub type Changes = ChangeStream<ChangeStreamEvent<Document>>;
 
 impl Store {
-    /// One change stream over the database: every change to `collections`,
-    /// and, with `new_messages`, every newly queued message. One stream, not
-    /// one per collection, because the server reads its oplog once per open
-    /// stream for every write. Servers without change streams (a standalone
-    /// mongod) answer with an error; the caller then falls back to polling.
-    pub async fn watch_changes(
-        &self,
-        collections: &[&str],
-        new_messages: bool,
-    ) -> StoreResult<Changes> {
-        let mut wanted = vec![doc! { "ns.coll": { "$in": collections } }];
-        if new_messages {
-            wanted.push(doc! { "ns.coll": MESSAGES, "operationType": "insert" });
-        }
-        self.run(self.database().watch().pipeline([
-            doc! { "$match": { "$or": wanted } },
-            // An event must not carry the document (a message's inline bytes).
+    /// A change stream that yields once per newly queued message, with
+    /// nothing of the message in it. The embedded store decodes every write
+    /// to the collection for each open stream, so a qprocessor keeps it open
+    /// only while it is idle. Servers without change streams (a standalone
+    /// mongod) answer with an error; polling [`Store::any_due`] is the
+    /// fallback.
+    pub async fn watch_new_mail(&self) -> StoreResult<Changes> {
+        self.run(self.raw(MESSAGES).watch().pipeline([
+            doc! { "$match": { "operationType": "insert" } },
+            // The event must not carry the message (inline bytes and all).
             doc! { "$project": { "_id": 1, "operationType": 1, "ns": 1, "documentKey": 1 } },
         ]))
         .await
