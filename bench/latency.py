@@ -19,13 +19,13 @@ async def _reply(reader):
             return int(line[:3])
 
 
-async def _session(port, rate, count, rcpt, latencies, errors):
+async def _session(port, rate, count, rcpt, latencies, errors, start):
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     await _reply(reader)
     writer.write(b"EHLO latency.bench.test\r\n")
     await _reply(reader)
     loop = asyncio.get_running_loop()
-    due = loop.time()
+    due = start
     for _ in range(count):
         due += 1 / rate
         delay = due - loop.time()
@@ -54,8 +54,12 @@ def measure(port, rate, seconds=10, sessions=20, rcpt="u@bench.test"):
     latencies, errors = [], []
 
     async def run():
+        # Each session sends at rate/sessions; their phases are spread evenly so that
+        # the server sees one message every 1/rate s, not all sessions at once.
+        start = asyncio.get_running_loop().time() + 0.5
         await asyncio.gather(*[
-            _session(port, rate / sessions, per_session, rcpt, latencies, errors) for _ in range(sessions)
+            _session(port, rate / sessions, per_session, rcpt, latencies, errors, start + i / rate)
+            for i in range(sessions)
         ])
 
     asyncio.run(run())

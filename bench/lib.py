@@ -77,6 +77,8 @@ class Store:
              "--storage-path", f"{self.dir}/store", "--sync-on-commit", "--cache-size", "512M"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(self.port)
+        # Services started on this store: stopped with it, even when a benchmark fails.
+        self.services = []
         self.env = dict(os.environ,
                         MONGODB_URI=f"mongodb://127.0.0.1:{self.port}/?directConnection=true",
                         MONGODB_DB="bench", MISMO_DATA_DIR=self.dir, RUST_LOG="warn")
@@ -86,6 +88,8 @@ class Store:
                        input=stdin, text=True, check=True, stdout=subprocess.DEVNULL)
 
     def stop(self):
+        for service in self.services:
+            service.stop()
         self.proc.terminate()
         self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -159,6 +163,7 @@ class Mismo:
                         QUEUE_CYCLE_PERIOD="30", POP3_ALLOW_PLAINTEXT_AUTH="yes",
                         **{k: f"127.0.0.1:{p}" for k, p in self.ports.items()}, **settings)
         self.procs = {}
+        store.services.append(self)
 
     def start(self, name):
         proc = subprocess.Popen([f"{BIN}/{name}"], env=self.env)
