@@ -5,9 +5,10 @@ use std::time::Duration;
 use crate::config::{load_or_exit, FromEnv, StoreSettings};
 use crate::Store;
 
-/// Sets up logging and reads the settings, exiting with a message naming the
-/// variable if one is malformed.
+/// Answers `--help` and `--version`, sets up logging and reads the settings,
+/// exiting with a message naming the variable if one is malformed.
 pub fn settings<T: FromEnv>(service: &'static str) -> T {
+    crate::config::usage::handle_command_line::<T>(service);
     crate::telemetry::init(service);
     load_or_exit(service)
 }

@@ -26,6 +26,9 @@ pub enum Command {
     /// The delivery queue.
     #[command(subcommand)]
     Queue(QueueCmd),
+    /// Write the man pages of every Mismo binary into DIR (section 8 for the
+    /// services and mismoctl), without touching the store.
+    Man { dir: std::path::PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -6,9 +6,9 @@ mod commands;
 mod output;
 mod secret;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use mismo_core::admin::Admin;
-use mismo_core::config::{CtlSettings, Env, FromEnv};
+use mismo_core::config::{usage, CtlSettings, Env, FromEnv};
 use mismo_core::Store;
 
 use cli::{Cli, Command};
@@ -18,11 +18,20 @@ use output::Output;
 #[tokio::main]
 async fn main() {
     // clap exits 2 on a usage error and 0 for --help/--version.
-    let cli = Cli::parse();
-    if let Err(Failure(reason)) = run(cli).await {
+    let cli = Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit());
+    let result = match cli.command {
+        Command::Man { ref dir } => commands::man::write(command(), dir),
+        _ => run(cli).await,
+    };
+    if let Err(Failure(reason)) = result {
         eprintln!("mismoctl: {reason}");
         std::process::exit(1);
     }
+}
+
+/// mismoctl's command line, with the settings it reads at the end of `--help`.
+fn command() -> clap::Command {
+    Cli::command().after_help(usage::settings_help::<CtlSettings>())
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -43,6 +52,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mailbox(cmd) => commands::mailbox::run(&admin, &out, cmd).await,
         Command::Alias(cmd) => commands::alias::run(&admin, &out, cmd).await,
         Command::Queue(cmd) => commands::queue::run(&store, &out, cmd).await,
+        Command::Man { .. } => unreachable!("answered before the store is reached"),
     };
     store.shutdown().await;
     result

@@ -5,6 +5,8 @@
 //! process environment that other threads read.
 
 use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
 
 use super::ConfigError;
 
@@ -12,6 +14,10 @@ use super::ConfigError;
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// Every variable asked for, in order, with its default as text: what
+    /// `--help` lists, taken from the code that reads the settings so the
+    /// two cannot drift apart.
+    asked: Arc<Mutex<Vec<(&'static str, String)>>>,
 }
 
 impl Env {
@@ -40,6 +46,19 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            asked: Arc::default(),
+        }
+    }
+
+    /// The variables read so far and their defaults (`unset` when there is none).
+    pub fn asked(&self) -> Vec<(&'static str, String)> {
+        self.asked.lock().expect("env").clone()
+    }
+
+    fn note(&self, name: &'static str, default: String) {
+        let mut asked = self.asked.lock().expect("env");
+        if !asked.iter().any(|(n, _)| *n == name) {
+            asked.push((name, default));
         }
     }
 
@@ -53,12 +72,13 @@ impl Env {
     }
 
     /// Parses `name` with `parse`, or returns `default` when it is unset.
-    pub fn get<T>(
+    pub fn get<T: Debug>(
         &self,
         name: &'static str,
         default: T,
         parse: impl Fn(&str) -> Result<T, &'static str>,
     ) -> Result<T, ConfigError> {
+        self.note(name, format!("{default:?}").trim_matches('"').to_string());
         match self.raw(name) {
             None => Ok(default),
             Some(value) => parse(value).map_err(|expected| ConfigError::Invalid {
@@ -70,11 +90,12 @@ impl Env {
     }
 
     /// Like [`Env::get`] for a setting whose default is "unset".
-    pub fn get_opt<T>(
+    pub fn get_opt<T: Debug>(
         &self,
         name: &'static str,
         parse: impl Fn(&str) -> Result<T, &'static str>,
     ) -> Result<Option<T>, ConfigError> {
+        self.note(name, "unset".into());
         self.get(name, None, |v| parse(v).map(Some))
     }
 }

@@ -9,6 +9,7 @@
 
 mod env;
 mod settings;
+pub mod usage;
 pub mod values;
 
 pub use env::Env;

@@ -3,6 +3,7 @@
 pub mod alias;
 pub mod domain;
 pub mod mailbox;
+pub mod man;
 pub mod queue;
 
 use mismo_core::admin::AdminError;
