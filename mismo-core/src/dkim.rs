@@ -16,6 +16,8 @@ use crate::{Store, StoreError, StoreResult};
 
 /// The selector Mismo publishes its keys under.
 pub const SELECTOR: &str = "mismo";
+/// The longest DNS character-string, in octets (RFC 1035 3.3).
+const MAX_CHARACTER_STRING: usize = 255;
 
 /// Headers covered by the signature (RFC 6376 5.4.1's recommendations).
 const SIGNED_HEADERS: [&str; 9] = [
@@ -63,12 +65,37 @@ impl DkimKey {
         })
     }
 
-    /// The DNS name and TXT value to publish.
+    /// The DNS name and TXT value to publish (the value as one string).
     pub fn txt_record(&self) -> (String, String) {
         (
             format!("{}._domainkey.{}", self.selector, self.domain),
             format!("v=DKIM1; k=rsa; p={}", self.public_key),
         )
+    }
+
+    /// The TXT value as the character-strings a zone holds: a DNS
+    /// character-string carries at most 255 octets (RFC 1035 3.3), and a
+    /// 2048-bit key's value is about 410, so it is published as several
+    /// strings that verifiers join back together (RFC 6376 3.6.2.2).
+    pub fn txt_strings(&self) -> Vec<String> {
+        let (_, value) = self.txt_record();
+        // The value is ASCII (base64 and `;`), so any split is on a char boundary.
+        value
+            .as_bytes()
+            .chunks(MAX_CHARACTER_STRING)
+            .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+            .collect()
+    }
+
+    /// The record as a zone-file line, each string quoted, ready for BIND9.
+    pub fn zone_line(&self) -> String {
+        let (name, _) = self.txt_record();
+        let strings: Vec<String> = self
+            .txt_strings()
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect();
+        format!("{name}. IN TXT ( {} )", strings.join(" "))
     }
 
     /// The DKIM-Signature header for `message`, CRLF-terminated.
@@ -120,5 +147,27 @@ impl Store {
                 .ok_or_else(|| StoreError::Other("DKIM key vanished".into())),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_is_split_into_strings_a_zone_can_hold() {
+        let key = DkimKey::generate("example.org").unwrap();
+        let (_, value) = key.txt_record();
+        assert!(
+            value.len() > 255,
+            "a 2048-bit key needs more than one string"
+        );
+        let strings = key.txt_strings();
+        assert!(strings.len() >= 2);
+        assert!(strings.iter().all(|s| !s.is_empty() && s.len() <= 255));
+        assert_eq!(strings.concat(), value);
+        let line = key.zone_line();
+        assert!(line.starts_with("mismo._domainkey.example.org. IN TXT ( \"v=DKIM1; k=rsa; p="));
+        assert_eq!(line.matches('"').count(), 2 * strings.len());
     }
 }

@@ -462,11 +462,69 @@ async fn domain_dkim_prints_the_record_to_publish() {
         first,
         "the same key every time"
     );
+    // A DNS character-string holds 255 octets (RFC 1035 3.3): the value is
+    // published as several, which put together are the whole value.
+    let strings: Vec<String> = first["strings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert!(strings.len() >= 2, "{first}");
+    assert!(strings.iter().all(|s| s.len() <= 255), "{first}");
+    assert_eq!(strings.concat(), first["value"].as_str().unwrap());
     let line = ctl.expect(0, &["domain", "dkim", "example.org"], None);
+    let line = line.trim().to_string();
     assert!(
-        line.starts_with("mismo._domainkey.example.org. IN TXT \"v=DKIM1;"),
+        line.starts_with("mismo._domainkey.example.org. IN TXT ( \"v=DKIM1;"),
         "{line}"
     );
+
+    // The printed line loads into a zone as it is: named-checkzone accepts it...
+    let dir = tempfile::tempdir().unwrap();
+    let zone = dir.path().join("example.org.zone");
+    std::fs::write(
+        &zone,
+        format!(
+            "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n{line}\n"
+        ),
+    )
+    .unwrap();
+    let check = Command::new("named-checkzone")
+        .arg("example.org")
+        .arg(&zone)
+        .output()
+        .expect("named-checkzone (package bind9-utils)");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // ...and BIND9 serves it, and dkimpy verifies a Mismo signature against it.
+    let dns = Bind9::start(&[("example.org", &[line])]);
+    let store = server.store().await;
+    let key = store.dkim_key("example.org").await.unwrap();
+    let message = b"From: a@example.org\r\nTo: b@far.test\r\nSubject: key in DNS\r\n\r\nHello.\r\n";
+    let signed = [key.sign(message).unwrap().as_bytes(), message].concat();
+    let signed_path = dir.path().join("signed.eml");
+    std::fs::write(&signed_path, signed).unwrap();
+    let verify = Command::new(mismo_testkit::workspace_root().join(".venv/bin/python"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/py/dkim_verify_dns.py"
+        ))
+        .arg(&signed_path)
+        .arg(dns.addr().ip().to_string())
+        .arg(dns.addr().port().to_string())
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    store.shutdown().await;
     ctl.expect(1, &["domain", "dkim", "unknown.test"], None);
 }
 

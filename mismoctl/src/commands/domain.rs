@@ -89,9 +89,13 @@ pub async fn run(
                 .await
                 .map_err(|e| e.to_string())?;
             let (name, value) = key.txt_record();
+            // `value` whole, for APIs that take one string; `strings` and the
+            // table's zone line as a zone file must hold it (255 octets each).
             out.one(
-                &serde_json::json!({ "name": name, "type": "TXT", "value": value }),
-                || format!("{name}. IN TXT \"{value}\""),
+                &serde_json::json!({
+                    "name": name, "type": "TXT", "value": value, "strings": key.txt_strings(),
+                }),
+                || key.zone_line(),
             );
         }
         DomainCmd::Remove { domain } => {
