@@ -383,6 +383,7 @@ async fn mailbox_entries_round_trip_and_usage() {
             id: new_id(),
             mailbox: "zoe@example.org".into(),
             blob: blob.clone(),
+            delivery_headers: String::new(),
             size: 1000 + i,
             received_at: now_ms() + i,
             queue_id: new_id(),

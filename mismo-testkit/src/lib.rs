@@ -244,6 +244,7 @@ pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> Ma
         mailbox: mailbox.to_string(),
         size: blob.size,
         blob,
+        delivery_headers: String::new(),
         received_at: now_ms(),
         queue_id: new_id(),
         from: headers.from,

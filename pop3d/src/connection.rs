@@ -193,12 +193,16 @@ impl Connection {
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?
             .ok_or_else(|| std::io::Error::other("message removed meanwhile"))?;
+        // Return-Path and Delivered-To, added at delivery, come before the
+        // stored bytes; the sizes LIST gave count them.
+        let added = maildrop.entries[index].delivery_headers.clone();
         let mut stuffer = match lines {
             Some(n) => Stuffer::top(n),
             None => Stuffer::full(),
         };
         let mut out = Vec::with_capacity(SEND_AT + 4096);
         out.extend_from_slice(status.as_bytes());
+        stuffer.push(added.as_bytes(), &mut out);
         for n in 0..blob.parts() {
             if stuffer.is_done() {
                 break;

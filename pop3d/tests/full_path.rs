@@ -1,4 +1,4 @@
-//! The whole way: swaks -> smtp-engine -> qprocessor -> pop3d (poplib).
+//! The whole way: swaks -> smtp-engine -> qprocessor -> pop3d (poplib, getmail6).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -43,6 +43,7 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         ("POP3_LISTEN", format!("127.0.0.1:{}", ports[4])),
         ("POP3S_LISTEN", format!("127.0.0.1:{}", ports[5])),
         ("QUEUE_CYCLE_PERIOD", "30".to_string()),
+        ("POP3_ALLOW_PLAINTEXT_AUTH", "yes".to_string()),
     ] {
         env.push((k.into(), v));
     }
@@ -135,7 +136,14 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         .decode(retr.as_str().unwrap())
         .unwrap();
     let text = String::from_utf8_lossy(&got);
-    assert!(text.starts_with("Received: from "), "{text}");
+    // The delivering MTA records the envelope sender (RFC 5321 4.4) and the
+    // mailbox it delivered to, above the trace header smtp-engine added.
+    assert!(
+        text.starts_with(
+            "Return-Path: <alice@far.test>\r\nDelivered-To: zoe@example.org\r\nReceived: from "
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("by mx.example.org (Mismo) with ESMTP id"),
         "{text}"
@@ -144,4 +152,66 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         got.ends_with(sent),
         "the sent bytes come back after the added header:\n{text}"
     );
+    // LIST's size is the size RETR sends.
+    assert_eq!(
+        store.list_entries("zoe@example.org").await.unwrap()[0].size as usize,
+        got.len()
+    );
+
+    // getmail6 takes the sender from Return-Path; without it, it wrote <unknown>.
+    // getmail will not write a Maildir as root: as root, it delivers as
+    // `nobody` into a directory anyone may write.
+    let home = tempfile::tempdir_in("/tmp").unwrap();
+    let maildir = home.path().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let as_root = unsafe { libc::geteuid() } == 0;
+    if as_root {
+        use std::os::unix::fs::PermissionsExt;
+        for d in [home.path().to_path_buf(), maildir.clone()]
+            .into_iter()
+            .chain(["cur", "new", "tmp"].map(|s| maildir.join(s)))
+        {
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+        }
+    }
+    let rc = dir.join("getmailrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "[retriever]\ntype = SimplePOP3Retriever\nserver = 127.0.0.1\nport = {}\n\
+             username = zoe@example.org\npassword = zoe's long password\n\n\
+             [destination]\ntype = Maildir\npath = {}/\n{}\n\
+             [options]\nread_all = true\ndelete = false\nverbose = 0\n",
+            ports[4],
+            maildir.display(),
+            if as_root { "user = nobody\n" } else { "" }
+        ),
+    )
+    .unwrap();
+    let out = Command::new(mismo_testkit::workspace_root().join(".venv/bin/getmail"))
+        .arg("--getmaildir")
+        .arg(dir)
+        .arg("--rcfile")
+        .arg(&rc)
+        .output()
+        .expect("getmail (getmail6, in the project's .venv)");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<_> = std::fs::read_dir(maildir.join("new"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let fetched = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        fetched.contains("Return-Path: <alice@far.test>"),
+        "{fetched}"
+    );
+    assert!(!fetched.contains("<unknown>"), "{fetched}");
 }

@@ -3,7 +3,9 @@
 use std::collections::{HashSet, VecDeque};
 
 use mismo_core::model::address::Address;
-use mismo_core::model::{now_ms, Activation, Mailbox, MailboxEntry, QueuedMessage};
+use mismo_core::model::{
+    delivery_headers, now_ms, Activation, Mailbox, MailboxEntry, QueuedMessage,
+};
 use mismo_core::{Directory, Store, StoreError, StoreResult};
 use sha2::{Digest, Sha256};
 
@@ -111,6 +113,8 @@ async fn try_deliver(
 ) -> StoreResult<Outcome> {
     let address = mailbox.address.as_str();
     let id = entry_id(&message.id, address);
+    let added = delivery_headers(&message.mail_from, address);
+    let size = added.len() as i64 + message.blob.size;
     if mailbox.quota_bytes > 0 {
         // A retry finds its entry already there: that is no new usage. (With
         // no quota, the insert below meets the entry and says so.)
@@ -120,7 +124,7 @@ async fn try_deliver(
             )));
         }
         let usage = store.mailbox_usage(address).await?;
-        if usage.bytes + message.blob.size > mailbox.quota_bytes {
+        if usage.bytes + size > mailbox.quota_bytes {
             return Ok(Outcome::Permanent(format!(
                 "552 5.2.2 <{address}>: mailbox full ({} of {} bytes used)",
                 usage.bytes, mailbox.quota_bytes
@@ -131,7 +135,8 @@ async fn try_deliver(
         id,
         mailbox: address.to_string(),
         blob: message.blob.clone(),
-        size: message.blob.size,
+        delivery_headers: added,
+        size,
         received_at: now_ms(),
         queue_id: message.id.clone(),
         from: message.headers.from.clone(),

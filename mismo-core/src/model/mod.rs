@@ -18,7 +18,7 @@ pub use alias::Alias;
 pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
 pub use mailbox::Mailbox;
-pub use mailbox_entry::MailboxEntry;
+pub use mailbox_entry::{delivery_headers, MailboxEntry};
 pub use queue::{
     AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
     Recipient, RecipientStatus,
