@@ -87,6 +87,13 @@ impl Connection {
                 }
                 Ok(r) => r?,
             };
+            if self.maildrop.as_ref().is_some_and(Maildrop::is_lost) {
+                // Another session holds the maildrop now; whatever this one
+                // marked deleted stays (RFC 1939 4: exclusive until UPDATE).
+                self.send(b"-ERR [IN-USE] Maildrop lock lost; session ended, nothing deleted\r\n")
+                    .await?;
+                return Ok(());
+            }
             let step = match status {
                 Line::Eof => return Ok(()),
                 Line::TooLong => self.session.overlong_line(),

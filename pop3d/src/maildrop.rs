@@ -2,6 +2,7 @@
 //! while the session lasts.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,11 @@ pub struct Maildrop {
     pub entries: Vec<mismo_core::model::MailboxEntry>,
     store: Store,
     holder: String,
+    ttl_ms: i64,
     keeper: tokio::task::JoinHandle<()>,
+    /// Set when another session took the lock (this one stalled past its
+    /// TTL): the session must end before it deletes anything (RFC 1939 4).
+    lost: Arc<AtomicBool>,
     /// Bytes of the messages after the last one read, fetched with it.
     ahead: HashMap<usize, BlobRef>,
 }
@@ -59,18 +64,22 @@ impl Maildrop {
                 return Err(LoginError::Temporary);
             }
         };
+        let lost = Arc::new(AtomicBool::new(false));
         let keeper = tokio::spawn(keep_alive(
             Arc::new(store.clone()),
             mailbox.clone(),
             holder.clone(),
             ttl,
+            lost.clone(),
         ));
         Ok(Self {
             mailbox,
             entries,
             store: store.clone(),
             holder,
+            ttl_ms,
             keeper,
+            lost,
             ahead: HashMap::new(),
         })
     }
@@ -122,10 +131,34 @@ impl Maildrop {
             .collect()
     }
 
-    /// The UPDATE state: removes the messages marked deleted.
+    /// Whether another session has taken the maildrop from this one.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    /// The UPDATE state: removes the messages marked deleted, if the lock is
+    /// still this session's. Checked in the store just before, and renewed
+    /// for a whole TTL by the same write, so no other session can have the
+    /// maildrop while the deletion runs.
     pub async fn delete(&self, uids: &[String]) -> Result<(), ()> {
         if uids.is_empty() {
             return Ok(());
+        }
+        match self
+            .store
+            .refresh_maildrop(&self.mailbox, &self.holder, now_ms(), self.ttl_ms)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                self.lost.store(true, Ordering::Relaxed);
+                tracing::warn!(mailbox = %self.mailbox, "maildrop lock lost: nothing deleted");
+                return Err(());
+            }
+            Err(e) => {
+                tracing::warn!(mailbox = %self.mailbox, "checking the lock: {e}; nothing deleted");
+                return Err(());
+            }
         }
         self.store
             .delete_entries(&self.mailbox, uids)
@@ -149,7 +182,13 @@ impl Maildrop {
 }
 
 /// Pushes the lock's expiry forward at a third of its lifetime.
-async fn keep_alive(store: Arc<Store>, mailbox: String, holder: String, ttl: Duration) {
+async fn keep_alive(
+    store: Arc<Store>,
+    mailbox: String,
+    holder: String,
+    ttl: Duration,
+    lost: Arc<AtomicBool>,
+) {
     let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
     loop {
         tokio::time::sleep(ttl / 3).await;
@@ -159,7 +198,8 @@ async fn keep_alive(store: Arc<Store>, mailbox: String, holder: String, ttl: Dur
         {
             Ok(true) => {}
             Ok(false) => {
-                tracing::warn!(%mailbox, "maildrop lock lost");
+                tracing::warn!(%mailbox, "maildrop lock lost: the session ends at its next command");
+                lost.store(true, Ordering::Relaxed);
                 return;
             }
             Err(e) => tracing::warn!(%mailbox, "refreshing the lock: {e}"),

@@ -200,13 +200,15 @@ async fn deletions_happen_at_quit_and_nowhere_else() {
         p.store.list_entries("zoe@example.org").await.unwrap().len(),
         2
     );
-    // DELE then RSET then QUIT: nothing deleted either.
-    p.poplib(
+    // DELE then RSET then QUIT: nothing deleted either. (The dropped
+    // session's lock went with its connection, as in Dovecot: no [IN-USE].)
+    let v = p.poplib(
         "ssl",
         "zoe@example.org",
         PASSWORD,
         &["dele:1", "rset", "quit"],
     );
+    assert!(v.get("error").is_none(), "{v}");
     assert_eq!(
         p.store.list_entries("zoe@example.org").await.unwrap().len(),
         2
@@ -300,6 +302,44 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     );
     let _ = stuck.kill();
     let _ = stuck.wait();
+}
+
+#[tokio::test]
+async fn a_session_that_lost_its_lock_deletes_nothing() {
+    let p = start(&[("POP3_LOCK_TTL", "3s")]).await;
+    deliver(&p.store, "zoe@example.org", b"Subject: a\r\n\r\na\r\n").await;
+    deliver(&p.store, "zoe@example.org", b"Subject: b\r\n\r\nb\r\n").await;
+    let session = pop_py(p.tls, "ssl", &["stat", "dele:1", "hold:3", "quit"]);
+    let session = std::thread::spawn(move || report(session));
+    // Once it holds the maildrop, another session takes the lock, as a
+    // second pop3d does when the first stalled past POP3_LOCK_TTL.
+    let locks = p
+        .store
+        .database()
+        .collection::<mongodb::bson::Document>("maildrop_locks");
+    let start = std::time::Instant::now();
+    loop {
+        let taken = locks
+            .update_one(
+                mongodb::bson::doc! { "_id": "zoe@example.org" },
+                mongodb::bson::doc! { "$set": { "holder": "another pop3d" } },
+            )
+            .await
+            .unwrap();
+        if taken.matched_count == 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "never logged in");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let v = session.join().unwrap();
+    // The session ends with -ERR (at its next command or at QUIT), and the
+    // message it marked deleted is still there.
+    assert!(v["error"].as_str().unwrap_or("").starts_with("-ERR"), "{v}");
+    assert_eq!(
+        p.store.list_entries("zoe@example.org").await.unwrap().len(),
+        2
+    );
 }
 
 #[tokio::test]
