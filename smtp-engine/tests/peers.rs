@@ -73,8 +73,12 @@ async fn smtplib_submission_with_smtputf8() {
         ],
     );
     assert_eq!(code, 0, "{out}");
-    let msg = e.queued_one(&queue_id(&out)).await;
+    let id = queue_id(&out);
+    let msg = e.queued_one(&id).await;
     assert_eq!(msg.recipients[0].address, "jürgen@far.test");
+    // The trace header names the protocol: SMTPUTF8 over TLS, authenticated.
+    let raw = String::from_utf8(e.raw(&id).await).unwrap();
+    assert!(raw.contains(" with UTF8SMTPSA id "), "{raw}");
     // Without SMTPUTF8 the same address is refused (RFC 6531 3.4).
     let (code, out) = e.python(
         "send.py",

@@ -498,6 +498,7 @@ impl Session {
             client_ip: self.client_ip,
             hostname: &self.cfg.hostname,
             esmtp: self.esmtp,
+            utf8: tx.smtputf8,
             tls: self.tls,
             authenticated: self.auth_user.is_some(),
             id: &id,

@@ -1,5 +1,6 @@
 //! The Received trace header an engine puts on top of each message (RFC 5321
-//! 4.4, with the protocol names of RFC 3848).
+//! 4.4, with the protocol names of RFC 3848 and, for SMTPUTF8 transactions,
+//! RFC 6531 3.7.3).
 
 use std::net::IpAddr;
 
@@ -8,6 +9,8 @@ pub struct Trace<'a> {
     pub client_ip: IpAddr,
     pub hostname: &'a str,
     pub esmtp: bool,
+    /// The transaction asked for SMTPUTF8 (MAIL ... SMTPUTF8).
+    pub utf8: bool,
     pub tls: bool,
     pub authenticated: bool,
     pub id: &'a str,
@@ -20,7 +23,11 @@ pub struct Trace<'a> {
 
 impl Trace<'_> {
     pub fn header(&self) -> String {
-        let mut protocol = String::from(if self.esmtp { "ESMTP" } else { "SMTP" });
+        let mut protocol = String::from(match (self.utf8, self.esmtp) {
+            (true, _) => "UTF8SMTP",
+            (false, true) => "ESMTP",
+            (false, false) => "SMTP",
+        });
         if self.tls {
             protocol.push('S');
         }
@@ -61,6 +68,7 @@ mod tests {
             client_ip: "127.0.0.1".parse().unwrap(),
             hostname: "mx.example.org",
             esmtp: true,
+            utf8: false,
             tls: true,
             authenticated: true,
             id: "01ABC",
@@ -82,5 +90,43 @@ mod tests {
         assert!(h.contains("with SMTP id"), "{h}");
         assert!(h.starts_with("Received: from evil x ([127.0.0.1])"), "{h}");
         assert!(!h.contains("for <"));
+    }
+
+    #[test]
+    fn every_protocol_keyword() {
+        let base = Trace {
+            helo: "c",
+            client_ip: "127.0.0.1".parse().unwrap(),
+            hostname: "mx",
+            esmtp: true,
+            utf8: false,
+            tls: false,
+            authenticated: false,
+            id: "1",
+            single_recipient: None,
+            time: 0,
+        };
+        for (utf8, tls, authenticated, keyword) in [
+            (false, false, false, "ESMTP"),
+            (false, false, true, "ESMTPA"),
+            (false, true, false, "ESMTPS"),
+            (false, true, true, "ESMTPSA"),
+            (true, false, false, "UTF8SMTP"),
+            (true, false, true, "UTF8SMTPA"),
+            (true, true, false, "UTF8SMTPS"),
+            (true, true, true, "UTF8SMTPSA"),
+        ] {
+            let h = Trace {
+                utf8,
+                tls,
+                authenticated,
+                ..base
+            }
+            .header();
+            assert!(
+                h.contains(&format!(" with {keyword} id ")),
+                "{keyword}: {h}"
+            );
+        }
     }
 }
