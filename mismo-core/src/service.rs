@@ -9,6 +9,7 @@ use crate::Store;
 /// exiting with a message naming the variable if one is malformed.
 pub fn settings<T: FromEnv>(service: &'static str) -> T {
     crate::config::usage::handle_command_line::<T>(service);
+    crate::shutdown::install();
     crate::telemetry::init(service);
     load_or_exit(service)
 }
@@ -18,13 +19,20 @@ pub fn settings<T: FromEnv>(service: &'static str) -> T {
 /// arrives first.
 pub async fn connect_store(settings: &StoreSettings) -> Option<Store> {
     let mut delay = Duration::from_millis(250);
+    let stop = crate::shutdown::signal();
+    tokio::pin!(stop);
     loop {
         let attempt = async {
             let store = Store::connect(settings).await?;
             store.ensure_schema().await?;
             Ok::<_, crate::StoreError>(store)
         };
-        match attempt.await {
+        // A stop is heard during an attempt too, not only between them.
+        let result = tokio::select! {
+            r = attempt => r,
+            _ = &mut stop => return None,
+        };
+        match result {
             Ok(store) => {
                 tracing::info!(database = %settings.database, "store ready");
                 return Some(store);
@@ -33,7 +41,7 @@ pub async fn connect_store(settings: &StoreSettings) -> Option<Store> {
                 tracing::warn!("{e}; retrying in {} ms", delay.as_millis());
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = crate::shutdown::signal() => return None,
+                    _ = &mut stop => return None,
                 }
                 delay = (delay * 2).min(Duration::from_secs(5));
             }

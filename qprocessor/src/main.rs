@@ -35,6 +35,8 @@ const RECOVERY: Duration = Duration::from_secs(10);
 const MAX_CLAIM: usize = 256;
 /// After a stop signal, how long deliveries in flight may take to finish.
 const DRAIN: Duration = Duration::from_secs(30);
+/// Then, how long giving back the claims not delivered may take.
+const RELEASE: Duration = Duration::from_secs(3);
 
 #[tokio::main]
 async fn main() {
@@ -82,7 +84,13 @@ async fn main() {
             last_recovery = Instant::now();
             // Also the time to look through the whole queue once more.
             scan.rescan();
-            match ctx.store.recover_expired_leases(now_ms()).await {
+            // Every store call here gives way to a stop signal: with the
+            // store unreachable each would wait out MONGODB_TIMEOUT first.
+            let recovered = tokio::select! {
+                r = ctx.store.recover_expired_leases(now_ms()) => r,
+                _ = &mut stop => break,
+            };
+            match recovered {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("{n} message(s) whose claim expired are due again"),
                 Err(e) => tracing::warn!("lease recovery: {e}"),
@@ -94,11 +102,13 @@ async fn main() {
         if ready.len() <= concurrency / 2 && !drained {
             let want = (concurrency + permits.available_permits()).saturating_sub(ready.len());
             let lease = i64::try_from(ctx.settings.lease.as_millis()).unwrap_or(i64::MAX);
-            match ctx
-                .store
-                .claim_due(now_ms(), want.clamp(1, MAX_CLAIM) as i64, lease, &mut scan)
-                .await
-            {
+            // A claim cut short by the stop is safe: whatever it took comes
+            // back when its lease runs out.
+            let claimed = tokio::select! {
+                c = ctx.store.claim_due(now_ms(), want.clamp(1, MAX_CLAIM) as i64, lease, &mut scan) => c,
+                _ = &mut stop => break,
+            };
+            match claimed {
                 Ok((token, batch)) => {
                     drained = batch.len() < want;
                     let mut held = in_flight.lock().expect("lock");
@@ -147,11 +157,18 @@ async fn main() {
         tracing::warn!("drain timeout");
     }
     let unfinished: Vec<(String, String)> = in_flight.lock().expect("lock").drain().collect();
-    for (id, token) in unfinished {
-        match ctx.store.release_claim(&id, &token, now_ms()).await {
-            Ok(_) => tracing::info!(%id, "claim released"),
-            Err(e) => tracing::warn!(%id, "releasing the claim: {e} (its lease will expire)"),
+    // Giving claims back only saves waiting for their leases; with the store
+    // unreachable it must not hold the stop up.
+    let release = async {
+        for (id, token) in unfinished {
+            match ctx.store.release_claim(&id, &token, now_ms()).await {
+                Ok(_) => tracing::info!(%id, "claim released"),
+                Err(e) => tracing::warn!(%id, "releasing the claim: {e} (its lease will expire)"),
+            }
         }
+    };
+    if tokio::time::timeout(RELEASE, release).await.is_err() {
+        tracing::warn!("claims not given back in time: their leases will expire");
     }
     tracing::info!("stopped");
 }

@@ -38,7 +38,12 @@ impl Idle {
         let until = Instant::now() + ctx.settings.cycle_period;
         // Opened before the look below, so nothing queued in between goes
         // unnoticed.
-        let mut stream = match ctx.store.watch_new_mail().await {
+        // Each store call gives way to a stop, however long the store takes.
+        let opened = tokio::select! {
+            opened = ctx.store.watch_new_mail() => opened,
+            _ = stop.as_mut() => return false,
+        };
+        let mut stream = match opened {
             Ok(s) => {
                 if self.said != Some(true) {
                     tracing::info!("new mail wakes idle workers through a change stream");
@@ -55,7 +60,11 @@ impl Idle {
             }
         };
         loop {
-            match ctx.store.any_due(now_ms()).await {
+            let due = tokio::select! {
+                due = ctx.store.any_due(now_ms()) => due,
+                _ = stop.as_mut() => return false,
+            };
+            match due {
                 Ok(true) => return true,
                 Ok(false) => {}
                 Err(e) => {
