@@ -26,6 +26,18 @@ def wait_port(port, host="127.0.0.1", limit=30):
     raise RuntimeError(f"nothing listens on {host}:{port}")
 
 
+def wait_greeting(port, refusal, limit=30):
+    """Waits until a server on `port` greets with something other than `refusal`."""
+    wait_port(port, limit=limit)
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            if not s.recv(512).startswith(refusal):
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"port {port} never served")
+
+
 def cpu_seconds(pid, children=False):
     """utime+stime of a process (and of its waited-for children)."""
     with open(f"/proc/{pid}/stat") as f:
@@ -168,9 +180,10 @@ class Mismo:
     def start(self, name):
         proc = subprocess.Popen([f"{BIN}/{name}"], env=self.env)
         self.procs[name] = proc
-        ready = {"smtp-engine": "SMTP_LISTEN", "pop3d": "POP3S_LISTEN"}.get(name)
+        ready = {"smtp-engine": "SMTP_LISTEN", "pop3d": "POP3_LISTEN"}.get(name)
         if ready:
-            wait_port(self.ports[ready])
+            # Until the store answers, the ports only refuse (421, -ERR).
+            wait_greeting(self.ports[ready], b"-ERR" if name == "pop3d" else b"421")
         return proc
 
     def port(self, listener):

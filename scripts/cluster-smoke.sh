@@ -29,11 +29,11 @@ fail() {
 setsid scripts/cluster.sh >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
-    grep -q "pop3d .*listening" "$log" 2>/dev/null && grep -q "mx listening" "$log" && break
+    grep -q "pop3d .*serving" "$log" 2>/dev/null && grep -q "smtp-engine .*serving" "$log" && break
     kill -0 "$pid" 2>/dev/null || fail "cluster.sh exited early"
     sleep 0.5
 done
-grep -q "mx listening" "$log" || fail "services did not start"
+grep -q "smtp-engine .*serving" "$log" || fail "services did not start"
 
 ctl="${CARGO_TARGET_DIR:-target}/debug/mismoctl"
 "$ctl" domain add smoke.test >/dev/null || fail "mismoctl domain add"

@@ -14,6 +14,7 @@ pub mod pgp;
 pub mod sasl;
 pub mod service;
 pub mod shutdown;
+pub mod starting;
 pub mod store;
 pub mod summary;
 pub mod telemetry;

@@ -30,6 +30,24 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A Mismo binary built beside the running test (`target/<profile>/NAME`;
+/// the test itself runs from `target/<profile>/deps/`). `cargo test
+/// --workspace`, as scripts/test.sh runs it, builds every binary first.
+pub fn binary(name: &str) -> String {
+    let exe = std::env::current_exe().expect("test executable");
+    let path = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} missing: run `cargo build --workspace` (scripts/test.sh does)",
+        path.display()
+    );
+    path.display().to_string()
+}
+
 /// Waits until something accepts TCP connections on `addr`.
 pub fn wait_for_port(addr: SocketAddr, limit: Duration) -> bool {
     let start = Instant::now();

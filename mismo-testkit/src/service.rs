@@ -14,8 +14,29 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts `binary` with `env` in `dir` and waits until `ready` accepts.
+    /// Starts a listening service (smtp-engine, pop3d) with `env` in `dir`
+    /// and waits until it serves: `ready` accepts and the log says
+    /// `serving` (until the store answers, its ports only refuse clients).
     pub fn start(
+        binary: &str,
+        env: &[(String, String)],
+        dir: &std::path::Path,
+        ready: SocketAddr,
+    ) -> Self {
+        let service = Self::listening(binary, env, dir, ready);
+        let start = Instant::now();
+        while !service.log_text().contains(" serving") {
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("{} never served:\n{}", service.name, service.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        service
+    }
+
+    /// Starts `binary` with `env` in `dir` and waits until `ready` accepts,
+    /// whether or not it serves yet.
+    pub fn listening(
         binary: &str,
         env: &[(String, String)],
         dir: &std::path::Path,

@@ -1,7 +1,6 @@
 //! Every Mismo binary answers `--help` and `--version` and exits 0, as
 //! Postfix's commands do, without reaching the store or writing anything.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -14,22 +13,10 @@ const BINARIES: [&str; 6] = [
     "mismoctl",
 ];
 
-/// Binaries of the other packages, built beside this one by
-/// `cargo test --workspace` (scripts/test.sh builds them first).
-fn binary(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_BIN_EXE_mismoctl")).with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace`",
-        path.display()
-    );
-    path
-}
-
 /// Runs `name args` in an empty directory, with a store address nothing
 /// listens on, and gives up after 10 s (a daemon would never exit).
 fn run(name: &str, args: &[&str], dir: &std::path::Path) -> Output {
-    let mut child = Command::new(binary(name))
+    let mut child = Command::new(mismo_testkit::binary(name))
         .args(args)
         .current_dir(dir)
         .env(

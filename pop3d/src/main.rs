@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use mismo_core::config::Pop3Settings;
 use mismo_core::net::Io;
-use mismo_core::{service, shutdown};
+use mismo_core::{service, shutdown, starting};
 use tokio_util::task::TaskTracker;
 
 use connection::Connection;
@@ -31,9 +31,19 @@ async fn main() {
     };
     let plain = service::bind("pop3d", "POP3_LISTEN", settings.listen).await;
     let implicit = service::bind("pop3d", "POP3S_LISTEN", settings.pop3s_listen).await;
+    // Until the store answers, mail programs are told so at once.
+    let refusing = starting::refuse(vec![
+        (
+            plain,
+            Some("-ERR [SYS/TEMP] Service not available, try again later\r\n".into()),
+        ),
+        (implicit, None),
+    ]);
     let Some(store) = service::connect_store(&settings.store).await else {
         return;
     };
+    let [plain, implicit]: [tokio::net::TcpListener; 2] =
+        refusing.ready().await.try_into().expect("two listeners");
     let server = Arc::new(Server {
         settings,
         store,
@@ -60,6 +70,8 @@ async fn main() {
             stop_rx.clone(),
         )));
     }
+    // Operators and tests wait for this line: every listener now serves.
+    tracing::info!("serving");
     shutdown::signal().await;
     let _ = stop_tx.send(true);
     for l in loops {

@@ -1,25 +1,12 @@
 //! The whole way: swaks -> smtp-engine -> qprocessor -> pop3d (poplib, getmail6).
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use mismo_core::admin::Admin;
 use mismo_testkit::service::Service;
-use mismo_testkit::{free_port, TestStore};
-
-/// Binaries of the other services, built beside this package's by
-/// `cargo test --workspace`.
-fn sibling(name: &str) -> String {
-    let path: PathBuf = PathBuf::from(env!("CARGO_BIN_EXE_pop3d")).with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace` (scripts/test.sh does)",
-        path.display()
-    );
-    path.display().to_string()
-}
+use mismo_testkit::{binary, free_port, TestStore};
 
 #[tokio::test]
 async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
@@ -49,7 +36,7 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
     }
     let dir = server.data_dir();
     let _engine = Service::start(
-        &sibling("smtp-engine"),
+        &binary("smtp-engine"),
         &env,
         dir,
         ([127, 0, 0, 1], ports[3]).into(),
@@ -60,7 +47,7 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         dir,
         ([127, 0, 0, 1], ports[5]).into(),
     );
-    let qprocessor = Service::spawn(&sibling("qprocessor"), &env, dir);
+    let qprocessor = Service::spawn(&binary("qprocessor"), &env, dir);
     std::thread::sleep(Duration::from_millis(1500));
 
     let sent = b"From: Alice <alice@far.test>\r\nTo: zoe@example.org\r\nSubject: the whole way\r\nMessage-ID: <whole@far.test>\r\n\r\nHello Zoe.\r\n.A line with a leading dot.\r\n";

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use mismo_core::config::SmtpSettings;
-use mismo_core::{service, shutdown};
+use mismo_core::{service, shutdown, starting};
 use tokio_util::task::TaskTracker;
 
 use engine::Engine;
@@ -47,9 +47,29 @@ async fn main() {
     let status_socket =
         service::bind("smtp-engine", "SMTP_STATUS_LISTEN", settings.status_listen).await;
 
+    // Until the store answers, /status says 503 and clients get 421 at once
+    // (a sending MTA then tries its next MX), instead of silence.
+    let ready = Arc::new(std::sync::OnceLock::new());
+    let app = status::router(Arc::clone(&ready), metrics);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(status_socket, app).await {
+            tracing::error!("status endpoint: {e}");
+        }
+    });
+    let not_yet = format!(
+        "421 4.3.2 {} Service not available, try again later\r\n",
+        settings.node.hostname
+    );
+    let refusing = starting::refuse(vec![
+        (mx, Some(not_yet.clone())),
+        (submission, Some(not_yet)),
+        (smtps, None),
+    ]);
     let Some(store) = service::connect_store(&settings.store).await else {
         return;
     };
+    let [mx, submission, smtps]: [tokio::net::TcpListener; 3] =
+        refusing.ready().await.try_into().expect("three listeners");
     let engine = Arc::new(Engine {
         limits: limits::Limits::new(settings.max_clients, settings.max_clients_per_host),
         policy: policy::Policy::new(store.clone()),
@@ -61,13 +81,7 @@ async fn main() {
         store,
         settings,
     });
-
-    let app = status::router(Arc::clone(&engine), metrics);
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(status_socket, app).await {
-            tracing::error!("status endpoint: {e}");
-        }
-    });
+    let _ = ready.set(Arc::clone(&engine));
 
     let sessions = TaskTracker::new();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -94,6 +108,8 @@ async fn main() {
         )));
     }
 
+    // Operators and tests wait for this line: every listener now serves.
+    tracing::info!("serving");
     shutdown::signal().await;
     // Drain: the balancer sees 503, no new connections, sessions finish.
     engine.draining.store(true, Ordering::Relaxed);

@@ -1,7 +1,7 @@
 //! The load balancer's view: GET /status, /status/detail and /metrics.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -17,11 +17,23 @@ use crate::stats::Stats;
 
 #[derive(Clone)]
 struct AppState {
-    engine: Arc<Engine>,
+    /// Set once the store has answered: until then every health question
+    /// is answered 503 at once, so a balancer never waits on a starting engine.
+    engine: Arc<OnceLock<Arc<Engine>>>,
     metrics: PrometheusHandle,
 }
 
-pub fn router(engine: Arc<Engine>, metrics: PrometheusHandle) -> Router {
+/// The reply while the engine waits for the store at start-up.
+fn starting() -> (StatusCode, Json<serde_json::Value>) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(
+            json!({ "status": "unavailable", "reason": "starting: the store does not answer yet" }),
+        ),
+    )
+}
+
+pub fn router(engine: Arc<OnceLock<Arc<Engine>>>, metrics: PrometheusHandle) -> Router {
     Router::new()
         .route("/status", get(status))
         .route("/status/detail", get(detail))
@@ -51,7 +63,10 @@ fn code(ok: &Result<(), String>) -> StatusCode {
 }
 
 async fn status(State(app): State<AppState>) -> impl IntoResponse {
-    let (health, _) = health(&app.engine).await;
+    let Some(engine) = app.engine.get() else {
+        return starting();
+    };
+    let (health, _) = health(engine).await;
     let body = match &health {
         Ok(()) => json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }),
         Err(reason) => json!({ "status": "unavailable", "reason": reason }),
@@ -60,7 +75,9 @@ async fn status(State(app): State<AppState>) -> impl IntoResponse {
 }
 
 async fn detail(State(app): State<AppState>) -> impl IntoResponse {
-    let e = &app.engine;
+    let Some(e) = app.engine.get() else {
+        return starting();
+    };
     let (health, latency) = health(e).await;
     let (total, top) = e.limits.snapshot(10);
     let body = json!({
@@ -88,8 +105,10 @@ async fn detail(State(app): State<AppState>) -> impl IntoResponse {
 }
 
 async fn prometheus(State(app): State<AppState>) -> impl IntoResponse {
-    let (total, _) = app.engine.limits.snapshot(0);
-    metrics::gauge!("smtp_connections").set(f64::from(total));
+    if let Some(engine) = app.engine.get() {
+        let (total, _) = engine.limits.snapshot(0);
+        metrics::gauge!("smtp_connections").set(f64::from(total));
+    }
     (
         [("content-type", "text/plain; version=0.0.4")],
         app.metrics.render(),
