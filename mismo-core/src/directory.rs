@@ -38,13 +38,13 @@ impl<V: Clone> Default for TtlCache<V> {
 }
 
 impl<V: Clone> TtlCache<V> {
-    pub fn get(&self, key: &str) -> Option<V> {
+    fn get(&self, key: &str) -> Option<V> {
         let entries = self.entries.lock().expect("cache");
         let (at, value) = entries.get(key)?;
         (at.elapsed() < CACHE_TTL).then(|| value.clone())
     }
 
-    pub fn put(&self, key: &str, value: V) {
+    fn put(&self, key: &str, value: V) {
         let mut entries = self.entries.lock().expect("cache");
         if entries.len() >= MAX_ENTRIES {
             entries.clear();

@@ -26,8 +26,8 @@ pub enum Command {
     /// The delivery queue.
     #[command(subcommand)]
     Queue(QueueCmd),
-    /// Write the man pages of every Mismo binary into DIR (section 8 for the
-    /// services and mismoctl), without touching the store.
+    /// Write the man pages of every Mismo binary into DIR (section 1 for
+    /// mismoctl, section 8 for the services), without touching the store.
     Man { dir: std::path::PathBuf },
 }
 

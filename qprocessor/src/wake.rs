@@ -37,8 +37,8 @@ impl Idle {
     ) -> bool {
         let until = Instant::now() + ctx.settings.cycle_period;
         // Opened before the look below, so nothing queued in between goes
-        // unnoticed.
-        // Each store call gives way to a stop, however long the store takes.
+        // unnoticed. Each store call gives way to a stop, however long the
+        // store takes.
         let opened = tokio::select! {
             opened = ctx.store.watch_new_mail() => opened,
             _ = stop.as_mut() => return false,

@@ -33,12 +33,9 @@ impl Policy {
     }
 
     async fn domain(&self, name: &str) -> StoreResult<Option<Domain>> {
-        if let Some(d) = self.domains.get(name) {
-            return Ok(d);
-        }
-        let found = self.store.get_domain(name).await?;
-        self.domains.put(name, found.clone());
-        Ok(found)
+        self.domains
+            .get_or_read(name, self.store.get_domain(name))
+            .await
     }
 
     /// May this sender be used? Submission: only the login's own address or
@@ -95,12 +92,9 @@ impl Policy {
             )));
         }
         let text = address.to_string();
-        if let Some(verdict) = self.recipients.get(&text) {
-            return Ok(verdict);
-        }
-        let verdict = self.hosted_recipient(&address, &text).await?;
-        self.recipients.put(&text, verdict.clone());
-        Ok(verdict)
+        self.recipients
+            .get_or_read(&text, self.hosted_recipient(&address, &text))
+            .await
     }
 
     /// An address in an enabled hosted domain: a mailbox, an alias, a

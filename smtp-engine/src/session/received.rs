@@ -61,9 +61,9 @@ impl Trace<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn header_shape() {
-        let t = Trace {
+    /// An authenticated ESMTP session over TLS with one recipient.
+    fn trace() -> Trace<'static> {
+        Trace {
             helo: "client.far.test",
             client_ip: "127.0.0.1".parse().unwrap(),
             hostname: "mx.example.org",
@@ -74,7 +74,12 @@ mod tests {
             id: "01ABC",
             single_recipient: Some("zoe@example.org"),
             time: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn header_shape() {
+        let t = trace();
         let h = t.header();
         assert!(h.starts_with("Received: from client.far.test ([127.0.0.1])\r\n\tby mx.example.org (Mismo) with ESMTPSA id 01ABC\r\n\tfor <zoe@example.org>;\r\n\t"), "{h}");
         assert!(h.ends_with("1970 00:00:00 +0000\r\n"), "{h}");
@@ -94,18 +99,6 @@ mod tests {
 
     #[test]
     fn every_protocol_keyword() {
-        let base = Trace {
-            helo: "c",
-            client_ip: "127.0.0.1".parse().unwrap(),
-            hostname: "mx",
-            esmtp: true,
-            utf8: false,
-            tls: false,
-            authenticated: false,
-            id: "1",
-            single_recipient: None,
-            time: 0,
-        };
         for (utf8, tls, authenticated, keyword) in [
             (false, false, false, "ESMTP"),
             (false, false, true, "ESMTPA"),
@@ -120,7 +113,7 @@ mod tests {
                 utf8,
                 tls,
                 authenticated,
-                ..base
+                ..trace()
             }
             .header();
             assert!(
