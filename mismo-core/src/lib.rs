@@ -12,6 +12,7 @@ pub mod password;
 #[cfg(feature = "pgp")]
 pub mod pgp;
 pub mod sasl;
+pub mod server;
 pub mod service;
 pub mod shutdown;
 pub mod starting;

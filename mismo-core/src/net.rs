@@ -23,7 +23,11 @@ pub async fn upgrade_tls(
     reader.consume(buffered);
     let placeholder: Box<dyn Io> = Box::new(tokio::io::join(tokio::io::empty(), tokio::io::sink()));
     let plain = std::mem::replace(reader, BufReader::new(placeholder)).into_inner();
-    let tls = acceptor.accept(plain).await?;
+    let tls = tokio::time::timeout(crate::server::HANDSHAKE_TIMEOUT, acceptor.accept(plain))
+        .await
+        .map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out")
+        })??;
     *reader = BufReader::with_capacity(16 * 1024, Box::new(tls));
     Ok(())
 }

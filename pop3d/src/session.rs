@@ -2,6 +2,12 @@
 //! response codes RFC 3206) as a plain state machine; I/O is in connection.rs.
 
 use mismo_core::sasl::{self, SaslError};
+use mismo_core::server::ErrorBudget;
+
+use crate::command::{Command, Malformed, Verb};
+
+const PLAINTEXT_REFUSED: &str =
+    "[AUTH] Plaintext authentication disallowed on non-secure connections; use STLS";
 
 /// One message of the maildrop snapshot taken at login.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,9 +61,6 @@ enum State {
     Update,
 }
 
-/// Negative replies a client may cause before it is disconnected.
-const MAX_ERRORS: u32 = 20;
-
 pub struct Session {
     hostname: String,
     tls: bool,
@@ -65,7 +68,7 @@ pub struct Session {
     allow_plaintext: bool,
     state: State,
     msgs: Vec<Msg>,
-    errors: u32,
+    errors: ErrorBudget,
 }
 
 fn ok(text: &str) -> String {
@@ -88,7 +91,7 @@ impl Session {
                 sasl: false,
             },
             msgs: Vec::new(),
-            errors: 0,
+            errors: ErrorBudget::default(),
         }
     }
 
@@ -101,8 +104,7 @@ impl Session {
     }
 
     fn fail(&mut self, text: &str) -> Step {
-        self.errors += 1;
-        if self.errors > MAX_ERRORS {
+        if !self.errors.spend() {
             return Step::Close(err("Too many errors, closing"));
         }
         Step::Reply(err(text))
@@ -119,22 +121,26 @@ impl Session {
 
     /// One command line.
     pub fn command(&mut self, line: &str) -> Step {
-        let line = line.trim_end_matches(['\r', '\n']);
         if let State::Authorization { sasl: true, .. } = self.state {
-            return self.auth_line(line);
+            return self.auth_line(line.trim_end_matches(['\r', '\n']));
         }
-        let mut words = line.splitn(2, ' ');
-        let keyword = words.next().unwrap_or("").to_ascii_uppercase();
-        // PASS takes the rest of the line as it is: RFC 1939 7 allows spaces
-        // in a password, leading and trailing ones included.
-        let raw_arg = words.next().unwrap_or("");
-        let arg = raw_arg.trim();
-        let args: Vec<&str> = arg.split_whitespace().collect();
-        match (&self.state, keyword.as_str()) {
-            (_, "CAPA") => Step::Reply(self.capa()),
-            (_, "NOOP") if matches!(self.state, State::Transaction) => Step::Reply(ok("")),
-            (State::Authorization { .. }, "QUIT") => Step::Close(ok("Bye")),
-            (State::Authorization { .. }, "STLS") => {
+        let (verb, command) = match Command::parse(line) {
+            Ok(parsed) => parsed,
+            Err(Malformed { verb, reason }) => {
+                // A command of the other state is refused as such, whatever
+                // its arguments.
+                let refusal = verb.and_then(|v| self.refusal(v));
+                return self.fail(refusal.unwrap_or(&reason));
+            }
+        };
+        if let Some(refusal) = self.refusal(verb) {
+            return self.fail(refusal);
+        }
+        match command {
+            Command::Capa => Step::Reply(self.capa()),
+            Command::Noop => Step::Reply(ok("")),
+            Command::Quit => self.quit(),
+            Command::Stls => {
                 if self.tls {
                     self.fail("Already using TLS")
                 } else if !self.tls_available {
@@ -143,45 +149,44 @@ impl Session {
                     Step::StartTls(ok("Begin TLS negotiation"))
                 }
             }
-            (State::Authorization { .. }, "USER") => {
+            Command::User(name) => {
                 if !self.auth_allowed() {
-                    return self.fail("[AUTH] Plaintext authentication disallowed on non-secure connections; use STLS");
-                }
-                if arg.is_empty() {
-                    return self.fail("Usage: USER name");
+                    return self.fail(PLAINTEXT_REFUSED);
                 }
                 self.state = State::Authorization {
-                    user: Some(arg.to_string()),
+                    user: Some(name),
                     sasl: false,
                 };
                 Step::Reply(ok("Send your password"))
             }
-            (State::Authorization { user, .. }, "PASS") => {
+            Command::Pass(password) => {
                 if !self.auth_allowed() {
-                    return self.fail("[AUTH] Plaintext authentication disallowed on non-secure connections; use STLS");
+                    return self.fail(PLAINTEXT_REFUSED);
                 }
-                let Some(user) = user.clone() else {
+                let State::Authorization {
+                    user: Some(user), ..
+                } = std::mem::replace(
+                    &mut self.state,
+                    State::Authorization {
+                        user: None,
+                        sasl: false,
+                    },
+                )
+                else {
                     return self.fail("Send USER first");
                 };
-                self.state = State::Authorization {
-                    user: None,
-                    sasl: false,
-                };
-                Step::Login {
-                    user,
-                    password: raw_arg.to_string(),
-                }
+                Step::Login { user, password }
             }
-            (State::Authorization { .. }, "AUTH") => self.auth(&args),
-            (State::Transaction, "STAT") => {
+            Command::Auth { mechanism, initial } => self.auth(mechanism, initial),
+            Command::Stat => {
                 let (n, size) = self
                     .live()
                     .fold((0, 0), |(n, s), (_, m)| (n + 1, s + m.size));
                 Step::Reply(ok(&format!("{n} {size}")))
             }
-            (State::Transaction, "LIST") => self.listing(&args, |_, m| m.size.to_string()),
-            (State::Transaction, "UIDL") => self.listing(&args, |_, m| m.uid.clone()),
-            (State::Transaction, "RETR") => match self.message(&args, 1) {
+            Command::List(n) => self.listing(n, |m| m.size.to_string()),
+            Command::Uidl(n) => self.listing(n, |m| m.uid.clone()),
+            Command::Retr(n) => match self.message(n) {
                 Ok(i) => Step::Send {
                     status: ok(&format!("{} octets", self.msgs[i].size)),
                     index: i,
@@ -189,50 +194,52 @@ impl Session {
                 },
                 Err(e) => self.fail(&e),
             },
-            (State::Transaction, "TOP") => {
-                let lines = args.get(1).and_then(|n| n.parse::<usize>().ok());
-                match (self.message(&args, 2), lines) {
-                    (Ok(i), Some(lines)) => Step::Send {
-                        status: ok(""),
-                        index: i,
-                        lines: Some(lines),
-                    },
-                    (Err(e), _) => self.fail(&e),
-                    (_, None) => self.fail("Usage: TOP msg n"),
-                }
-            }
-            (State::Transaction, "DELE") => match self.message(&args, 1) {
+            Command::Top { msg, lines } => match self.message(msg) {
+                Ok(i) => Step::Send {
+                    status: ok(""),
+                    index: i,
+                    lines: Some(lines),
+                },
+                Err(e) => self.fail(&e),
+            },
+            Command::Dele(n) => match self.message(n) {
                 Ok(i) => {
                     self.msgs[i].deleted = true;
-                    Step::Reply(ok(&format!("message {} deleted", i + 1)))
+                    Step::Reply(ok(&format!("message {n} deleted")))
                 }
                 Err(e) => self.fail(&e),
             },
-            (State::Transaction, "RSET") => {
+            Command::Rset => {
                 for m in &mut self.msgs {
                     m.deleted = false;
                 }
                 Step::Reply(ok(&format!("maildrop has {} messages", self.msgs.len())))
             }
-            (State::Transaction, "QUIT") => {
-                self.state = State::Update;
-                let gone = self
-                    .msgs
-                    .iter()
-                    .filter(|m| m.deleted)
-                    .map(|m| m.uid.clone())
-                    .collect();
-                Step::Commit(gone)
-            }
-            (
-                State::Authorization { .. },
-                "STAT" | "LIST" | "UIDL" | "RETR" | "TOP" | "DELE" | "RSET" | "NOOP",
-            ) => self.fail("Not logged in"),
-            (State::Transaction, "USER" | "PASS" | "AUTH" | "STLS") => {
-                self.fail("Already logged in")
-            }
-            _ => self.fail("Unknown command"),
         }
+    }
+
+    /// Why a command cannot be used in the current state, if it cannot.
+    fn refusal(&self, verb: Verb) -> Option<&'static str> {
+        match self.state {
+            State::Authorization { .. } if verb.after_login() => Some("Not logged in"),
+            State::Transaction if verb.before_login() => Some("Already logged in"),
+            _ => None,
+        }
+    }
+
+    fn quit(&mut self) -> Step {
+        if !matches!(self.state, State::Transaction) {
+            return Step::Close(ok("Bye"));
+        }
+        // RFC 1939 6: QUIT in TRANSACTION enters UPDATE and deletes.
+        self.state = State::Update;
+        let gone = self
+            .msgs
+            .iter()
+            .filter(|m| m.deleted)
+            .map(|m| m.uid.clone())
+            .collect();
+        Step::Commit(gone)
     }
 
     fn capa(&self) -> String {
@@ -258,32 +265,23 @@ impl Session {
         lines.join("\r\n") + "\r\n"
     }
 
-    fn auth(&mut self, args: &[&str]) -> Step {
+    fn auth(&mut self, mechanism: Option<String>, initial: Option<String>) -> Step {
         if !self.auth_allowed() {
-            return self.fail(
-                "[AUTH] Plaintext authentication disallowed on non-secure connections; use STLS",
-            );
+            return self.fail(PLAINTEXT_REFUSED);
         }
-        match args {
-            [] => Step::Reply("+OK\r\nPLAIN\r\n.\r\n".into()),
-            [mech, rest @ ..] if mech.eq_ignore_ascii_case("PLAIN") => match rest {
-                [] => {
-                    self.state = State::Authorization {
-                        user: None,
-                        sasl: true,
-                    };
-                    Step::Challenge("+ \r\n".into())
-                }
-                [initial] => {
-                    self.state = State::Authorization {
-                        user: None,
-                        sasl: true,
-                    };
-                    self.auth_line(initial)
-                }
-                _ => self.fail("Usage: AUTH PLAIN [initial-response]"),
-            },
-            _ => self.fail("Unsupported authentication mechanism"),
+        let Some(mechanism) = mechanism else {
+            return Step::Reply("+OK\r\nPLAIN\r\n.\r\n".into());
+        };
+        if !mechanism.eq_ignore_ascii_case("PLAIN") {
+            return self.fail("Unsupported authentication mechanism");
+        }
+        self.state = State::Authorization {
+            user: None,
+            sasl: true,
+        };
+        match initial {
+            None => Step::Challenge("+ \r\n".into()),
+            Some(initial) => self.auth_line(&initial),
         }
     }
 
@@ -351,34 +349,25 @@ impl Session {
     }
 
     /// The message a 1-based number names, if it exists and is not deleted.
-    fn message(&self, args: &[&str], arity: usize) -> Result<usize, String> {
-        if args.len() != arity {
-            return Err("Wrong number of arguments".into());
-        }
-        let n: usize = args[0]
-            .parse()
-            .map_err(|_| "Invalid message number".to_string())?;
-        match n
-            .checked_sub(1)
-            .and_then(|i| self.msgs.get(i).map(|m| (i, m)))
-        {
-            Some((i, m)) if !m.deleted => Ok(i),
+    fn message(&self, n: usize) -> Result<usize, String> {
+        match self.msgs.get(n - 1) {
+            Some(m) if !m.deleted => Ok(n - 1),
             Some(_) => Err(format!("Message {n} already deleted")),
             None => Err(format!("No such message {n}")),
         }
     }
 
-    fn listing(&mut self, args: &[&str], value: impl Fn(usize, &Msg) -> String) -> Step {
-        if args.is_empty() {
+    fn listing(&mut self, n: Option<usize>, value: impl Fn(&Msg) -> String) -> Step {
+        let Some(n) = n else {
             let mut out = ok(&format!("{} messages", self.live().count()));
             for (i, m) in self.live() {
-                out.push_str(&format!("{} {}\r\n", i + 1, value(i, m)));
+                out.push_str(&format!("{} {}\r\n", i + 1, value(m)));
             }
             out.push_str(".\r\n");
             return Step::Reply(out);
-        }
-        match self.message(args, 1) {
-            Ok(i) => Step::Reply(ok(&format!("{} {}", i + 1, value(i, &self.msgs[i])))),
+        };
+        match self.message(n) {
+            Ok(i) => Step::Reply(ok(&format!("{n} {}", value(&self.msgs[i])))),
             Err(e) => self.fail(&e),
         }
     }
@@ -583,7 +572,7 @@ mod tests {
     #[test]
     fn too_many_errors_close() {
         let mut s = Session::new("pop.test", true, true, false);
-        for _ in 0..MAX_ERRORS {
+        for _ in 0..mismo_core::server::errors::MAX_ERRORS {
             assert!(matches!(s.command("FROB"), Step::Reply(_)));
         }
         assert!(matches!(s.command("FROB"), Step::Close(_)));

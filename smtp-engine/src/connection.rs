@@ -9,11 +9,11 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::data::read_data;
 use crate::engine::Engine;
-use crate::limits::Slot;
 use crate::reply::{common, Reply};
-use crate::session::{Session, SessionConfig, Step};
+use crate::session::{Listener, Session, SessionConfig, Step};
 use mismo_core::auth::{Failures, MAX_FAILURES};
 use mismo_core::net::{read_line, Io, Line};
+use mismo_core::server::{Client, Slot};
 
 /// RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF.
 const MAX_COMMAND_LINE: usize = 512;
@@ -38,23 +38,16 @@ enum Flow {
 }
 
 impl Connection {
-    pub fn new(
-        engine: Arc<Engine>,
-        cfg: Arc<SessionConfig>,
-        stream: Box<dyn Io>,
-        peer: SocketAddr,
-        implicit_tls: bool,
-        slot: Slot,
-    ) -> Self {
+    pub fn new(engine: Arc<Engine>, cfg: Arc<SessionConfig>, client: Client<Listener>) -> Self {
         let tls = engine.tls.clone();
         Self {
-            session: Session::new(cfg, peer.ip(), implicit_tls),
+            session: Session::new(cfg, client.peer.ip(), client.implicit_tls),
             engine,
-            reader: BufReader::with_capacity(16 * 1024, stream),
+            reader: BufReader::with_capacity(16 * 1024, client.stream),
             out: Vec::with_capacity(1024),
-            peer,
+            peer: client.peer,
             tls,
-            slot: Some(slot),
+            slot: client.slot,
         }
     }
 

@@ -1,6 +1,5 @@
-//! Connection limits (SMTP_MAX_CLIENTS, SMTP_MAX_CLIENTS_PER_HOST). Per
-//! engine: every engine enforces its own share, as the load balancer spreads
-//! clients.
+//! Connection limits: in all and per client address. Per process: every
+//! instance enforces its own share, as the load balancer spreads clients.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use mismo_core::model::address::Address;
+use mismo_core::server::ErrorBudget;
 use smtp_proto::{Error as ParseError, MailFrom, RcptTo, Request};
 
 use crate::reply::{common, Reply};
@@ -39,6 +40,12 @@ impl Listener {
     }
 }
 
+impl std::fmt::Display for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// What a listener's sessions share.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -51,8 +58,6 @@ pub struct SessionConfig {
 
 /// RFC 5321 4.5.3.1.8 asks for at least 100 recipients per message.
 pub const MAX_RECIPIENTS: usize = 100;
-/// Negative replies a client may cause before it is disconnected.
-const MAX_ERRORS: u32 = 20;
 
 /// What the connection must do next.
 #[derive(Debug, PartialEq)]
@@ -152,7 +157,7 @@ pub struct Session {
     auth_user: Option<String>,
     tx: Option<Transaction>,
     pending: Pending,
-    errors: u32,
+    errors: ErrorBudget,
 }
 
 impl Session {
@@ -167,7 +172,7 @@ impl Session {
             auth_user: None,
             tx: None,
             pending: Pending::None,
-            errors: 0,
+            errors: ErrorBudget::default(),
         }
     }
 
@@ -185,11 +190,8 @@ impl Session {
 
     /// Counts negative replies; too many end the session.
     fn reply(&mut self, reply: Reply) -> Step {
-        if reply.code >= 500 {
-            self.errors += 1;
-            if self.errors > MAX_ERRORS {
-                return Step::Close(Reply::new(421, "4.7.0", "Too many errors, closing"));
-            }
+        if reply.code >= 500 && !self.errors.spend() {
+            return Step::Close(Reply::new(421, "4.7.0", "Too many errors, closing"));
         }
         Step::Reply(reply)
     }

@@ -419,7 +419,7 @@ fn the_small_commands() {
 #[test]
 fn too_many_errors_close_the_session() {
     let mut s = session(Listener::Mx, false);
-    for _ in 0..MAX_ERRORS {
+    for _ in 0..mismo_core::server::errors::MAX_ERRORS {
         assert!(matches!(cmd(&mut s, "FROB"), Step::Reply(_)));
     }
     assert!(matches!(cmd(&mut s, "FROB"), Step::Close(r) if r.code == 421));

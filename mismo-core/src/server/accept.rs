@@ -1,0 +1,115 @@
+//! One endpoint's accept loop: admit within the limits, hand over after the
+//! implicit-TLS handshake, and keep going when the process runs short of
+//! file descriptors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
+
+use super::{Client, Endpoint, Options, Protocol, HANDSHAKE_TIMEOUT};
+use crate::net::Io;
+
+/// After an accept error such as EMFILE, how long to wait before the next
+/// accept: retrying at once would spin on the same error (the pending
+/// connection stays in the backlog until a descriptor frees up).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+pub(super) async fn serve<P: Protocol>(
+    protocol: Arc<P>,
+    endpoint: Endpoint<P::Kind>,
+    options: Arc<Options>,
+    sessions: TaskTracker,
+    mut stop: watch::Receiver<bool>,
+) {
+    let kind = endpoint.kind;
+    let implicit_tls = endpoint.implicit_tls;
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = endpoint.socket.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!("accept on {kind}: {e}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                        _ = stop.changed() => return,
+                    }
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let protocol = Arc::clone(&protocol);
+        let options = Arc::clone(&options);
+        sessions.spawn(async move {
+            let slot = match &options.limits {
+                Some(limits) => match limits.admit(peer.ip()) {
+                    Some(slot) => Some(slot),
+                    None => {
+                        protocol.refused(kind);
+                        let tls = if implicit_tls {
+                            options.tls.as_ref()
+                        } else {
+                            None
+                        };
+                        refuse(stream, tls, &options.over_limit).await;
+                        return;
+                    }
+                },
+                None => None,
+            };
+            let stream: Box<dyn Io> = if implicit_tls {
+                let Some(acceptor) = &options.tls else {
+                    return;
+                };
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => Box::new(tls),
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, "TLS handshake failed: {e}");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        return;
+                    }
+                }
+            } else {
+                Box::new(stream)
+            };
+            protocol
+                .session(Client {
+                    stream,
+                    peer,
+                    kind,
+                    implicit_tls,
+                    slot,
+                })
+                .await;
+        });
+    }
+}
+
+/// Over a limit: the refusal line, then close (after the handshake on
+/// implicit TLS, where plain text would only break it).
+async fn refuse(stream: TcpStream, tls: Option<&tokio_rustls::TlsAcceptor>, line: &str) {
+    let write = async {
+        match tls {
+            Some(acceptor) => {
+                if let Ok(mut s) = acceptor.accept(stream).await {
+                    let _ = s.write_all(line.as_bytes()).await;
+                    let _ = s.shutdown().await;
+                }
+            }
+            None => {
+                let mut s = stream;
+                let _ = s.write_all(line.as_bytes()).await;
+                let _ = s.shutdown().await;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(HANDSHAKE_TIMEOUT, write).await;
+}
