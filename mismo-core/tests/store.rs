@@ -43,11 +43,12 @@ async fn schema_setup_is_idempotent() {
         assert!(!spec.shard_key.is_empty());
         let indexes = store.index_keys(spec.name).await.unwrap();
         assert_eq!(indexes.len(), count, "{}: indexes added twice", spec.name);
-        for (name, keys) in (spec.indexes)() {
+        for index in (spec.indexes)() {
             assert!(
-                indexes.contains(&keys),
-                "{}: index {name} missing: {indexes:?}",
-                spec.name
+                indexes.contains(&index.keys),
+                "{}: index {} missing: {indexes:?}",
+                spec.name,
+                index.name
             );
         }
     }
@@ -379,7 +380,7 @@ async fn mailbox_entries_round_trip_and_usage() {
     let mut ids = Vec::new();
     let mut entries = Vec::new();
     for i in 0..3 {
-        let entry = MailboxEntry {
+        let mut entry = MailboxEntry {
             id: new_id(),
             mailbox: "zoe@example.org".into(),
             blob: blob.clone(),
@@ -389,9 +390,13 @@ async fn mailbox_entries_round_trip_and_usage() {
             queue_id: new_id(),
             from: Some("a@b.test".into()),
             subject: None,
-            seen: 0,
+            folder: Folder::inbox_id("zoe@example.org"),
+            uid: 0,
+            flags: Vec::new(),
+            modseq: 0,
         };
-        store.insert_entry(&entry).await.unwrap();
+        store.insert_entry(&mut entry).await.unwrap();
+        assert_eq!(entry.uid, i + 1, "UIDs in order");
         assert_eq!(
             store.get_entry("zoe@example.org", &entry.id).await.unwrap(),
             Some(entry.clone())
@@ -421,7 +426,9 @@ async fn mailbox_entries_round_trip_and_usage() {
     for (_, b) in &readable {
         assert_eq!(store.get_blob(b).await.unwrap(), vec![b'x'; 1000]);
     }
-    store.insert_entry(&entries[1]).await.unwrap();
+    // Put back, it gets a new UID: its old one is never handed out again.
+    store.insert_entry(&mut entries[1]).await.unwrap();
+    assert_eq!(entries[1].uid, 4);
     let listed: Vec<String> = listed.into_iter().map(|e| e.id).collect();
     assert_eq!(listed, ids);
     let usage = store.mailbox_usage("zoe@example.org").await.unwrap();

@@ -257,7 +257,7 @@ pub async fn enqueue_raw(
 pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> MailboxEntry {
     let blob = store.put_blob(raw).await.unwrap();
     let (headers, _) = mismo_core::summary::summarize(raw);
-    let entry = MailboxEntry {
+    let mut entry = MailboxEntry {
         id: new_id(),
         mailbox: mailbox.to_string(),
         size: blob.size,
@@ -267,8 +267,11 @@ pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> Ma
         queue_id: new_id(),
         from: headers.from,
         subject: headers.subject,
-        seen: 0,
+        folder: Folder::inbox_id(mailbox),
+        uid: 0,
+        flags: Vec::new(),
+        modseq: 0,
     };
-    store.insert_entry(&entry).await.unwrap();
+    store.insert_entry(&mut entry).await.unwrap();
     entry
 }

@@ -57,7 +57,8 @@ impl Maildrop {
             Ok(false) => return Err(LoginError::InUse),
             Err(_) => return Err(LoginError::Temporary),
         }
-        let entries = match store.list_entries(&mailbox).await {
+        let inbox = mismo_core::model::Folder::inbox_id(&mailbox);
+        let entries = match store.list_folder(&mailbox, &inbox).await {
             Ok(e) => e,
             Err(_) => {
                 let _ = store.release_maildrop(&mailbox, &holder).await;

@@ -4,7 +4,7 @@ use std::collections::{HashSet, VecDeque};
 
 use mismo_core::model::address::Address;
 use mismo_core::model::{
-    delivery_headers, now_ms, Activation, Mailbox, MailboxEntry, QueuedMessage,
+    delivery_headers, now_ms, Activation, Folder, Mailbox, MailboxEntry, QueuedMessage,
 };
 use mismo_core::{Directory, Store, StoreError, StoreResult};
 use sha2::{Digest, Sha256};
@@ -131,7 +131,7 @@ async fn try_deliver(
             )));
         }
     }
-    let entry = MailboxEntry {
+    let mut entry = MailboxEntry {
         id,
         mailbox: address.to_string(),
         blob: message.blob.clone(),
@@ -141,9 +141,12 @@ async fn try_deliver(
         queue_id: message.id.clone(),
         from: message.headers.from.clone(),
         subject: message.headers.subject.clone(),
-        seen: 0,
+        folder: Folder::inbox_id(address),
+        uid: 0,
+        flags: Vec::new(),
+        modseq: 0,
     };
-    match store.insert_entry(&entry).await {
+    match store.insert_entry(&mut entry).await {
         Ok(()) | Err(StoreError::Duplicate(_)) => Ok(Outcome::Delivered(format!(
             "250 2.0.0 <{address}>: delivered to mailbox"
         ))),

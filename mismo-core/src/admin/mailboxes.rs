@@ -38,7 +38,10 @@ impl Admin<'_> {
             pgp_public_key: None,
         };
         match self.store.insert_mailbox(&mailbox).await {
-            Ok(()) => Ok(mailbox),
+            Ok(()) => {
+                self.store.ensure_default_folders(&mailbox.address).await?;
+                Ok(mailbox)
+            }
             Err(StoreError::Duplicate(_)) => Err(AdminError::Conflict(format!(
                 "mailbox {} exists already",
                 mailbox.address
@@ -81,6 +84,7 @@ impl Admin<'_> {
     pub async fn remove_mailbox(&self, address: &str) -> AdminResult<u64> {
         let mailbox = self.mailbox(address).await?;
         let removed = self.store.delete_mailbox_entries(&mailbox.address).await?;
+        self.store.delete_mailbox_folders(&mailbox.address).await?;
         self.store.remove_mailbox(&mailbox.address).await?;
         Ok(removed)
     }

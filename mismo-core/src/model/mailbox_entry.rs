@@ -2,11 +2,12 @@ use serde::{Deserialize, Serialize};
 
 use super::BlobRef;
 
-/// One delivered message in one mailbox. Several entries (one per local
-/// recipient) may share the same bytes.
+/// One message in one folder of one mailbox. Several entries (one per local
+/// recipient, and IMAP copies) may share the same bytes.
 ///
-/// Collection `mailbox_messages`, shard key `{mailbox: "hashed"}`: a mailbox's
-/// listing (POP3, webmail) then reads one shard.
+/// Collection `mailbox_messages`, shard key `{mailbox: 1}` (ranged): a
+/// mailbox's listing reads one shard, and the unique index
+/// `{mailbox: 1, folder: 1, uid: 1}` holds across shards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxEntry {
     /// ULID; also the POP3 UIDL, so it never changes.
@@ -27,8 +28,24 @@ pub struct MailboxEntry {
     pub queue_id: String,
     pub from: Option<String>,
     pub subject: Option<String>,
-    /// 0 unread, 1 read.
-    pub seen: i32,
+    /// The folder's id ([`super::Folder::id`]).
+    pub folder: String,
+    /// IMAP UID: unique in the folder, and larger than every UID the folder
+    /// handed out before. Set by `Store::insert_entry`.
+    pub uid: i64,
+    /// System flags (`\Seen`, `\Answered`, `\Flagged`, `\Deleted`,
+    /// `\Draft`) and keywords, as IMAP names them.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// RFC 7162 mod-sequence of the last change. Set by the store.
+    #[serde(default)]
+    pub modseq: i64,
+}
+
+impl MailboxEntry {
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+    }
 }
 
 /// The headers final delivery adds for envelope sender `mail_from` (empty

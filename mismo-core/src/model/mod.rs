@@ -10,6 +10,7 @@ pub mod address;
 mod alias;
 mod blob;
 mod domain;
+mod folder;
 mod mailbox;
 mod mailbox_entry;
 mod queue;
@@ -17,6 +18,7 @@ mod queue;
 pub use alias::Alias;
 pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
+pub use folder::{Folder, DEFAULT_FOLDERS, SEPARATOR};
 pub use mailbox::Mailbox;
 pub use mailbox_entry::{delivery_headers, MailboxEntry};
 pub use queue::{

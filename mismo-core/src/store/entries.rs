@@ -1,25 +1,139 @@
-//! Delivered messages in mailboxes.
+//! Messages in folders: filed under the next UID, listed, flagged, removed.
 
 use futures_util::TryStreamExt;
 use mongodb::bson::doc;
 
-use super::names::MAILBOX_MESSAGES;
-use super::{Store, StoreResult};
-use crate::model::{BlobRef, MailboxEntry};
+use super::names::{MAILBOX_MESSAGES, META};
+use super::{Store, StoreError, StoreResult};
+use crate::model::{now_ms, BlobRef, Folder, MailboxEntry};
 
 impl Store {
     fn entries(&self) -> mongodb::Collection<MailboxEntry> {
         self.collection(MAILBOX_MESSAGES)
     }
 
-    pub async fn insert_entry(&self, entry: &MailboxEntry) -> StoreResult<()> {
-        self.run(self.entries().insert_one(entry)).await?;
-        Ok(())
+    /// Files a message into its folder (`entry.folder`) under the next UID
+    /// and mod-sequence, which it sets. [`StoreError::Duplicate`] if an entry
+    /// with this id exists already (a delivery retried).
+    ///
+    /// UIDs are unique per folder by index. The next one is one more than the
+    /// largest present, and at least the folder's floor (raised before any
+    /// expunge), read in that order: a concurrent insert that takes the same
+    /// UID makes this one fail on the index and try the next. A UID is then
+    /// visible only once every smaller one of the same folder is, so a
+    /// client that remembers the largest UID it saw never misses a message.
+    pub async fn insert_entry(&self, entry: &mut MailboxEntry) -> StoreResult<()> {
+        loop {
+            let last = self
+                .run(
+                    self.entries()
+                        .find_one(doc! { "mailbox": &entry.mailbox, "folder": &entry.folder })
+                        .sort(doc! { "uid": -1 })
+                        .projection(doc! { "blob.inline": 0 }),
+                )
+                .await?
+                .map_or(0, |e| e.uid);
+            let folder = self.next_modseq(&entry.mailbox, &entry.folder).await?;
+            entry.uid = (last + 1).max(folder.uid_floor);
+            entry.modseq = folder.modseq;
+            match self.run(self.entries().insert_one(&*entry)).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Duplicate(e)) => {
+                    let taken = self.get_entry(&entry.mailbox, &entry.id).await?.is_some();
+                    if taken {
+                        return Err(StoreError::Duplicate(e));
+                    }
+                    // Another message took this UID first: take the next.
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
-    /// A mailbox's messages, oldest first, without their inline bytes (a
-    /// listing must not cost the whole mailbox in memory): read those with
-    /// [`Store::get_entry`].
+    /// Files entries from before folders existed into INBOX, under UIDs in
+    /// the order they arrived, keeping whether they were read. Runs once
+    /// per store (a marker in `meta` says it ran); several services running
+    /// it at once file each entry once.
+    pub(super) async fn file_unfiled_entries(&self) -> StoreResult<()> {
+        const MARKER: &str = "entries_in_folders";
+        let meta = self.raw(META);
+        if self
+            .run(meta.find_one(doc! { "_id": MARKER }))
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let raw = self.raw(MAILBOX_MESSAGES);
+        let cursor = self
+            .run(
+                raw.find(doc! { "folder": { "$exists": false } })
+                    .sort(doc! { "mailbox": 1, "received_at": 1, "_id": 1 })
+                    .projection(doc! { "mailbox": 1, "seen": 1 }),
+            )
+            .await?;
+        let unfiled: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
+        for d in unfiled {
+            let (Ok(id), Ok(mailbox)) = (d.get_str("_id"), d.get_str("mailbox")) else {
+                continue;
+            };
+            let flags: Vec<&str> = if d.get_i32("seen").unwrap_or(0) == 1 {
+                vec!["\\Seen"]
+            } else {
+                vec![]
+            };
+            let inbox = Folder::inbox_id(mailbox);
+            loop {
+                let last = self
+                    .run(
+                        self.entries()
+                            .find_one(doc! { "mailbox": mailbox, "folder": &inbox })
+                            .sort(doc! { "uid": -1 })
+                            .projection(doc! { "blob.inline": 0 }),
+                    )
+                    .await?
+                    .map_or(0, |e| e.uid);
+                let folder = self.next_modseq(mailbox, &inbox).await?;
+                let uid = (last + 1).max(folder.uid_floor);
+                let filed = raw
+                    .update_one(
+                        doc! { "_id": id, "mailbox": mailbox, "folder": { "$exists": false } },
+                        doc! {
+                            "$set": { "folder": &inbox, "uid": uid, "modseq": folder.modseq, "flags": &flags },
+                            "$unset": { "seen": "" },
+                        },
+                    );
+                match self.run(filed).await {
+                    Ok(_) => break,
+                    Err(StoreError::Duplicate(_)) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        match self
+            .run(meta.insert_one(doc! { "_id": MARKER, "at": now_ms() }))
+            .await
+        {
+            Ok(_) | Err(StoreError::Duplicate(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A folder's messages by UID, without their inline bytes.
+    pub async fn list_folder(&self, mailbox: &str, folder: &str) -> StoreResult<Vec<MailboxEntry>> {
+        let cursor = self
+            .run(
+                self.entries()
+                    .find(doc! { "mailbox": mailbox, "folder": folder })
+                    .sort(doc! { "uid": 1 })
+                    .projection(doc! { "blob.inline": 0 }),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
+    /// A mailbox's messages in every folder, oldest first, without their
+    /// inline bytes: read those with [`Store::get_entry`].
     pub async fn list_entries(&self, mailbox: &str) -> StoreResult<Vec<MailboxEntry>> {
         let cursor = self
             .run(
@@ -88,7 +202,27 @@ impl Store {
     }
 
     /// Removes the given entries of one mailbox; returns how many went.
+    /// Their folders' UID floors are raised first, so their UIDs are never
+    /// handed out again.
     pub async fn delete_entries(&self, mailbox: &str, ids: &[String]) -> StoreResult<u64> {
+        let cursor = self
+            .run(
+                self.raw(MAILBOX_MESSAGES)
+                    .find(doc! { "_id": { "$in": ids }, "mailbox": mailbox })
+                    .projection(doc! { "folder": 1, "uid": 1 }),
+            )
+            .await?;
+        let found: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
+        let mut floors: std::collections::HashMap<String, i64> = Default::default();
+        for d in &found {
+            if let (Ok(folder), Ok(uid)) = (d.get_str("folder"), d.get_i64("uid")) {
+                let floor = floors.entry(folder.to_string()).or_insert(0);
+                *floor = (*floor).max(uid + 1);
+            }
+        }
+        for (folder, floor) in floors {
+            self.raise_uid_floor(&folder, floor).await?;
+        }
         let res = self
             .run(
                 self.entries()
@@ -98,6 +232,42 @@ impl Store {
         Ok(res.deleted_count)
     }
 
+    /// Changes the flags of a folder's messages with the given UIDs, under
+    /// one new mod-sequence; returns the entries as they are now.
+    pub async fn change_flags(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        uids: &[i64],
+        change: FlagChange<'_>,
+    ) -> StoreResult<Vec<MailboxEntry>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let modseq = self.next_modseq(mailbox, folder).await?.modseq;
+        let update = match change {
+            FlagChange::Add(flags) => {
+                doc! { "$addToSet": { "flags": { "$each": flags } }, "$set": { "modseq": modseq } }
+            }
+            FlagChange::Remove(flags) => {
+                doc! { "$pull": { "flags": { "$in": flags } }, "$set": { "modseq": modseq } }
+            }
+            FlagChange::Replace(flags) => doc! { "$set": { "flags": flags, "modseq": modseq } },
+        };
+        let filter = doc! { "mailbox": mailbox, "folder": folder, "uid": { "$in": uids } };
+        self.run(self.entries().update_many(filter.clone(), update))
+            .await?;
+        let cursor = self
+            .run(
+                self.entries()
+                    .find(filter)
+                    .sort(doc! { "uid": 1 })
+                    .projection(doc! { "blob.inline": 0 }),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
     /// Removes every entry of a mailbox; returns how many went.
     pub async fn delete_mailbox_entries(&self, mailbox: &str) -> StoreResult<u64> {
         let res = self
@@ -105,4 +275,12 @@ impl Store {
             .await?;
         Ok(res.deleted_count)
     }
+}
+
+/// How STORE (or webmail) changes a message's flags.
+#[derive(Debug, Clone, Copy)]
+pub enum FlagChange<'a> {
+    Add(&'a [String]),
+    Remove(&'a [String]),
+    Replace(&'a [String]),
 }

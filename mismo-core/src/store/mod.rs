@@ -11,7 +11,9 @@ mod changes;
 pub use changes::Changes;
 mod domains;
 mod entries;
+pub use entries::FlagChange;
 mod error;
+mod folders;
 mod locks;
 mod mailboxes;
 pub use mailboxes::Usage;
@@ -27,7 +29,7 @@ use mongodb::options::{Acknowledgment, ClientOptions, WriteConcern};
 use mongodb::{Client, Collection, Database};
 
 pub use error::{StoreError, StoreResult};
-pub use schema::{CollectionSpec, COLLECTIONS};
+pub use schema::{CollectionSpec, IndexSpec, COLLECTIONS};
 
 use crate::config::StoreSettings;
 
@@ -39,6 +41,9 @@ pub mod names {
     pub const MESSAGES: &str = "messages";
     pub const MESSAGE_CHUNKS: &str = "message_chunks";
     pub const MAILBOX_MESSAGES: &str = "mailbox_messages";
+    pub const FOLDERS: &str = "folders";
+    /// Markers of one-time data changes.
+    pub const META: &str = "meta";
     pub const DKIM_KEYS: &str = "dkim_keys";
     pub const MAILDROP_LOCKS: &str = "maildrop_locks";
     pub const PGP_KEYS: &str = "pgp_keys";
@@ -93,7 +98,7 @@ impl Store {
         self.db.collection(name)
     }
 
-    fn raw(&self, name: &str) -> Collection<Document> {
+    pub(crate) fn raw(&self, name: &str) -> Collection<Document> {
         self.db.collection(name)
     }
 

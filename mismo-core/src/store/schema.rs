@@ -14,7 +14,33 @@ pub struct CollectionSpec {
     /// keys in Mismo are all `_id`, which MongoDB keeps unique per shard and
     /// our ids (names or ULIDs) keep unique globally.
     pub shard_key: &'static str,
-    pub indexes: fn() -> Vec<(&'static str, Document)>,
+    pub indexes: fn() -> Vec<IndexSpec>,
+}
+
+/// One secondary index.
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub keys: Document,
+    /// Unique among documents that have every key field; every unique key
+    /// starts with the collection's shard key, so it holds on a sharded
+    /// cluster too.
+    pub unique: bool,
+}
+
+fn index(name: &'static str, keys: Document) -> IndexSpec {
+    IndexSpec {
+        name,
+        keys,
+        unique: false,
+    }
+}
+
+fn unique(name: &'static str, keys: Document) -> IndexSpec {
+    IndexSpec {
+        name,
+        keys,
+        unique: true,
+    }
 }
 
 pub const COLLECTIONS: &[CollectionSpec] = &[
@@ -26,12 +52,12 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: MAILBOXES,
         shard_key: r#"{ _id: "hashed" }"#,
-        indexes: || vec![("domain_1", doc! { "domain": 1 })],
+        indexes: || vec![index("domain_1", doc! { "domain": 1 })],
     },
     CollectionSpec {
         name: ALIASES,
         shard_key: r#"{ _id: "hashed" }"#,
-        indexes: || vec![("domain_1", doc! { "domain": 1 })],
+        indexes: || vec![index("domain_1", doc! { "domain": 1 })],
     },
     CollectionSpec {
         name: MESSAGES,
@@ -39,16 +65,16 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || {
             vec![
                 // Due work: state = ENQUEUED and due_at <= now, oldest first.
-                ("state_1_due_at_1", doc! { "state": 1, "due_at": 1 }),
+                index("state_1_due_at_1", doc! { "state": 1, "due_at": 1 }),
                 // Finding one's own claim after the batch update.
-                ("claim_token_1", doc! { "claim_token": 1 }),
+                index("claim_token_1", doc! { "claim_token": 1 }),
             ]
         },
     },
     CollectionSpec {
         name: MESSAGE_CHUNKS,
         shard_key: r#"{ blob_id: "hashed" }"#,
-        indexes: || vec![("blob_id_1_n_1", doc! { "blob_id": 1, "n": 1 })],
+        indexes: || vec![index("blob_id_1_n_1", doc! { "blob_id": 1, "n": 1 })],
     },
     CollectionSpec {
         name: PGP_KEYS,
@@ -66,13 +92,29 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: Vec::new,
     },
     CollectionSpec {
+        name: META,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: Vec::new,
+    },
+    CollectionSpec {
+        name: FOLDERS,
+        shard_key: r#"{ mailbox: 1 }"#,
+        indexes: || vec![unique("mailbox_1_name_1", doc! { "mailbox": 1, "name": 1 })],
+    },
+    CollectionSpec {
         name: MAILBOX_MESSAGES,
-        shard_key: r#"{ mailbox: "hashed" }"#,
+        shard_key: r#"{ mailbox: 1 }"#,
         indexes: || {
-            vec![(
-                "mailbox_1_received_at_1",
-                doc! { "mailbox": 1, "received_at": 1 },
-            )]
+            vec![
+                index(
+                    "mailbox_1_received_at_1",
+                    doc! { "mailbox": 1, "received_at": 1 },
+                ),
+                unique(
+                    "mailbox_1_folder_1_uid_1",
+                    doc! { "mailbox": 1, "folder": 1, "uid": 1 },
+                ),
+            ]
         },
     },
 ];
@@ -94,10 +136,21 @@ impl Store {
             }
             let models: Vec<IndexModel> = (spec.indexes)()
                 .into_iter()
-                .map(|(name, keys)| {
+                .map(|spec| {
+                    let mut options = IndexOptions::builder().name(spec.name.to_string()).build();
+                    if spec.unique {
+                        options.unique = Some(true);
+                        // Documents from before a field existed are left out
+                        // until they are given it.
+                        let mut present = Document::new();
+                        for key in spec.keys.keys() {
+                            present.insert(key, doc! { "$exists": true });
+                        }
+                        options.partial_filter_expression = Some(present);
+                    }
                     IndexModel::builder()
-                        .keys(keys)
-                        .options(IndexOptions::builder().name(name.to_string()).build())
+                        .keys(spec.keys)
+                        .options(options)
                         .build()
                 })
                 .collect();
@@ -112,7 +165,7 @@ impl Store {
                     })?;
             }
         }
-        Ok(())
+        self.file_unfiled_entries().await
     }
 
     /// The key patterns of a collection's indexes. (Servers differ in how they
