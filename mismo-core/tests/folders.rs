@@ -48,7 +48,11 @@ async fn uids_grow_and_are_never_reused_even_when_written_at_once() {
         tasks.push(tokio::spawn(async move {
             let mut uids = Vec::new();
             for _ in 0..5 {
-                uids.push(deliver(&store, ZOE, b"Subject: x\r\n\r\nbody\r\n").await.uid);
+                uids.push(
+                    deliver(&store, ZOE, b"Subject: x\r\n\r\nbody\r\n")
+                        .await
+                        .uid,
+                );
             }
             uids
         }));
@@ -97,7 +101,9 @@ async fn flags_change_under_a_new_modseq() {
         .await
         .unwrap();
     assert_eq!(changed.len(), 2);
-    assert!(changed.iter().all(|e| e.flags == seen && e.modseq > b.modseq));
+    assert!(changed
+        .iter()
+        .all(|e| e.flags == seen && e.modseq > b.modseq));
     let first = changed[0].modseq;
     let again = store
         .change_flags(
@@ -168,7 +174,12 @@ async fn folders_are_created_renamed_and_deleted() {
     assert!(again.uidvalidity <= i64::from(u32::MAX));
     assert!(store.set_subscribed(ZOE, "Job", false).await.unwrap());
     assert_eq!(
-        store.get_folder(ZOE, "Job").await.unwrap().unwrap().subscribed,
+        store
+            .get_folder(ZOE, "Job")
+            .await
+            .unwrap()
+            .unwrap()
+            .subscribed,
         0
     );
 }
@@ -195,16 +206,16 @@ async fn entries_from_before_folders_are_filed_into_inbox() {
         .await
         .unwrap();
     store.ensure_schema().await.unwrap();
-    let filed = store.list_folder(ZOE, &Folder::inbox_id(ZOE)).await.unwrap();
+    let filed = store
+        .list_folder(ZOE, &Folder::inbox_id(ZOE))
+        .await
+        .unwrap();
     let got: Vec<(&str, i64, Vec<String>)> = filed
         .iter()
         .map(|e| (e.id.as_str(), e.uid, e.flags.clone()))
         .collect();
     assert_eq!(
         got,
-        [
-            ("old1", 1, vec!["\\Seen".to_string()]),
-            ("old2", 2, vec![])
-        ]
+        [("old1", 1, vec!["\\Seen".to_string()]), ("old2", 2, vec![])]
     );
 }

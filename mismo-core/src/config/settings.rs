@@ -226,6 +226,38 @@ impl FromEnv for Pop3Settings {
     }
 }
 
+/// imapd.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImapSettings {
+    pub store: StoreSettings,
+    pub node: NodeSettings,
+    pub listen: SocketAddr,
+    pub imaps_listen: SocketAddr,
+    /// Accept LOGIN and AUTHENTICATE before STARTTLS. Off by default
+    /// (RFC 9051 11.1: LOGINDISABLED until TLS).
+    pub allow_plaintext_auth: bool,
+    /// A session waiting this long for a command is closed (RFC 9051 5.4:
+    /// at least 30 minutes); IDLE is ended and may be renewed after it.
+    pub idle_timeout: Duration,
+}
+
+impl FromEnv for ImapSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get("IMAP_LISTEN", ([0, 0, 0, 0], 1143).into(), v::socket_addr)?,
+            imaps_listen: env.get("IMAPS_LISTEN", ([0, 0, 0, 0], 1993).into(), v::socket_addr)?,
+            allow_plaintext_auth: env.get("IMAP_ALLOW_PLAINTEXT_AUTH", false, v::flag)?,
+            idle_timeout: env.get(
+                "IMAP_IDLE_TIMEOUT",
+                Duration::from_secs(30 * 60),
+                v::positive_duration,
+            )?,
+        })
+    }
+}
+
 /// A web application: admin-console or webmail.
 #[derive(Debug, Clone, Serialize)]
 pub struct WebSettings {
@@ -483,6 +515,9 @@ mod example_file {
         assert_eq!(a, b);
         let a = serde_json::to_value(Pop3Settings::from_env(&example).unwrap()).unwrap();
         let b = serde_json::to_value(Pop3Settings::from_env(&defaults).unwrap()).unwrap();
+        assert_eq!(a, b);
+        let a = serde_json::to_value(ImapSettings::from_env(&example).unwrap()).unwrap();
+        let b = serde_json::to_value(ImapSettings::from_env(&defaults).unwrap()).unwrap();
         assert_eq!(a, b);
     }
 }

@@ -6,7 +6,8 @@
 //! nothing is started, connected or written before it has been looked at.
 
 use super::{
-    AdminSettings, Env, FromEnv, Pop3Settings, QueueSettings, SmtpSettings, WebmailSettings,
+    AdminSettings, Env, FromEnv, ImapSettings, Pop3Settings, QueueSettings, SmtpSettings,
+    WebmailSettings,
 };
 
 /// `.env.example` documents every variable in the comment lines above it.
@@ -90,6 +91,7 @@ fn about(binary: &str) -> &'static str {
             "Mismo's queue processor: local delivery, relay to MX hosts, retries, bounces, DKIM"
         }
         "pop3d" => "Mismo's POP3 server, with STLS and over implicit TLS",
+        "imapd" => "Mismo's IMAP server, with STARTTLS and over implicit TLS",
         "admin-console" => "Mismo's web console for operators",
         "webmail" => "Mismo's webmail for users",
         _ => "a Mismo service",
@@ -102,6 +104,7 @@ pub fn service_commands() -> Vec<clap::Command> {
         command::<SmtpSettings>("smtp-engine"),
         command::<QueueSettings>("qprocessor"),
         command::<Pop3Settings>("pop3d"),
+        command::<ImapSettings>("imapd"),
         command::<AdminSettings>("admin-console"),
         command::<WebmailSettings>("webmail"),
     ]
@@ -165,6 +168,7 @@ mod tests {
             .into_iter()
             .chain(settings_of::<QueueSettings>())
             .chain(settings_of::<Pop3Settings>())
+            .chain(settings_of::<ImapSettings>())
             .chain(settings_of::<AdminSettings>())
             .chain(settings_of::<WebmailSettings>())
         {

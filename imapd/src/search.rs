@@ -1,0 +1,224 @@
+//! SEARCH (RFC 9051 6.4.4): every key, evaluated against one message.
+
+use mail_parser::Message;
+
+use crate::command::SearchKey;
+use crate::view::Msg;
+
+/// Whether the key looks inside messages (headers or text), so their bytes
+/// must be read; flags, sizes and dates come from the listing.
+pub fn needs_content(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::Header(..)
+        | SearchKey::Body(_)
+        | SearchKey::Text(_)
+        | SearchKey::SentBefore(_)
+        | SearchKey::SentOn(_)
+        | SearchKey::SentSince(_) => true,
+        SearchKey::And(keys) => keys.iter().any(needs_content),
+        SearchKey::Or(a, b) => needs_content(a) || needs_content(b),
+        SearchKey::Not(k) => needs_content(k),
+        _ => false,
+    }
+}
+
+/// One message: its place, what the session knows of it, and its parsed
+/// bytes when [`needs_content`] asked for them.
+pub struct Candidate<'a> {
+    pub seq: u32,
+    pub count: u32,
+    pub largest_uid: u32,
+    pub msg: &'a Msg,
+    pub content: Option<&'a Message<'a>>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+pub fn matches(key: &SearchKey, c: &Candidate) -> bool {
+    let m = c.msg;
+    let day = m.received_at.div_euclid(DAY_MS);
+    match key {
+        SearchKey::All => true,
+        SearchKey::And(keys) => keys.iter().all(|k| matches(k, c)),
+        SearchKey::Or(a, b) => matches(a, c) || matches(b, c),
+        SearchKey::Not(k) => !matches(k, c),
+        SearchKey::Seq(set) => set.contains(c.seq, c.count),
+        SearchKey::Uid(set) => set.contains(m.uid, c.largest_uid),
+        SearchKey::Flag(flag, set) => m.has(flag) == *set,
+        // Mismo keeps no \Recent (RFC 9051 removed it): nothing is recent,
+        // so nothing is NEW (recent and unseen) and everything is OLD.
+        SearchKey::New | SearchKey::Recent => false,
+        SearchKey::Old => true,
+        SearchKey::Larger(n) => u64::try_from(m.size).unwrap_or(0) > *n,
+        SearchKey::Smaller(n) => u64::try_from(m.size).unwrap_or(0) < *n,
+        SearchKey::Before(d) => day < *d,
+        SearchKey::On(d) => day == *d,
+        SearchKey::Since(d) => day >= *d,
+        SearchKey::ModSeq(n) => m.modseq >= *n,
+        SearchKey::SentBefore(d) | SearchKey::SentOn(d) | SearchKey::SentSince(d) => {
+            let Some(sent) = c.content.and_then(sent_day) else {
+                return false;
+            };
+            match key {
+                SearchKey::SentBefore(_) => sent < *d,
+                SearchKey::SentOn(_) => sent == *d,
+                _ => sent >= *d,
+            }
+        }
+        SearchKey::Header(field, value) => c
+            .content
+            .is_some_and(|msg| header_contains(msg, field, value)),
+        SearchKey::Body(text) => c.content.is_some_and(|msg| body_contains(msg, text)),
+        SearchKey::Text(text) => c
+            .content
+            .is_some_and(|msg| body_contains(msg, text) || contains(&header_text(msg), text)),
+    }
+}
+
+fn sent_day(msg: &Message) -> Option<i64> {
+    let date = msg.date()?;
+    Some(date.to_timestamp().div_euclid(86_400))
+}
+
+/// Case-insensitive substring (RFC 9051 6.4.4), after decoding.
+fn contains(haystack: &str, needle: &str) -> bool {
+    needle.is_empty() || haystack.to_lowercase().contains(&needle.to_lowercase())
+}
+
+fn header_text(msg: &Message) -> String {
+    let root = msg.root_part();
+    String::from_utf8_lossy(
+        msg.raw_message()
+            .get(root.offset_header as usize..root.offset_body as usize)
+            .unwrap_or_default(),
+    )
+    .into_owned()
+}
+
+fn header_contains(msg: &Message, field: &str, value: &str) -> bool {
+    // Decoded where the header is one mail-parser understands (encoded
+    // words, address lists), and raw as well.
+    let decoded = match field {
+        "SUBJECT" => msg.subject().map(str::to_string),
+        "FROM" => msg.from().map(address_text),
+        "TO" => msg.to().map(address_text),
+        "CC" => msg.cc().map(address_text),
+        "BCC" => msg.bcc().map(address_text),
+        _ => None,
+    };
+    if decoded.as_deref().is_some_and(|d| contains(d, value)) {
+        return true;
+    }
+    msg.root_part().headers.iter().any(|h| {
+        h.name.as_str().eq_ignore_ascii_case(field)
+            && msg
+                .raw_message()
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .is_some_and(|raw| contains(&String::from_utf8_lossy(raw), value))
+    })
+}
+
+fn address_text(a: &mail_parser::Address) -> String {
+    a.iter()
+        .map(|x| {
+            format!(
+                "{} <{}>",
+                x.name.as_deref().unwrap_or(""),
+                x.address.as_deref().unwrap_or("")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn body_contains(msg: &Message, text: &str) -> bool {
+    (0..msg.text_body.len()).any(|i| msg.body_text(i).is_some_and(|t| contains(&t, text)))
+        || (0..msg.html_body.len()).any(|i| msg.body_html(i).is_some_and(|t| contains(&t, text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{days_from_civil, SearchKey as K};
+    use crate::sequence::SequenceSet;
+    use mail_parser::MessageParser;
+
+    fn msg(uid: u32, flags: &[&str], size: i64) -> Msg {
+        Msg {
+            id: format!("m{uid}"),
+            uid,
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            modseq: i64::from(uid),
+            size,
+            received_at: days_from_civil(2026, 11, 23) * DAY_MS + 5000,
+        }
+    }
+
+    #[test]
+    fn every_key() {
+        let raw = b"From: Zo\xc3\xab <zoe@example.org>\r\nTo: bob@example.net\r\n\
+Subject: =?utf-8?q?Caf=C3=A9?= plans\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\
+X-Tag: blue\r\n\r\nSee you at noon.\r\n";
+        let parsed = MessageParser::default().parse(&raw[..]).unwrap();
+        let m = msg(7, &["\\Seen", "$Work"], 500);
+        let c = Candidate {
+            seq: 2,
+            count: 3,
+            largest_uid: 9,
+            msg: &m,
+            content: Some(&parsed),
+        };
+        let today = days_from_civil(2026, 11, 23);
+        let set = |s| SequenceSet::parse(s).unwrap();
+        let yes = [
+            K::All,
+            K::Seq(set("2")),
+            K::Uid(set("5:*")),
+            K::Flag("\\Seen".into(), true),
+            K::Flag("$work".into(), true),
+            K::Flag("\\Flagged".into(), false),
+            K::Old,
+            K::Larger(499),
+            K::Smaller(501),
+            K::On(today),
+            K::Since(today),
+            K::Before(today + 1),
+            K::SentOn(today - 1),
+            K::SentBefore(today),
+            K::SentSince(today - 1),
+            K::ModSeq(7),
+            K::Header("SUBJECT".into(), "café".into()),
+            K::Header("FROM".into(), "zoë".into()),
+            K::Header("TO".into(), "BOB@".into()),
+            K::Header("X-TAG".into(), "Blue".into()),
+            K::Header("X-TAG".into(), String::new()),
+            K::Body("noon".into()),
+            K::Text("example.net".into()),
+            K::Not(Box::new(K::Recent)),
+            K::Or(Box::new(K::New), Box::new(K::Seq(set("1:2")))),
+        ];
+        for k in &yes {
+            assert!(matches(k, &c), "{k:?}");
+        }
+        let no = [
+            K::Seq(set("3")),
+            K::Uid(set("1:6")),
+            K::Flag("\\Seen".into(), false),
+            K::New,
+            K::Recent,
+            K::Larger(500),
+            K::Before(today),
+            K::Since(today + 1),
+            K::ModSeq(8),
+            K::Header("CC".into(), "x".into()),
+            K::Header("X-OTHER".into(), String::new()),
+            K::Body("Café".into()),
+            K::And(vec![K::All, K::Flag("\\Deleted".into(), true)]),
+        ];
+        for k in &no {
+            assert!(!matches(k, &c), "{k:?}");
+        }
+        assert!(needs_content(&K::Not(Box::new(K::Body("x".into())))));
+        assert!(!needs_content(&K::Or(Box::new(K::All), Box::new(K::Old))));
+    }
+}

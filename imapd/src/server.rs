@@ -1,0 +1,49 @@
+//! What every connection of one imapd shares, and how the server skeleton
+//! hands it a client.
+
+use std::sync::Arc;
+
+use mismo_core::auth::Failures;
+use mismo_core::config::ImapSettings;
+use mismo_core::server::{Client, Protocol};
+use mismo_core::Store;
+use tokio_rustls::TlsAcceptor;
+
+use crate::connection::Connection;
+
+pub struct Server {
+    pub settings: ImapSettings,
+    pub store: Store,
+    pub tls: Option<TlsAcceptor>,
+    pub auth_failures: Failures,
+    /// The largest message APPEND takes.
+    pub max_message_size: usize,
+}
+
+/// imapd's two ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Port {
+    /// IMAP with STARTTLS.
+    Imap,
+    /// IMAP over implicit TLS.
+    Imaps,
+}
+
+impl std::fmt::Display for Port {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Imap => "imap",
+            Self::Imaps => "imaps",
+        })
+    }
+}
+
+impl Protocol for Server {
+    type Kind = Port;
+
+    async fn session(self: Arc<Self>, client: Client<Port>) {
+        Connection::new(self, client.stream, client.peer, client.implicit_tls)
+            .run()
+            .await;
+    }
+}
