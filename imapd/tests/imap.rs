@@ -1,85 +1,10 @@
 //! imapd with clients nobody here wrote: Python's imaplib, every command.
 
-use std::process::Command;
+mod common;
 
-use mismo_core::admin::Admin;
+use common::{start, PASSWORD, ZOE};
 use mismo_core::model::Folder;
-use mismo_core::Store;
-use mismo_testkit::service::Service;
-use mismo_testkit::{deliver, free_port, TestStore};
-
-const ZOE: &str = "zoe@example.org";
-const PASSWORD: &str = "zoe's long password";
-
-struct Imap {
-    _server: TestStore,
-    store: Store,
-    _service: Service,
-    plain: u16,
-    tls: u16,
-}
-
-async fn start() -> Imap {
-    let server = TestStore::start();
-    let store = server.store().await;
-    let admin = Admin::new(&store);
-    admin.add_domain("example.org").await.unwrap();
-    admin.add_mailbox(ZOE, PASSWORD, 0).await.unwrap();
-    let (plain, tls) = (free_port(), free_port());
-    let mut env = server.env();
-    env.push(("IMAP_LISTEN".into(), format!("127.0.0.1:{plain}")));
-    env.push(("IMAPS_LISTEN".into(), format!("127.0.0.1:{tls}")));
-    env.push(("MISMO_HOSTNAME".into(), "imap.example.org".into()));
-    let service = Service::start(
-        env!("CARGO_BIN_EXE_imapd"),
-        &env,
-        server.data_dir(),
-        ([127, 0, 0, 1], tls).into(),
-    );
-    Imap {
-        _server: server,
-        store,
-        _service: service,
-        plain,
-        tls,
-    }
-}
-
-impl Imap {
-    /// Runs a client script; on failure, says what it printed and what
-    /// imapd logged.
-    fn python(&self, script: &str, args: &[String]) -> String {
-        let out = Command::new("python3")
-            .arg(format!("{}/tests/py/{script}", env!("CARGO_MANIFEST_DIR")))
-            .args(args)
-            .output()
-            .expect("python3");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{script}: {stdout}{}\nimapd's log:\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            self._service.log_text()
-        );
-        stdout
-    }
-}
-
-#[allow(dead_code)]
-fn python(script: &str, args: &[String]) -> String {
-    let out = Command::new("python3")
-        .arg(format!("{}/tests/py/{script}", env!("CARGO_MANIFEST_DIR")))
-        .args(args)
-        .output()
-        .expect("python3");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{script}: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use mismo_testkit::deliver;
 
 #[tokio::test]
 async fn imaplib_every_command() {
