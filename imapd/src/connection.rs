@@ -751,14 +751,17 @@ impl Connection {
         {
             items.push(FetchItem::ModSeq);
         }
+        // The whole message is streamed from the store; anything else
+        // that looks inside reads and parses the message first.
         let needs_bytes = items.iter().any(|i| {
-            matches!(
-                i,
-                FetchItem::Envelope
-                    | FetchItem::BodyStructure
-                    | FetchItem::Body
-                    | FetchItem::Section { .. }
-            )
+            !is_whole(i)
+                && matches!(
+                    i,
+                    FetchItem::Envelope
+                        | FetchItem::BodyStructure
+                        | FetchItem::Body
+                        | FetchItem::Section { .. }
+                )
         });
         let sets_seen = items
             .iter()
@@ -818,30 +821,42 @@ impl Connection {
                 .map(|b| MessageParser::default().parse(b).unwrap_or_default());
             let mut out: Vec<u8> = format!("* {} FETCH (", i + 1).into_bytes();
             let mut first = true;
-            let mut push = |out: &mut Vec<u8>, piece: &[u8]| {
-                if !first {
+            let mut gone = false;
+            fn push(out: &mut Vec<u8>, first: &mut bool, piece: &[u8]) {
+                if !*first {
                     out.push(b' ');
                 }
-                first = false;
+                *first = false;
                 out.extend_from_slice(piece);
-            };
+            }
             for item in items.iter() {
                 match item {
-                    FetchItem::Flags => {
-                        push(&mut out, format!("FLAGS ({})", flags.join(" ")).as_bytes())
+                    FetchItem::Flags => push(
+                        &mut out,
+                        &mut first,
+                        format!("FLAGS ({})", flags.join(" ")).as_bytes(),
+                    ),
+                    FetchItem::Uid => {
+                        push(&mut out, &mut first, format!("UID {}", msg.uid).as_bytes())
                     }
-                    FetchItem::Uid => push(&mut out, format!("UID {}", msg.uid).as_bytes()),
-                    FetchItem::ModSeq => push(&mut out, format!("MODSEQ ({modseq})").as_bytes()),
+                    FetchItem::ModSeq => push(
+                        &mut out,
+                        &mut first,
+                        format!("MODSEQ ({modseq})").as_bytes(),
+                    ),
                     FetchItem::InternalDate => push(
                         &mut out,
+                        &mut first,
                         format!("INTERNALDATE \"{}\"", internal_date(msg.received_at)).as_bytes(),
                     ),
-                    FetchItem::Size => {
-                        push(&mut out, format!("RFC822.SIZE {}", msg.size).as_bytes())
-                    }
+                    FetchItem::Size => push(
+                        &mut out,
+                        &mut first,
+                        format!("RFC822.SIZE {}", msg.size).as_bytes(),
+                    ),
                     FetchItem::Envelope => {
                         let env = parsed.as_ref().map(fetch::envelope).unwrap_or_default();
-                        push(&mut out, format!("ENVELOPE {env}").as_bytes())
+                        push(&mut out, &mut first, format!("ENVELOPE {env}").as_bytes())
                     }
                     FetchItem::BodyStructure | FetchItem::Body => {
                         let ext = matches!(item, FetchItem::BodyStructure);
@@ -850,7 +865,26 @@ impl Connection {
                             .map(|m| fetch::body_structure(m, ext))
                             .unwrap_or_default();
                         let name = if ext { "BODYSTRUCTURE" } else { "BODY" };
-                        push(&mut out, format!("{name} {bs}").as_bytes())
+                        push(&mut out, &mut first, format!("{name} {bs}").as_bytes())
+                    }
+                    FetchItem::Section {
+                        section,
+                        partial,
+                        legacy,
+                        ..
+                    } if is_whole(item) && bytes.is_none() => {
+                        let name = match legacy {
+                            Some(n) => n.to_string(),
+                            None => section_name(section, partial.map(|p| p.0)),
+                        };
+                        if !self
+                            .stream_whole(&mailbox, &msg.id, &name, *partial, &mut out, first)
+                            .await?
+                        {
+                            gone = true;
+                            break;
+                        }
+                        first = false;
                     }
                     FetchItem::Section {
                         section,
@@ -876,12 +910,20 @@ impl Connection {
                         };
                         let mut piece = format!("{name} {{{}}}\r\n", data.len()).into_bytes();
                         piece.extend_from_slice(&data);
-                        push(&mut out, &piece);
+                        push(&mut out, &mut first, &piece);
                     }
                 }
             }
+            if gone {
+                // Expunged elsewhere meanwhile: nothing more to send for it.
+                continue;
+            }
             if add_flags {
-                push(&mut out, format!("FLAGS ({})", flags.join(" ")).as_bytes());
+                push(
+                    &mut out,
+                    &mut first,
+                    format!("FLAGS ({})", flags.join(" ")).as_bytes(),
+                );
             }
             out.extend_from_slice(b")\r\n");
             self.send(&out).await?;
@@ -896,6 +938,56 @@ impl Connection {
             },
         )
         .await
+    }
+
+    /// Sends `out` so far, then `name {size}` and the message as delivered
+    /// (or the `partial` window of it), chunk by chunk from the store, never
+    /// whole in memory. False if the message is gone.
+    async fn stream_whole(
+        &mut self,
+        mailbox: &str,
+        id: &str,
+        name: &str,
+        partial: Option<(u64, u64)>,
+        out: &mut Vec<u8>,
+        first: bool,
+    ) -> Result<bool, Failure> {
+        let Some(entry) = self.server.store.get_entry(mailbox, id).await? else {
+            return Ok(false);
+        };
+        let added = entry.delivery_headers.as_bytes().to_vec();
+        let total = added.len() as u64 + u64::try_from(entry.blob.size).unwrap_or(0);
+        let (start, end) = match partial {
+            Some((s, l)) => (s.min(total), s.saturating_add(l).min(total)),
+            None => (0, total),
+        };
+        if !first {
+            out.push(b' ');
+        }
+        out.extend_from_slice(format!("{name} {{{}}}\r\n", end - start).as_bytes());
+        // The part of `piece`, which starts at `at` in the message, that
+        // falls in the window.
+        let window = |piece: &[u8], at: u64, out: &mut Vec<u8>| {
+            let b = at + piece.len() as u64;
+            let (s, e) = (start.max(at), end.min(b));
+            if s < e {
+                out.extend_from_slice(&piece[(s - at) as usize..(e - at) as usize]);
+            }
+            b
+        };
+        let mut offset = window(&added, 0, out);
+        for n in 0..entry.blob.parts() {
+            if offset >= end {
+                break;
+            }
+            let chunk = self.server.store.read_chunk(&entry.blob, n).await?;
+            offset = window(&chunk, offset, out);
+            if out.len() >= 256 * 1024 {
+                self.send(out).await?;
+                out.clear();
+            }
+        }
+        Ok(true)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1252,6 +1344,12 @@ impl Connection {
             }
         }
     }
+}
+
+/// BODY[] (or RFC822): the whole message, which is streamed.
+fn is_whole(item: &FetchItem) -> bool {
+    matches!(item, FetchItem::Section { section, .. }
+        if section.part.is_empty() && section.text == crate::command::SectionText::Full)
 }
 
 /// Errors a command can end in.

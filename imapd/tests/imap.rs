@@ -71,3 +71,27 @@ async fn imaplib_every_command() {
     assert!(folders.contains(&"Job".to_string()));
     assert!(!folders.contains(&"Job/2026".to_string()));
 }
+
+#[tokio::test]
+async fn a_20_mb_append_comes_back_byte_exact_and_bounds_hold() {
+    let imap = start().await;
+    let out = imap.python(
+        "imap_big.py",
+        &[
+            "127.0.0.1".into(),
+            imap.tls.to_string(),
+            ZOE.into(),
+            PASSWORD.into(),
+            "20".into(),
+        ],
+    );
+    assert_eq!(out.trim(), "ok");
+    let inbox = imap
+        .store
+        .list_folder(ZOE, &Folder::inbox_id(ZOE))
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert!(inbox[0].size > 20 * 1000 * 1000, "stored in chunks, whole");
+    assert!(inbox[0].blob.chunks > 1);
+}
