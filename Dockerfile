@@ -11,7 +11,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /var/lib/mismo --create-home mismo
 COPY --from=build /src/target/release/smtp-engine /src/target/release/qprocessor \
-    /src/target/release/pop3d /src/target/release/admin-console \
+    /src/target/release/pop3d /src/target/release/imapd /src/target/release/admin-console \
     /src/target/release/webmail /src/target/release/mismoctl /usr/local/bin/
 COPY --from=build /src/man/ /usr/local/share/man/man-src/
 RUN mkdir -p /usr/local/share/man/man1 /usr/local/share/man/man8 \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the Quick start's first command: scripts/cluster.sh starts the
 # store and every service in one terminal, mail goes in over SMTP (swaks) and
-# comes out over POP3 (poplib), and a stop signal ends everything cleanly.
+# comes out over POP3 (poplib) and IMAP (imaplib), and a stop signal ends
+# everything cleanly.
 # Runs on free ports and a throw-away data folder. Part of scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -10,10 +11,10 @@ data=$(mktemp -d)
 log="$data/cluster.log"
 export MISMO_DATA_DIR="$data" MISMO_HOSTNAME=mx.smoke.test MISMO_PROFILE=dev RUST_LOG=info
 # Ports below the ephemeral range, reserved while this script runs.
-mapfile -t ports < <(MISMO_PORTS_HOLDER=$$ scripts/ports.py 9)
+mapfile -t ports < <(MISMO_PORTS_HOLDER=$$ scripts/ports.py 11)
 export MONGODB_URI="mongodb://127.0.0.1:${ports[0]}/?directConnection=true"
 i=1
-for v in SMTP_LISTEN SMTP_SUBMISSION_LISTEN SMTPS_LISTEN SMTP_STATUS_LISTEN POP3_LISTEN POP3S_LISTEN ADMIN_LISTEN WEBMAIL_LISTEN; do
+for v in SMTP_LISTEN SMTP_SUBMISSION_LISTEN SMTPS_LISTEN SMTP_STATUS_LISTEN POP3_LISTEN POP3S_LISTEN IMAP_LISTEN IMAPS_LISTEN ADMIN_LISTEN WEBMAIL_LISTEN; do
     export "$v=127.0.0.1:${ports[$i]}"
     i=$((i + 1))
 done
@@ -29,7 +30,8 @@ fail() {
 setsid scripts/cluster.sh >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
-    grep -q "pop3d .*serving" "$log" 2>/dev/null && grep -q "smtp-engine .*serving" "$log" && break
+    grep -q "pop3d .*serving" "$log" 2>/dev/null && grep -q "imapd .*serving" "$log" \
+        && grep -q "smtp-engine .*serving" "$log" && break
     kill -0 "$pid" 2>/dev/null || fail "cluster.sh exited early"
     sleep 0.5
 done
@@ -56,13 +58,22 @@ for _ in range(100):
     p.quit(); time.sleep(0.2)
 sys.exit(1)
 PY
+python3 - "${IMAPS_LISTEN##*:}" <<'PY' || fail "the message is not in INBOX over IMAP"
+import imaplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+c = imaplib.IMAP4_SSL("127.0.0.1", int(sys.argv[1]), ssl_context=ctx)
+c.login("zoe@smoke.test", "smoke password")
+assert c.select("INBOX")[1] == [b"1"]
+assert b"Subject: smoke" in c.fetch("1", "(BODY.PEEK[HEADER])")[1][0][1]
+c.logout()
+PY
 
 kill -TERM "$pid"
 for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 kill -0 "$pid" 2>/dev/null && fail "cluster.sh did not stop"
 wait "$pid" || fail "cluster.sh exited with $?"
 grep -q "cluster: stopped" "$log" || fail "no clean stop"
-for svc in smtp-engine qprocessor pop3d; do
+for svc in smtp-engine qprocessor pop3d imapd; do
     grep -q "^$svc .*stopped" "$log" || fail "$svc did not stop cleanly"
 done
 pgrep -f "$data" >/dev/null && fail "processes left behind"

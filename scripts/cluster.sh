@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-services=(smtp-engine qprocessor pop3d admin-console webmail)
+services=(smtp-engine qprocessor pop3d imapd admin-console webmail)
 
 profile="${MISMO_PROFILE:-release}"
 case "$profile" in

@@ -4,10 +4,11 @@
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const BINARIES: [&str; 6] = [
+const BINARIES: [&str; 7] = [
     "smtp-engine",
     "qprocessor",
     "pop3d",
+    "imapd",
     "admin-console",
     "webmail",
     "mismoctl",
@@ -82,6 +83,7 @@ fn the_help_lists_each_services_own_settings() {
         ("smtp-engine", "SMTP_MAX_MESSAGE_SIZE (default: 26214400)"),
         ("qprocessor", "QPROCESSOR_CONCURRENCY (default: 64)"),
         ("pop3d", "POP3_LISTEN (default: 0.0.0.0:1110)"),
+        ("imapd", "IMAPS_LISTEN (default: 0.0.0.0:1993)"),
     ] {
         let out = run(name, &["--help"], dir.path());
         let text = String::from_utf8_lossy(&out.stdout);
@@ -108,6 +110,7 @@ fn man_pages_for_every_binary() {
         "smtp-engine.8",
         "qprocessor.8",
         "pop3d.8",
+        "imapd.8",
         "admin-console.8",
         "webmail.8",
         "mismoctl.1",
