@@ -166,24 +166,28 @@ class Mismo:
     """Mismo's services on one store, each on ports of its own."""
 
     LISTENERS = ("SMTP_LISTEN", "SMTP_SUBMISSION_LISTEN", "SMTPS_LISTEN", "SMTP_STATUS_LISTEN",
-                 "POP3_LISTEN", "POP3S_LISTEN")
+                 "POP3_LISTEN", "POP3S_LISTEN", "IMAP_LISTEN", "IMAPS_LISTEN")
 
     def __init__(self, store, **settings):
         self.store = store
         self.ports = {k: free_port() for k in self.LISTENERS}
-        self.env = dict(store.env, MISMO_HOSTNAME="mx.bench.test", SMTP_MAX_CLIENTS_PER_HOST="1000",
+        defaults = dict(MISMO_HOSTNAME="mx.bench.test", SMTP_MAX_CLIENTS_PER_HOST="1000",
                         QUEUE_CYCLE_PERIOD="30", POP3_ALLOW_PLAINTEXT_AUTH="yes",
-                        **{k: f"127.0.0.1:{p}" for k, p in self.ports.items()}, **settings)
+                        IMAP_ALLOW_PLAINTEXT_AUTH="yes")
+        # Settings given here win over the defaults above.
+        self.env = dict(store.env, **{k: f"127.0.0.1:{p}" for k, p in self.ports.items()},
+                        **dict(defaults, **settings))
         self.procs = {}
         store.services.append(self)
 
     def start(self, name):
         proc = subprocess.Popen([f"{BIN}/{name}"], env=self.env)
         self.procs[name] = proc
-        ready = {"smtp-engine": "SMTP_LISTEN", "pop3d": "POP3_LISTEN"}.get(name)
+        ready = {"smtp-engine": ("SMTP_LISTEN", b"421"), "pop3d": ("POP3_LISTEN", b"-ERR"),
+                 "imapd": ("IMAP_LISTEN", b"* BYE")}.get(name)
         if ready:
-            # Until the store answers, the ports only refuse (421, -ERR).
-            wait_greeting(self.ports[ready], b"-ERR" if name == "pop3d" else b"421")
+            # Until the store answers, the ports only refuse (421, -ERR, BYE).
+            wait_greeting(self.ports[ready[0]], ready[1])
         return proc
 
     def port(self, listener):

@@ -45,26 +45,28 @@ def fetch(port):
     return time.time() - start
 
 
-def dovecot():
-    d = tempfile.mkdtemp(prefix="mismo-bench-dovecot-")
+def dovecot_config(d, protocol, messages, password):
+    """Dovecot 2.3 serving `protocol` (pop3 or imap) over implicit TLS from a
+    Maildir of `messages` bench messages in folder `d`; returns its port."""
     # Dovecot's auth and mail processes run as other users.
     os.chmod(d, 0o755)
     nobody = pwd.getpwnam("nobody")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                     "-keyout", f"{d}/key.pem", "-out", f"{d}/cert.pem", "-days", "1"], check=True, capture_output=True)
     maildir = f"{d}/home/u@bench.test/Maildir"
     for sub in ("cur", "new", "tmp"):
         os.makedirs(f"{maildir}/{sub}")
-    for i in range(MESSAGES):
+    for i in range(messages):
         with open(f"{maildir}/cur/{1700000000 + i}.M{i}P1.bench:2,S", "wb") as f:
             f.write(message(i).replace(b"\r\n", b"\n"))
     subprocess.run(["chown", "-R", f"{nobody.pw_uid}:{nobody.pw_gid}", f"{d}/home"], check=True)
     with open(f"{d}/passwd", "w") as f:
-        f.write(f"u@bench.test:{{PLAIN}}{PASSWORD}::::::\n")
+        f.write(f"u@bench.test:{{PLAIN}}{password}::::::\n")
     port = free_port()
     with open(f"{d}/dovecot.conf", "w") as f:
         f.write(f"""
-protocols = pop3
+protocols = {protocol}
 listen = 127.0.0.1
 base_dir = {d}/run
 state_dir = {d}/state
@@ -84,11 +86,11 @@ userdb {{
   driver = static
   args = uid={nobody.pw_uid} gid={nobody.pw_gid} home={d}/home/%u
 }}
-service pop3-login {{
-  inet_listener pop3 {{
+service {protocol}-login {{
+  inet_listener {protocol} {{
     port = 0
   }}
-  inet_listener pop3s {{
+  inet_listener {protocol}s {{
     port = {port}
     ssl = yes
   }}
@@ -96,6 +98,12 @@ service pop3-login {{
 pop3_uidl_format = %08Xu%08Xv
 """)
     os.chmod(f"{d}/passwd", 0o644)
+    return port
+
+
+def dovecot():
+    d = tempfile.mkdtemp(prefix="mismo-bench-dovecot-")
+    port = dovecot_config(d, "pop3", MESSAGES, PASSWORD)
     proc = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", f"{d}/dovecot.conf"])
     wait_port(port)
     return proc, port, d

@@ -4,12 +4,13 @@
 # (Postfix, Dovecot) and the embedded store first. Run as root: Postfix and
 # Dovecot are started for the run and stopped after.
 #
-#   bench/run.sh [MESSAGES] [POP3_MESSAGES]     (defaults 20000, 1000)
+#   bench/run.sh [MESSAGES] [POP3_MESSAGES] [IMAP_MESSAGES]   (defaults 20000, 1000, 5000)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 messages="${1:-20000}"
 pop3_messages="${2:-1000}"
+imap_messages="${3:-5000}"
 
 scripts/deps.sh --bench
 scripts/store.sh install
@@ -20,4 +21,5 @@ python3 bench/intake.py "$messages" 20
 python3 bench/end_to_end.py "$messages"
 python3 bench/local.py "$messages" 50
 python3 bench/pop3.py "$pop3_messages"
+python3 bench/imap.py "$imap_messages"
 python3 bench/summary.py

@@ -2,6 +2,7 @@
 //! carrying out each against the store around the pure session, parser
 //! and formatters.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,21 @@ pub struct Connection {
     session: Session,
     reader: BufReader<Box<dyn Io>>,
     peer: SocketAddr,
+    /// Output not yet written: untagged lines gather here, so a FETCH of
+    /// many messages goes out in few TLS records.
+    pending: Vec<u8>,
+    /// Entries (bytes included) read ahead of the one asked for.
+    ahead: HashMap<String, MailboxEntry>,
 }
+
+/// Messages read together: a client that reads one message nearly always
+/// reads the next (FETCH 1:*, a sync, a SEARCH), and one find for many costs
+/// the store little more than one for one. At most this many, and this many
+/// bytes, per read.
+const READ_AHEAD: usize = 128;
+const READ_AHEAD_BYTES: i64 = 2 << 20;
+/// Pending output is written once it reaches this.
+const WRITE_AT: usize = 64 * 1024;
 
 /// How reading one command ended.
 enum Read {
@@ -66,6 +81,8 @@ impl Connection {
             session,
             reader: BufReader::with_capacity(16 * 1024, stream),
             peer,
+            pending: Vec::with_capacity(WRITE_AT),
+            ahead: HashMap::new(),
         }
     }
 
@@ -76,10 +93,22 @@ impl Connection {
         let _ = self.reader.get_mut().shutdown().await;
     }
 
+    /// Writes everything pending and `bytes`.
     async fn send(&mut self, bytes: &[u8]) -> Io2 {
+        self.pending.extend_from_slice(bytes);
         let s = self.reader.get_mut();
-        s.write_all(bytes).await?;
+        s.write_all(&self.pending).await?;
+        self.pending.clear();
         s.flush().await
+    }
+
+    /// Adds `bytes` to what is pending, writing once enough has gathered.
+    async fn queue(&mut self, bytes: &[u8]) -> Io2 {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= WRITE_AT {
+            self.send(&[]).await?;
+        }
+        Ok(())
     }
 
     async fn serve(&mut self) -> Io2 {
@@ -674,6 +703,7 @@ impl Connection {
         } else {
             "[READ-WRITE] SELECT completed"
         };
+        self.ahead.clear();
         self.session.state = State::Selected {
             mailbox,
             folder,
@@ -720,9 +750,48 @@ impl Connection {
         Ok(view.resolve(set, uid))
     }
 
-    /// A message's bytes as delivered (delivery headers first).
-    async fn message_bytes(&mut self, mailbox: &str, id: &str) -> Result<Option<Vec<u8>>, Failure> {
-        let Some(entry) = self.server.store.get_entry(mailbox, id).await? else {
+    /// The selected folder's message `index`, bytes included, read ahead
+    /// with the next ones; `None` if it was expunged meanwhile.
+    async fn entry_at(
+        &mut self,
+        mailbox: &str,
+        index: usize,
+    ) -> Result<Option<MailboxEntry>, Failure> {
+        let State::Selected { view, .. } = &self.session.state else {
+            return Ok(None);
+        };
+        let Some(msg) = view.msgs.get(index) else {
+            return Ok(None);
+        };
+        if let Some(e) = self.ahead.remove(&msg.id) {
+            return Ok(Some(e));
+        }
+        let mut bytes = 0;
+        let ids: Vec<String> = view.msgs[index..]
+            .iter()
+            .take(READ_AHEAD)
+            .enumerate()
+            .take_while(|(n, m)| {
+                bytes += m.size;
+                *n == 0 || bytes <= READ_AHEAD_BYTES
+            })
+            .map(|(_, m)| m.id.clone())
+            .collect();
+        let wanted = msg.id.clone();
+        self.ahead.clear();
+        for e in self.server.store.get_entries(mailbox, &ids).await? {
+            self.ahead.insert(e.id.clone(), e);
+        }
+        Ok(self.ahead.remove(&wanted))
+    }
+
+    /// Message `index`'s bytes as delivered (delivery headers first).
+    async fn message_bytes(
+        &mut self,
+        mailbox: &str,
+        index: usize,
+    ) -> Result<Option<Vec<u8>>, Failure> {
+        let Some(entry) = self.entry_at(mailbox, index).await? else {
             return Ok(None);
         };
         let bytes = self.server.store.get_blob(&entry.blob).await?;
@@ -808,7 +877,7 @@ impl Connection {
                 }
             }
             let bytes = if needs_bytes {
-                match self.message_bytes(&mailbox, &msg.id).await? {
+                match self.message_bytes(&mailbox, i).await? {
                     Some(b) => Some(b),
                     // Expunged meanwhile elsewhere: nothing to send for it.
                     None => continue,
@@ -878,7 +947,7 @@ impl Connection {
                             None => section_name(section, partial.map(|p| p.0)),
                         };
                         if !self
-                            .stream_whole(&mailbox, &msg.id, &name, *partial, &mut out, first)
+                            .stream_whole(&mailbox, i, &name, *partial, &mut out, first)
                             .await?
                         {
                             gone = true;
@@ -926,7 +995,7 @@ impl Connection {
                 );
             }
             out.extend_from_slice(b")\r\n");
-            self.send(&out).await?;
+            self.queue(&out).await?;
         }
         self.ok(
             tag,
@@ -946,13 +1015,13 @@ impl Connection {
     async fn stream_whole(
         &mut self,
         mailbox: &str,
-        id: &str,
+        index: usize,
         name: &str,
         partial: Option<(u64, u64)>,
         out: &mut Vec<u8>,
         first: bool,
     ) -> Result<bool, Failure> {
-        let Some(entry) = self.server.store.get_entry(mailbox, id).await? else {
+        let Some(entry) = self.entry_at(mailbox, index).await? else {
             return Ok(false);
         };
         let added = entry.delivery_headers.as_bytes().to_vec();
@@ -1269,7 +1338,7 @@ impl Connection {
         let mut highest = 0;
         for (i, m) in msgs.iter().enumerate() {
             let bytes = if needs {
-                self.message_bytes(&mailbox, &m.id).await?
+                self.message_bytes(&mailbox, i).await?
             } else {
                 None
             };

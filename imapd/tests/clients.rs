@@ -84,7 +84,10 @@ async fn fetchmail_collects_over_imap() {
     imap.run(cmd);
     let collected = std::fs::read_to_string(&mbox).unwrap();
     for i in 1..=3 {
-        assert!(collected.contains(&format!("Subject: Note {i}")), "{collected}");
+        assert!(
+            collected.contains(&format!("Subject: Note {i}")),
+            "{collected}"
+        );
     }
     // fetchmail deletes what it collected (no `keep`).
     assert!(imap

@@ -23,6 +23,10 @@ impl Store {
     /// visible only once every smaller one of the same folder is, so a
     /// client that remembers the largest UID it saw never misses a message.
     pub async fn insert_entry(&self, entry: &mut MailboxEntry) -> StoreResult<()> {
+        // Writers in this process take turns per folder: they would only
+        // pick the same UID and retry (a mod-sequence write each time).
+        // Other processes still meet on the index.
+        let _turn = self.filing.turn(&entry.mailbox, &entry.folder).await;
         loop {
             let last = self
                 .run(
@@ -154,6 +158,22 @@ impl Store {
         .await
     }
 
+    /// Several entries of one mailbox with their inline bytes, in one find;
+    /// those removed meanwhile are missing from the answer.
+    pub async fn get_entries(
+        &self,
+        mailbox: &str,
+        ids: &[String],
+    ) -> StoreResult<Vec<MailboxEntry>> {
+        let cursor = self
+            .run(
+                self.entries()
+                    .find(doc! { "_id": { "$in": ids }, "mailbox": mailbox }),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
     /// An entry's bytes reference, ready to read: as listed for chunked bytes,
     /// or with its inline bytes fetched (one find) when the listing left them
     /// out. `None` if the entry was removed meanwhile.
@@ -283,4 +303,47 @@ pub enum FlagChange<'a> {
     Add(&'a [String]),
     Remove(&'a [String]),
     Replace(&'a [String]),
+}
+
+/// One turn per folder at a time, among this process's writers.
+#[derive(Clone, Default)]
+pub(super) struct Filing {
+    folders: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    >,
+}
+
+/// Holds a folder's turn; the last holder removes the folder's entry.
+pub(super) struct Turn {
+    filing: Filing,
+    key: String,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Filing {
+    async fn turn(&self, mailbox: &str, folder: &str) -> Turn {
+        let key = format!("{mailbox}\n{folder}");
+        let lock = {
+            let mut map = self.folders.lock().expect("filing lock");
+            std::sync::Arc::clone(map.entry(key.clone()).or_default())
+        };
+        Turn {
+            _guard: lock.lock_owned().await,
+            filing: self.clone(),
+            key,
+        }
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut map = self.filing.folders.lock().expect("filing lock");
+        // Two references: the map's and this turn's guard's mutex.
+        if map
+            .get(&self.key)
+            .is_some_and(|l| std::sync::Arc::strong_count(l) <= 2)
+        {
+            map.remove(&self.key);
+        }
+    }
 }

@@ -54,6 +54,8 @@ pub struct Store {
     client: Client,
     db: Database,
     timeout: Duration,
+    /// Folders this process is filing a message into right now.
+    filing: entries::Filing,
 }
 
 impl Store {
@@ -78,6 +80,7 @@ impl Store {
             db: client.database(&settings.database),
             client,
             timeout: settings.timeout,
+            filing: Default::default(),
         };
         store.ping().await?;
         Ok(store)
