@@ -25,7 +25,7 @@ def rss(r):
 
 
 def main():
-    intake, e2e, local, pop3 = (load(n) for n in ("intake", "end_to_end", "local", "pop3"))
+    intake, e2e, local, pop3, imap = (load(n) for n in ("intake", "end_to_end", "local", "pop3", "imap"))
     rows = []
     for label, r, ref, target in [
         ("intake (smtp-source, 20 sessions, 4 KB)", intake, "Postfix, discard", "1.5x"),
@@ -38,6 +38,15 @@ def main():
     rows.append(["POP3 RETR, one session, 1,000 x 4 KB", "Dovecot, Maildir", f"{pop3['dovecot']['msg_s']:.0f}",
                  f"{pop3['mismo']['msg_s']:.0f}", f"{pop3['ratio']:.2f}x", "1.0x", f"{pop3['dovecot']['cpu_ms']:.2f}",
                  f"{pop3['mismo']['cpu_ms']:.2f}", f"{pop3['mismo']['store_cpu_ms']:.2f}", rss(pop3)])
+    n = imap["messages"]
+    for key, label in [("mbsync", f"IMAP mbsync from empty, {n:,} x 4 KB"),
+                       ("envelopes", f"IMAP FETCH 1:* (ENVELOPE), {n:,}"),
+                       ("search", f"IMAP SEARCH HEADER, {n:,}")]:
+        r = imap[key]
+        rows.append([label, "Dovecot, Maildir", f"{r['dovecot']['msg_s']:.0f}", f"{r['mismo']['msg_s']:.0f}",
+                     f"{r['ratio']:.2f}x", "1.0x", f"{r['dovecot']['cpu_ms']:.3f}", f"{r['mismo']['cpu_ms']:.3f}",
+                     "-", f"{imap['rss_mb']['dovecot']:.0f} / imapd {imap['rss_mb']['imapd']:.0f}, "
+                          f"store {imap['rss_mb']['store']:.0f}"])
     print(f"\nSummary, {intake['machine']}; all figures from this run\n")
     table(["benchmark", "reference", "reference msg/s", "Mismo msg/s", "Mismo / reference", "target",
            "reference CPU ms/msg", "Mismo CPU ms/msg", "store CPU ms/msg",

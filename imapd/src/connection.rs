@@ -44,6 +44,8 @@ pub struct Connection {
     pending: Vec<u8>,
     /// Entries (bytes included) read ahead of the one asked for.
     ahead: HashMap<String, MailboxEntry>,
+    /// Header blocks read ahead, the same way.
+    ahead_headers: HashMap<String, Option<Vec<u8>>>,
 }
 
 /// Messages read together: a client that reads one message nearly always
@@ -83,6 +85,7 @@ impl Connection {
             peer,
             pending: Vec::with_capacity(WRITE_AT),
             ahead: HashMap::new(),
+            ahead_headers: HashMap::new(),
         }
     }
 
@@ -704,6 +707,7 @@ impl Connection {
             "[READ-WRITE] SELECT completed"
         };
         self.ahead.clear();
+        self.ahead_headers.clear();
         self.session.state = State::Selected {
             mailbox,
             folder,
@@ -785,6 +789,40 @@ impl Connection {
         Ok(self.ahead.remove(&wanted))
     }
 
+    /// Message `index`'s header block as delivered (delivery headers
+    /// first), read ahead with the next ones' and without any body; the
+    /// whole message where no header is kept apart.
+    async fn header_at(&mut self, mailbox: &str, index: usize) -> Result<Option<Vec<u8>>, Failure> {
+        let State::Selected { view, .. } = &self.session.state else {
+            return Ok(None);
+        };
+        let Some(msg) = view.msgs.get(index) else {
+            return Ok(None);
+        };
+        let wanted = msg.id.clone();
+        let cached = match self.ahead_headers.remove(&wanted) {
+            Some(h) => Some(h),
+            None => {
+                let ids: Vec<String> = view.msgs[index..]
+                    .iter()
+                    .take(READ_AHEAD * 4)
+                    .map(|m| m.id.clone())
+                    .collect();
+                self.ahead_headers.clear();
+                for (id, h) in self.server.store.get_headers(mailbox, &ids).await? {
+                    self.ahead_headers.insert(id, h);
+                }
+                self.ahead_headers.remove(&wanted)
+            }
+        };
+        match cached {
+            // Expunged meanwhile.
+            None => Ok(None),
+            Some(Some(header)) => Ok(Some(header)),
+            Some(None) => self.message_bytes(mailbox, index).await,
+        }
+    }
+
     /// Message `index`'s bytes as delivered (delivery headers first).
     async fn message_bytes(
         &mut self,
@@ -822,16 +860,9 @@ impl Connection {
         }
         // The whole message is streamed from the store; anything else
         // that looks inside reads and parses the message first.
-        let needs_bytes = items.iter().any(|i| {
-            !is_whole(i)
-                && matches!(
-                    i,
-                    FetchItem::Envelope
-                        | FetchItem::BodyStructure
-                        | FetchItem::Body
-                        | FetchItem::Section { .. }
-                )
-        });
+        let needs_bytes = items.iter().any(needs_message);
+        // ENVELOPE and header sections need no body.
+        let headers_suffice = items.iter().all(|i| !needs_message(i) || header_only(i));
         let sets_seen = items
             .iter()
             .any(|i| matches!(i, FetchItem::Section { peek: false, .. }));
@@ -877,7 +908,12 @@ impl Connection {
                 }
             }
             let bytes = if needs_bytes {
-                match self.message_bytes(&mailbox, i).await? {
+                let read = if headers_suffice {
+                    self.header_at(&mailbox, i).await?
+                } else {
+                    self.message_bytes(&mailbox, i).await?
+                };
+                match read {
                     Some(b) => Some(b),
                     // Expunged meanwhile elsewhere: nothing to send for it.
                     None => continue,
@@ -1163,6 +1199,7 @@ impl Connection {
                 folder: target.id.clone(),
                 uid: 0,
                 modseq: 0,
+                header: None,
                 ..full
             };
             self.server.store.insert_entry(&mut copy).await?;
@@ -1302,6 +1339,7 @@ impl Connection {
             uid: 0,
             flags,
             modseq: 0,
+            header: None,
         };
         self.server.store.insert_entry(&mut entry).await?;
         let selected =
@@ -1332,13 +1370,16 @@ impl Connection {
         let mailbox = mailbox.clone();
         let msgs = view.msgs.clone();
         let needs = search::needs_content(key);
+        let needs_body = search::needs_body(key);
         let count = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
         let largest_uid = msgs.last().map_or(0, |m| m.uid);
         let mut found = Vec::new();
         let mut highest = 0;
         for (i, m) in msgs.iter().enumerate() {
-            let bytes = if needs {
+            let bytes = if needs_body {
                 self.message_bytes(&mailbox, i).await?
+            } else if needs {
+                self.header_at(&mailbox, i).await?
             } else {
                 None
             };
@@ -1412,6 +1453,34 @@ impl Connection {
                 }
             }
         }
+    }
+}
+
+/// Whether a FETCH item reads the message (BODY[] is streamed instead).
+fn needs_message(item: &FetchItem) -> bool {
+    !is_whole(item)
+        && matches!(
+            item,
+            FetchItem::Envelope
+                | FetchItem::BodyStructure
+                | FetchItem::Body
+                | FetchItem::Section { .. }
+        )
+}
+
+/// Whether a FETCH item needs the header only.
+fn header_only(item: &FetchItem) -> bool {
+    use crate::command::SectionText as T;
+    match item {
+        FetchItem::Envelope => true,
+        FetchItem::Section { section, .. } => {
+            section.part.is_empty()
+                && matches!(
+                    section.text,
+                    T::Header | T::HeaderFields(_) | T::HeaderFieldsNot(_)
+                )
+        }
+        _ => false,
     }
 }
 

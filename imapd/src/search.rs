@@ -22,6 +22,18 @@ pub fn needs_content(key: &SearchKey) -> bool {
     }
 }
 
+/// Whether the key looks at bodies (BODY, TEXT); the other content keys
+/// need the header only.
+pub fn needs_body(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::Body(_) | SearchKey::Text(_) => true,
+        SearchKey::And(keys) => keys.iter().any(needs_body),
+        SearchKey::Or(a, b) => needs_body(a) || needs_body(b),
+        SearchKey::Not(k) => needs_body(k),
+        _ => false,
+    }
+}
+
 /// One message: its place, what the session knows of it, and its parsed
 /// bytes when [`needs_content`] asked for them.
 pub struct Candidate<'a> {
@@ -219,6 +231,11 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
             assert!(!matches(k, &c), "{k:?}");
         }
         assert!(needs_content(&K::Not(Box::new(K::Body("x".into())))));
+        assert!(needs_body(&K::Or(
+            Box::new(K::All),
+            Box::new(K::Text("x".into()))
+        )));
+        assert!(!needs_body(&K::Header("FROM".into(), "x".into())));
         assert!(!needs_content(&K::Or(Box::new(K::All), Box::new(K::Old))));
     }
 }

@@ -162,6 +162,7 @@ mod tests {
             uid,
             flags: flags.iter().map(|f| f.to_string()).collect(),
             modseq: 1,
+            header: None,
         }
     }
 

@@ -156,6 +156,7 @@ async fn a_delivery_is_seen_at_once_over_imap_pop3_and_the_store() {
         uid: 0,
         flags: Vec::new(),
         modseq: 0,
+        header: None,
     };
     entry.size += entry.delivery_headers.len() as i64;
     imap.store.insert_entry(&mut entry).await.unwrap();

@@ -394,6 +394,7 @@ async fn mailbox_entries_round_trip_and_usage() {
             uid: 0,
             flags: Vec::new(),
             modseq: 0,
+            header: None,
         };
         store.insert_entry(&mut entry).await.unwrap();
         assert_eq!(entry.uid, i + 1, "UIDs in order");

@@ -271,6 +271,7 @@ pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> Ma
         uid: 0,
         flags: Vec::new(),
         modseq: 0,
+        header: None,
     };
     store.insert_entry(&mut entry).await.unwrap();
     entry

@@ -145,6 +145,7 @@ async fn try_deliver(
         uid: 0,
         flags: Vec::new(),
         modseq: 0,
+        header: None,
     };
     match store.insert_entry(&mut entry).await {
         Ok(()) | Err(StoreError::Duplicate(_)) => Ok(Outcome::Delivered(format!(

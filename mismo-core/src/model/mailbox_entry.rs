@@ -40,6 +40,27 @@ pub struct MailboxEntry {
     /// RFC 7162 mod-sequence of the last change. Set by the store.
     #[serde(default)]
     pub modseq: i64,
+    /// The stored message's header block (blank line included), kept apart
+    /// so IMAP can answer ENVELOPE and header searches without reading
+    /// bodies. Set by the store for messages kept inline; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "serde_bytes")]
+    pub header: Option<Vec<u8>>,
+}
+
+/// Headers longer than this are not kept apart (read from the message).
+const MAX_HEADER: usize = 64 * 1024;
+
+/// The header block of `message`, up to and including its blank line, if
+/// it has one within [`MAX_HEADER`] octets.
+pub fn header_block(message: &[u8]) -> Option<Vec<u8>> {
+    let window = &message[..message.len().min(MAX_HEADER)];
+    if window.starts_with(b"\r\n") {
+        return Some(b"\r\n".to_vec());
+    }
+    window
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| window[..p + 4].to_vec())
 }
 
 impl MailboxEntry {

@@ -20,7 +20,7 @@ pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
 pub use folder::{Folder, DEFAULT_FOLDERS, SEPARATOR};
 pub use mailbox::Mailbox;
-pub use mailbox_entry::{delivery_headers, MailboxEntry};
+pub use mailbox_entry::{delivery_headers, header_block, MailboxEntry};
 pub use queue::{
     AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
     Recipient, RecipientStatus,

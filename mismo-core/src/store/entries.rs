@@ -27,6 +27,13 @@ impl Store {
         // pick the same UID and retry (a mod-sequence write each time).
         // Other processes still meet on the index.
         let _turn = self.filing.turn(&entry.mailbox, &entry.folder).await;
+        if entry.header.is_none() {
+            entry.header = entry
+                .blob
+                .inline
+                .as_deref()
+                .and_then(crate::model::header_block);
+        }
         loop {
             let last = self
                 .run(
@@ -172,6 +179,40 @@ impl Store {
             )
             .await?;
         self.run(cursor.try_collect()).await
+    }
+
+    /// The header blocks of several entries of one mailbox, delivery
+    /// headers first, in one find that leaves the bodies out: by id, `None`
+    /// where the entry keeps no header apart.
+    pub async fn get_headers(
+        &self,
+        mailbox: &str,
+        ids: &[String],
+    ) -> StoreResult<Vec<(String, Option<Vec<u8>>)>> {
+        let cursor = self
+            .run(
+                self.raw(MAILBOX_MESSAGES)
+                    .find(doc! { "_id": { "$in": ids }, "mailbox": mailbox })
+                    .projection(doc! { "header": 1, "delivery_headers": 1 }),
+            )
+            .await?;
+        let found: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|d| {
+                let id = d.get_str("_id").ok()?.to_string();
+                let header = d.get_binary_generic("header").ok().map(|h| {
+                    let mut out = d
+                        .get_str("delivery_headers")
+                        .unwrap_or("")
+                        .as_bytes()
+                        .to_vec();
+                    out.extend_from_slice(h);
+                    out
+                });
+                Some((id, header))
+            })
+            .collect())
     }
 
     /// An entry's bytes reference, ready to read: as listed for chunked bytes,
