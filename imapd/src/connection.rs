@@ -93,6 +93,8 @@ impl Connection {
         if let Err(e) = self.serve().await {
             tracing::debug!(peer = %self.peer, "session ended: {e}");
         }
+        // What LOGOUT answered, or a last reply, is still to go out.
+        let _ = self.send(&[]).await;
         let _ = self.reader.get_mut().shutdown().await;
     }
 
@@ -118,6 +120,9 @@ impl Connection {
         let greeting = self.session.greeting();
         self.send(greeting.as_bytes()).await?;
         loop {
+            if self.reader.buffer().is_empty() && !self.pending.is_empty() {
+                self.send(&[]).await?;
+            }
             let idle = self.server.settings.idle_timeout;
             let read = match tokio::time::timeout(idle, self.read_command()).await {
                 Ok(r) => r?,
@@ -554,7 +559,9 @@ impl Connection {
         out.push_str(" OK ");
         out.push_str(if text.is_empty() { "completed" } else { text });
         out.push_str("\r\n");
-        self.send(out.as_bytes()).await?;
+        // Written once the client has no more commands waiting (pipelined
+        // ones, as mbsync sends, are answered together), or sooner if much.
+        self.queue(out.as_bytes()).await?;
         Ok(())
     }
 

@@ -224,7 +224,12 @@ async fn entries_from_before_folders_are_filed_into_inbox() {
 async fn headers_are_kept_apart_for_reading_without_bodies() {
     let server = TestStore::start();
     let store = server.store().await;
-    let e = deliver(&store, ZOE, b"Subject: x\r\nFrom: a@b.test\r\n\r\nthe body\r\n").await;
+    let e = deliver(
+        &store,
+        ZOE,
+        b"Subject: x\r\nFrom: a@b.test\r\n\r\nthe body\r\n",
+    )
+    .await;
     assert_eq!(
         e.header.as_deref(),
         Some(&b"Subject: x\r\nFrom: a@b.test\r\n\r\n"[..])
@@ -232,7 +237,9 @@ async fn headers_are_kept_apart_for_reading_without_bodies() {
     let got = store.get_headers(ZOE, &[e.id.clone()]).await.unwrap();
     assert_eq!(got.len(), 1);
     let header = got[0].1.clone().unwrap();
-    assert!(header.ends_with(b"From: a@b.test\r\n\r\n") && !header.windows(8).any(|w| w == b"the body"));
+    assert!(
+        header.ends_with(b"From: a@b.test\r\n\r\n") && !header.windows(8).any(|w| w == b"the body")
+    );
     assert_eq!(header_block(b"\r\nbody"), Some(b"\r\n".to_vec()));
     assert_eq!(header_block(b"Subject: no end"), None);
 }
