@@ -220,4 +220,29 @@ other.logout()
 bad(c._simple_command, "FETCH", "1", "(FROB)", contains="Unknown fetch item FROB")  # noqa: SLF001
 bad(c._simple_command, "FETCH", "1", "(FLAGS", contains="Unclosed list")  # noqa: SLF001
 c.logout()
+
+# Failed logins from one address are slowed, then refused (five in ten
+# minutes; one failed above already).
+refused = False
+for attempt in range(6):
+    t = imaplib.IMAP4_SSL(host, tls, ssl_context=ctx)
+    try:
+        t.login(user, f"wrong {attempt}")
+    except imaplib.IMAP4.error as e:
+        if "Too many failed logins" in str(e):
+            refused = True
+            break
+        check("AUTHENTICATIONFAILED" in str(e), f"failed login {e}")
+    finally:
+        try:
+            t.shutdown()
+        except OSError:
+            pass
+check(refused, "failed logins were never refused")
+try:
+    t = imaplib.IMAP4_SSL(host, tls, ssl_context=ctx)
+    t.login(user, password)
+    check(False, "a blocked address logged in")
+except imaplib.IMAP4.error as e:
+    check("Too many failed logins" in str(e), f"blocked: {e}")
 print("ok")
