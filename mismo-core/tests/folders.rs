@@ -234,7 +234,10 @@ async fn headers_are_kept_apart_for_reading_without_bodies() {
         e.header.as_deref(),
         Some(&b"Subject: x\r\nFrom: a@b.test\r\n\r\n"[..])
     );
-    let got = store.get_headers(ZOE, &[e.id.clone()]).await.unwrap();
+    let got = store
+        .get_headers(ZOE, std::slice::from_ref(&e.id))
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1);
     let header = got[0].1.clone().unwrap();
     assert!(
