@@ -35,30 +35,65 @@ impl Store {
                 .and_then(crate::model::header_block);
         }
         loop {
-            let last = self
-                .run(
-                    self.entries()
-                        .find_one(doc! { "mailbox": &entry.mailbox, "folder": &entry.folder })
-                        .sort(doc! { "uid": -1 })
-                        .projection(doc! { "blob.inline": 0 }),
-                )
+            // The largest UID present: the last this process filed here
+            // (it held the turn until that insert was acknowledged), else
+            // read once. Then up past any other process filed since, one
+            // indexed look-up each (the store sorts a folder in memory, so
+            // asking it for the largest costs a scan).
+            let mut candidate = match self.filing.last(&entry.mailbox, &entry.folder) {
+                Some(last) => last + 1,
+                None => self.largest_uid(&entry.mailbox, &entry.folder).await? + 1,
+            };
+            while self
+                .uid_taken(&entry.mailbox, &entry.folder, candidate)
                 .await?
-                .map_or(0, |e| e.uid);
+            {
+                candidate += 1;
+            }
+            // The floor is read after: a UID expunged before the look-ups
+            // above had the floor raised past it first.
             let folder = self.next_modseq(&entry.mailbox, &entry.folder).await?;
-            entry.uid = (last + 1).max(folder.uid_floor);
+            entry.uid = candidate.max(folder.uid_floor);
             entry.modseq = folder.modseq;
             match self.run(self.entries().insert_one(&*entry)).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    self.filing.filed(&entry.mailbox, &entry.folder, entry.uid);
+                    return Ok(());
+                }
                 Err(StoreError::Duplicate(e)) => {
                     let taken = self.get_entry(&entry.mailbox, &entry.id).await?.is_some();
                     if taken {
                         return Err(StoreError::Duplicate(e));
                     }
-                    // Another message took this UID first: take the next.
+                    // Another process took this UID first: take the next.
+                    self.filing.filed(&entry.mailbox, &entry.folder, entry.uid);
                 }
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    async fn largest_uid(&self, mailbox: &str, folder: &str) -> StoreResult<i64> {
+        Ok(self
+            .run(
+                self.entries()
+                    .find_one(doc! { "mailbox": mailbox, "folder": folder })
+                    .sort(doc! { "uid": -1 })
+                    .projection(doc! { "blob.inline": 0 }),
+            )
+            .await?
+            .map_or(0, |e| e.uid))
+    }
+
+    async fn uid_taken(&self, mailbox: &str, folder: &str, uid: i64) -> StoreResult<bool> {
+        Ok(self
+            .run(
+                self.raw(MAILBOX_MESSAGES)
+                    .find_one(doc! { "mailbox": mailbox, "folder": folder, "uid": uid })
+                    .projection(doc! { "_id": 1 }),
+            )
+            .await?
+            .is_some())
     }
 
     /// Files entries from before folders existed into INBOX, under UIDs in
@@ -346,13 +381,19 @@ pub enum FlagChange<'a> {
     Replace(&'a [String]),
 }
 
-/// One turn per folder at a time, among this process's writers.
+/// One turn per folder at a time, among this process's writers, and the
+/// last UID this process filed into each folder.
 #[derive(Clone, Default)]
 pub(super) struct Filing {
     folders: std::sync::Arc<
         std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     >,
+    last: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
+
+/// Folders whose last UID is remembered, at most; then forgotten at once
+/// (each is read again when next written).
+const REMEMBERED: usize = 100_000;
 
 /// Holds a folder's turn; the last holder removes the folder's entry.
 pub(super) struct Turn {
@@ -362,6 +403,20 @@ pub(super) struct Turn {
 }
 
 impl Filing {
+    fn last(&self, mailbox: &str, folder: &str) -> Option<i64> {
+        let last = self.last.lock().expect("filing lock");
+        last.get(&format!("{mailbox}\n{folder}")).copied()
+    }
+
+    fn filed(&self, mailbox: &str, folder: &str, uid: i64) {
+        let mut last = self.last.lock().expect("filing lock");
+        if last.len() >= REMEMBERED {
+            last.clear();
+        }
+        let known = last.entry(format!("{mailbox}\n{folder}")).or_insert(uid);
+        *known = (*known).max(uid);
+    }
+
     async fn turn(&self, mailbox: &str, folder: &str) -> Turn {
         let key = format!("{mailbox}\n{folder}");
         let lock = {
