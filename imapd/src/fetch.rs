@@ -208,14 +208,16 @@ fn part_structure(m: &Message, id: u32, ext: bool) -> String {
 }
 
 fn params(part: &MessagePart) -> String {
-    let attrs = part
-        .content_type()
-        .and_then(|ct| ct.attributes())
-        .unwrap_or_default();
+    match part.content_type() {
+        // RFC 2045 5.2: no Content-Type means text/plain; charset=us-ascii.
+        None => "(\"CHARSET\" \"US-ASCII\")".into(),
+        Some(ct) => attribute_list(ct.attributes().unwrap_or_default()),
+    }
+}
+
+/// `("NAME" "value" ...)` of MIME parameters, or NIL when there are none.
+fn attribute_list(attrs: &[mail_parser::Attribute]) -> String {
     if attrs.is_empty() {
-        if part.content_type().is_none() {
-            return "(\"CHARSET\" \"US-ASCII\")".into();
-        }
         return "NIL".into();
     }
     let inner: Vec<String> = attrs
@@ -235,22 +237,7 @@ fn disposition(part: &MessagePart) -> String {
     match part.content_disposition() {
         None => "NIL".into(),
         Some(d) => {
-            let attrs = d.attributes().unwrap_or_default();
-            let p = if attrs.is_empty() {
-                "NIL".to_string()
-            } else {
-                let inner: Vec<String> = attrs
-                    .iter()
-                    .map(|a| {
-                        format!(
-                            "{} {}",
-                            string(&a.name.to_ascii_uppercase()),
-                            string(&ascii(&a.value))
-                        )
-                    })
-                    .collect();
-                format!("({})", inner.join(" "))
-            };
+            let p = attribute_list(d.attributes().unwrap_or_default());
             format!("({} {p})", string(&d.ctype().to_ascii_uppercase()))
         }
     }

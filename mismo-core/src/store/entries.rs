@@ -130,15 +130,7 @@ impl Store {
             };
             let inbox = Folder::inbox_id(mailbox);
             loop {
-                let last = self
-                    .run(
-                        self.entries()
-                            .find_one(doc! { "mailbox": mailbox, "folder": &inbox })
-                            .sort(doc! { "uid": -1 })
-                            .projection(doc! { "blob.inline": 0 }),
-                    )
-                    .await?
-                    .map_or(0, |e| e.uid);
+                let last = self.largest_uid(mailbox, &inbox).await?;
                 let folder = self.next_modseq(mailbox, &inbox).await?;
                 let uid = (last + 1).max(folder.uid_floor);
                 let filed = raw
