@@ -58,11 +58,14 @@ impl Folder {
     pub fn normalise(name: &str) -> String {
         if Self::is_inbox(name) {
             "INBOX".into()
-        } else if name.len() > 5
-            && name[..5].eq_ignore_ascii_case("INBOX")
-            && name[5..].starts_with(SEPARATOR)
+        } else if let Some(below) = name
+            .get(..5)
+            .filter(|head| head.eq_ignore_ascii_case("INBOX"))
+            .and_then(|_| name.get(5..))
+            .filter(|rest| rest.starts_with(SEPARATOR))
         {
-            format!("INBOX{}", &name[5..])
+            // `get`, not slicing: the fifth byte may fall inside a character.
+            format!("INBOX{below}")
         } else {
             name.to_string()
         }
@@ -98,6 +101,8 @@ mod tests {
         assert_eq!(Folder::normalise("inbox"), "INBOX");
         assert_eq!(Folder::normalise("Inbox/Lists"), "INBOX/Lists");
         assert_eq!(Folder::normalise("Inboxes"), "Inboxes");
+        assert_eq!(Folder::normalise("Entwürfe"), "Entwürfe");
+        assert_eq!(Folder::normalise("Inbo€/x"), "Inbo€/x");
         assert!(Folder::check_name("Archive/2026").is_ok());
         assert!(Folder::check_name("").is_err());
         assert!(Folder::check_name("a//b").is_err());
