@@ -4,6 +4,10 @@
 
 use crate::parse::{Parsed, Token};
 use crate::sequence::SequenceSet;
+use crate::utf7;
+
+/// The reply to a folder name that is not modified UTF-7 (RFC 3501 5.1.3).
+const NOT_UTF7: &str = "Folder name is not valid modified UTF-7";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -225,19 +229,18 @@ impl Command {
             }
             (false, "LIST") => list(&mut args)?,
             (false, "LSUB") => Command::Lsub {
-                reference: args.astring("reference")?,
-                pattern: args.astring("pattern")?,
+                reference: args.folder("reference")?,
+                pattern: args.folder("pattern")?,
             },
-            (false, "CREATE") => Command::Create(args.astring("folder name")?),
-            (false, "DELETE") => Command::Delete(args.astring("folder name")?),
-            (false, "RENAME") => Command::Rename(
-                args.astring("folder name")?,
-                args.astring("new folder name")?,
-            ),
-            (false, "SUBSCRIBE") => Command::Subscribe(args.astring("folder name")?),
-            (false, "UNSUBSCRIBE") => Command::Unsubscribe(args.astring("folder name")?),
+            (false, "CREATE") => Command::Create(args.folder("folder name")?),
+            (false, "DELETE") => Command::Delete(args.folder("folder name")?),
+            (false, "RENAME") => {
+                Command::Rename(args.folder("folder name")?, args.folder("new folder name")?)
+            }
+            (false, "SUBSCRIBE") => Command::Subscribe(args.folder("folder name")?),
+            (false, "UNSUBSCRIBE") => Command::Unsubscribe(args.folder("folder name")?),
             (false, "STATUS") => {
-                let mailbox = args.astring("folder name")?;
+                let mailbox = args.folder("folder name")?;
                 let items = args
                     .list("status items")?
                     .iter()
@@ -246,7 +249,7 @@ impl Command {
                 Command::Status { mailbox, items }
             }
             (false, "SELECT" | "EXAMINE") => {
-                let mailbox = args.astring("folder name")?;
+                let mailbox = args.folder("folder name")?;
                 let mut condstore = false;
                 if let Some(params) = args.optional_list() {
                     for p in params {
@@ -332,17 +335,17 @@ impl Command {
             (_, "COPY") => Command::Copy {
                 set: args.set()?,
                 uid,
-                mailbox: args.astring("folder name")?,
+                mailbox: args.folder("folder name")?,
             },
             (_, "MOVE") => Command::Move {
                 set: args.set()?,
                 uid,
-                mailbox: args.astring("folder name")?,
+                mailbox: args.folder("folder name")?,
             },
             (false, "EXPUNGE") => Command::Expunge(None),
             (true, "EXPUNGE") => Command::Expunge(Some(args.set()?)),
             (false, "APPEND") => {
-                let mailbox = args.astring("folder name")?;
+                let mailbox = args.folder("folder name")?;
                 let mut flags = Vec::new();
                 let mut date = None;
                 let mut message = None;
@@ -414,6 +417,11 @@ impl Args {
             .ok_or_else(|| format!("Missing or invalid {what}"))
     }
 
+    /// A folder name or pattern, decoded from modified UTF-7.
+    fn folder(&mut self, what: &str) -> Result<String, Invalid> {
+        utf7::decode(&self.astring(what)?).map_err(|_| NOT_UTF7.to_string())
+    }
+
     fn optional_astring(&mut self) -> Option<String> {
         self.next().and_then(|t| t.astring())
     }
@@ -470,7 +478,7 @@ fn list(args: &mut Args) -> Result<Command, Invalid> {
             }
         }
     }
-    let reference = args.astring("reference")?;
+    let reference = args.folder("reference")?;
     let pattern = match args.next() {
         Some(Token::List(patterns)) => patterns
             .first()
@@ -479,6 +487,7 @@ fn list(args: &mut Args) -> Result<Command, Invalid> {
         Some(t) => t.astring().ok_or("Missing pattern")?,
         None => return Err("Missing pattern".into()),
     };
+    let pattern = utf7::decode(&pattern).map_err(|_| NOT_UTF7.to_string())?;
     if let Some(ret) = args.next() {
         if !ret.atom().is_some_and(|a| a.eq_ignore_ascii_case("RETURN")) {
             return Err("Expected RETURN".into());
@@ -877,6 +886,10 @@ mod tests {
         );
         assert_eq!(ok("CREATE Work/2026"), Command::Create("Work/2026".into()));
         assert_eq!(ok("DELETE Work"), Command::Delete("Work".into()));
+        assert_eq!(
+            ok("CREATE Entw&APw-rfe/&ZeVnLIqe-"),
+            Command::Create("Entwürfe/日本語".into())
+        );
         assert_eq!(ok("RENAME a b"), Command::Rename("a".into(), "b".into()));
         assert_eq!(ok("SUBSCRIBE a"), Command::Subscribe("a".into()));
         assert_eq!(ok("UNSUBSCRIBE a"), Command::Unsubscribe("a".into()));
@@ -1053,5 +1066,9 @@ mod tests {
         assert!(err("SEARCH CHARSET KOI8-R ALL").contains("BADCHARSET"));
         assert_eq!(err("APPEND INBOX"), "APPEND needs the message as a literal");
         assert_eq!(err("STATUS INBOX (FROB)"), "Unknown status item FROB");
+        assert_eq!(err("CREATE \"Tom & Jerry\""), NOT_UTF7);
+        assert_eq!(err("RENAME a b&APw"), NOT_UTF7);
+        assert_eq!(err("SELECT {3+}\r\nx\u{e9}"), NOT_UTF7);
+        assert_eq!(err("LIST \"\" \"&AGE-*\""), NOT_UTF7);
     }
 }

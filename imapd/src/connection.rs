@@ -387,6 +387,24 @@ impl Connection {
                     return Err(Failure::No("[ALREADYEXISTS] INBOX always exists".into()));
                 }
                 let mailbox = self.mailbox();
+                // RFC 3501 6.3.3: the levels above it are created too.
+                let levels: Vec<&str> = name.split('/').collect();
+                for depth in 1..levels.len() {
+                    let parent = levels[..depth].join("/");
+                    if self
+                        .server
+                        .store
+                        .get_folder(&mailbox, &parent)
+                        .await?
+                        .is_some()
+                    {
+                        continue;
+                    }
+                    match self.server.store.create_folder(&mailbox, &parent).await {
+                        Ok(_) | Err(StoreError::Duplicate(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
                 match self.server.store.create_folder(&mailbox, &name).await {
                     Ok(_) => self.ok(tag, "", "CREATE completed").await,
                     Err(StoreError::Duplicate(_)) => {
@@ -461,7 +479,7 @@ impl Connection {
                 }
                 let line = format!(
                     "* STATUS {} ({})\r\n",
-                    fetch::string(&folder.name),
+                    fetch::string(&crate::utf7::encode(&folder.name)),
                     parts.join(" ")
                 );
                 self.ok(tag, &line, "STATUS completed").await

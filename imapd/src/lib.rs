@@ -17,6 +17,7 @@ pub mod search;
 pub mod sequence;
 mod server;
 pub mod session;
+pub mod utf7;
 pub mod view;
 
 use std::sync::Arc;

@@ -188,7 +188,7 @@ pub fn list_line(verb: &str, folder: &Folder, all: &[Folder], special_use: bool)
     format!(
         "* {verb} ({}) \"/\" {}\r\n",
         attrs.join(" "),
-        crate::fetch::string(&folder.name)
+        crate::fetch::string(&crate::utf7::encode(&folder.name))
     )
 }
 
@@ -261,5 +261,32 @@ mod tests {
         assert!(pattern_matches("inbox", "INBOX"));
         assert!(pattern_matches("W*6", "Work/2026"));
         assert!(!pattern_matches("Sent", "Sent Items"));
+    }
+
+    #[test]
+    fn list_lines_carry_modified_utf7() {
+        let folder = |name: &str, special_use: Option<&str>| Folder {
+            id: name.into(),
+            mailbox: "zoe@x.test".into(),
+            name: name.into(),
+            uidvalidity: 1,
+            uid_floor: 1,
+            modseq: 1,
+            special_use: special_use.map(str::to_string),
+            subscribed: 1,
+            created_at: 0,
+        };
+        let all = [
+            folder("Entwürfe", Some("\\Drafts")),
+            folder("Entwürfe/2026", None),
+        ];
+        assert_eq!(
+            list_line("LIST", &all[0], &all, true),
+            "* LIST (\\HasChildren \\Subscribed \\Drafts) \"/\" \"Entw&APw-rfe\"\r\n"
+        );
+        assert_eq!(
+            list_line("LSUB", &all[1], &all, false),
+            "* LSUB (\\HasNoChildren) \"/\" \"Entw&APw-rfe/2026\"\r\n"
+        );
     }
 }

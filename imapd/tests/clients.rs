@@ -1,5 +1,5 @@
-//! imapd with more mail programs nobody here wrote: offlineimap and
-//! fetchmail over IMAP.
+//! imapd with more mail programs nobody here wrote: offlineimap,
+//! fetchmail and neomutt over IMAP.
 
 mod common;
 
@@ -96,4 +96,60 @@ async fn fetchmail_collects_over_imap() {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// neomutt, scripted: it opens INBOX over IMAP, tags every message and
+/// saves them into a folder whose name is not ASCII (so the name travels in
+/// modified UTF-7 as neomutt spells it), then syncs, which expunges them
+/// from INBOX. neomutt files mail over IMAP only from its screen, never in
+/// `-b`atch mode, so it runs in a pseudo-terminal from `script` with its
+/// keys pushed from the configuration.
+#[tokio::test]
+async fn neomutt_moves_mail_into_a_folder_named_in_utf8() {
+    let imap = start().await;
+    three_messages(&imap).await;
+    imap.store.create_folder(ZOE, "Entwürfe").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let rc = dir.path().join("neomuttrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "set charset=\"utf-8\"\n\
+             set folder=\"imaps://localhost:{port}/\"\n\
+             set imap_user=\"{ZOE}\"\n\
+             set imap_pass=\"{PASSWORD}\"\n\
+             set ssl_ca_certificates_file=\"{cert}\"\n\
+             set certificate_file=\"{certs}\"\n\
+             set ssl_force_tls=yes\n\
+             set confirmappend=no delete=yes quit=yes move=no mark_old=no\n\
+             push \"<tag-pattern>~A<enter><tag-prefix><save-message>=Entwürfe<enter><sync-mailbox><quit>\"\n",
+            port = imap.tls,
+            cert = imap.certificate().display(),
+            certs = dir.path().join("certificates").display(),
+        ),
+    )
+    .unwrap();
+    let neomutt = format!("neomutt -n -F '{}' -f =INBOX", rc.display());
+    let mut cmd = Command::new("timeout");
+    cmd.args(["120", "script", "-qec", &neomutt, "/dev/null"])
+        .env("HOME", dir.path())
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "xterm");
+    imap.run(cmd);
+    let inbox = imap
+        .store
+        .list_folder(ZOE, &Folder::inbox_id(ZOE))
+        .await
+        .unwrap();
+    assert!(inbox.is_empty(), "{inbox:?}\n{}", imap.service.log_text());
+    let folder = imap
+        .store
+        .get_folder(ZOE, "Entwürfe")
+        .await
+        .unwrap()
+        .unwrap();
+    let saved = imap.store.list_folder(ZOE, &folder.id).await.unwrap();
+    let mut subjects: Vec<&str> = saved.iter().filter_map(|e| e.subject.as_deref()).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["Note 1", "Note 2", "Note 3"]);
 }

@@ -70,6 +70,13 @@ async fn imaplib_every_command() {
         .collect();
     assert!(folders.contains(&"Job".to_string()));
     assert!(!folders.contains(&"Job/2026".to_string()));
+    // The name sent in modified UTF-7 is kept in UTF-8, and CREATE made
+    // the level above it as well.
+    assert!(folders.contains(&"Entwürfe".to_string()), "{folders:?}");
+    assert!(
+        folders.contains(&"Entwürfe/日本語".to_string()),
+        "{folders:?}"
+    );
 }
 
 #[tokio::test]

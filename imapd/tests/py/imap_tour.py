@@ -85,6 +85,15 @@ lsub = [l.decode() for l in ok(c.lsub("\"\"", "Job*"), "lsub")]
 check(len(lsub) == 1, f"lsub {lsub}")
 ok(c.subscribe("Job/2026"), "subscribe")
 ok(c.delete("Job/2026"), "delete")
+# Names beyond ASCII travel in modified UTF-7 (RFC 3501 5.1.3).
+ok(c.create("Entw&APw-rfe/&ZeVnLIqe-"), "create in modified UTF-7")
+lst = [l.decode() for l in ok(c.list('""', "Entw&APw-rfe/*"), "list in modified UTF-7")]
+check(len(lst) == 1 and lst[0].endswith('"Entw&APw-rfe/&ZeVnLIqe-"'), f"modified UTF-7 {lst}")
+try:
+    c.create('"Tom & Jerry"')
+    check(False, "a bare & accepted")
+except imaplib.IMAP4.error as e:
+    check("modified UTF-7" in str(e), f"bare & refused: {e}")
 check(c.delete("INBOX")[0] == "NO", "INBOX not deletable")
 check(c.select("Nope")[0] == "NO", "select missing")
 st = ok(c.status("INBOX", "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)"), "status")[0].decode()
