@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::command::{Command, FetchItem, StatusItem, StoreMode};
 use crate::fetch;
+use crate::header_cache::Header;
 use crate::parse::{self, literal_at_end};
 use crate::search::{self, Candidate};
 use crate::server::Server;
@@ -45,7 +46,12 @@ pub struct Connection {
     /// Entries (bytes included) read ahead of the one asked for.
     ahead: HashMap<String, MailboxEntry>,
     /// Header blocks read ahead, the same way.
-    ahead_headers: HashMap<String, Option<Vec<u8>>>,
+    ahead_headers: HashMap<String, Header>,
+    /// The message after the last header blocks read ahead: asked for
+    /// next, it shows the session reads in order.
+    headers_next: Option<String>,
+    /// The next header blocks, being read: the first one's id, and the read.
+    headers_reading: Option<(String, HeadersRead)>,
 }
 
 /// Messages read together: a client that reads one message nearly always
@@ -54,6 +60,10 @@ pub struct Connection {
 /// bytes, per read.
 const READ_AHEAD: usize = 128;
 const READ_AHEAD_BYTES: i64 = 2 << 20;
+/// How many header blocks are read at once.
+const HEADERS_AHEAD: usize = 512;
+
+type HeadersRead = tokio::task::JoinHandle<Result<Vec<(String, Option<Vec<u8>>)>, StoreError>>;
 /// Pending output is written once it reaches this.
 const WRITE_AT: usize = 64 * 1024;
 
@@ -86,6 +96,8 @@ impl Connection {
             pending: Vec::with_capacity(WRITE_AT),
             ahead: HashMap::new(),
             ahead_headers: HashMap::new(),
+            headers_next: None,
+            headers_reading: None,
         }
     }
 
@@ -733,6 +745,10 @@ impl Connection {
         };
         self.ahead.clear();
         self.ahead_headers.clear();
+        self.headers_next = None;
+        if let Some((_, read)) = self.headers_reading.take() {
+            read.abort();
+        }
         self.session.state = State::Selected {
             mailbox,
             folder,
@@ -825,26 +841,87 @@ impl Connection {
             return Ok(None);
         };
         let wanted = msg.id.clone();
-        let cached = match self.ahead_headers.remove(&wanted) {
-            Some(h) => Some(h),
-            None => {
-                let ids: Vec<String> = view.msgs[index..]
-                    .iter()
-                    .take(READ_AHEAD * 4)
-                    .map(|m| m.id.clone())
-                    .collect();
-                self.ahead_headers.clear();
-                for (id, h) in self.server.store.get_headers(mailbox, &ids).await? {
-                    self.ahead_headers.insert(id, h);
-                }
-                self.ahead_headers.remove(&wanted)
-            }
-        };
+        if !self.ahead_headers.contains_key(&wanted) {
+            self.read_headers_ahead(mailbox, index).await?;
+        }
+        let cached = self.ahead_headers.remove(&wanted);
         match cached {
             // Expunged meanwhile.
             None => Ok(None),
-            Some(Some(header)) => Ok(Some(header)),
+            Some(Some(header)) => Ok(Some(header.to_vec())),
             Some(None) => self.message_bytes(mailbox, index).await,
+        }
+    }
+
+    /// Fills `ahead_headers` with the header blocks of the messages from
+    /// `index` on: from the shared cache, from a read started earlier, and
+    /// from the store for the rest. When the session reads on in order
+    /// (ENVELOPEs of a whole folder, a header SEARCH), the next batch is
+    /// read meanwhile, so the store and this session work at once.
+    async fn read_headers_ahead(&mut self, mailbox: &str, index: usize) -> Result<(), Failure> {
+        let State::Selected { view, .. } = &self.session.state else {
+            return Ok(());
+        };
+        let batch: Vec<String> = view.msgs[index..]
+            .iter()
+            .take(HEADERS_AHEAD)
+            .map(|m| m.id.clone())
+            .collect();
+        let following = view
+            .msgs
+            .get(index + HEADERS_AHEAD..)
+            .unwrap_or_default()
+            .iter()
+            .take(HEADERS_AHEAD)
+            .map(|m| m.id.clone())
+            .filter(|id| self.server.headers.get(id).is_none())
+            .collect::<Vec<_>>();
+        let in_order = self.headers_next.as_deref() == batch.first().map(String::as_str);
+        self.headers_next = view.msgs.get(index + HEADERS_AHEAD).map(|m| m.id.clone());
+        self.ahead_headers.clear();
+        if let Some((first, read)) = self.headers_reading.take() {
+            if batch.first() == Some(&first) {
+                // A failed read ahead is read again below.
+                if let Ok(Ok(found)) = read.await {
+                    self.keep_headers(found);
+                }
+            } else {
+                read.abort();
+            }
+        }
+        let mut missing = Vec::new();
+        for id in batch {
+            if self.ahead_headers.contains_key(&id) {
+                continue;
+            }
+            match self.server.headers.get(&id) {
+                Some(h) => {
+                    self.ahead_headers.insert(id, h);
+                }
+                None => missing.push(id),
+            }
+        }
+        if in_order && !following.is_empty() {
+            let store = self.server.store.clone();
+            let mailbox = mailbox.to_string();
+            let first = following[0].clone();
+            let read = tokio::spawn(async move { store.get_headers(&mailbox, &following).await });
+            self.headers_reading = Some((first, read));
+        }
+        if !missing.is_empty() {
+            let found = self.server.store.get_headers(mailbox, &missing).await?;
+            self.keep_headers(found);
+        }
+        Ok(())
+    }
+
+    /// Header blocks read from the store, into the shared cache and the
+    /// ones read ahead.
+    fn keep_headers(&mut self, found: Vec<(String, Option<Vec<u8>>)>) {
+        for (id, h) in found {
+            let h: Header = h.map(Arc::from);
+            self.server.headers.insert(id.clone(), h.clone());
+            self.ahead_headers.insert(id, h);
         }
     }
 
@@ -1408,6 +1485,12 @@ impl Connection {
             } else {
                 None
             };
+            if bytes
+                .as_deref()
+                .is_some_and(|b| !needs_body && search::ruled_out(key, b))
+            {
+                continue;
+            }
             let parsed = bytes
                 .as_deref()
                 .and_then(|b| MessageParser::default().parse(b));

@@ -12,6 +12,7 @@
 pub mod command;
 mod connection;
 pub mod fetch;
+mod header_cache;
 pub mod parse;
 pub mod search;
 pub mod sequence;
@@ -60,6 +61,7 @@ pub async fn run(settings: ImapSettings) {
         store,
         tls: tls.clone(),
         auth_failures: Default::default(),
+        headers: Default::default(),
         max_message_size: MAX_APPEND,
     });
     let endpoints = vec![

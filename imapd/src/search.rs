@@ -34,6 +34,39 @@ pub fn needs_body(key: &SearchKey) -> bool {
     }
 }
 
+/// Whether `key` certainly matches no message whose header block (or
+/// whole message) is `raw`, seen without parsing it: a HEADER key (SUBJECT,
+/// FROM and the like included), alone or within AND, one of whose words is
+/// nowhere in `raw`. Parsing a header costs more than reading it, so a
+/// header SEARCH parses only the messages that may match.
+///
+/// Sound only where decoding cannot make a word appear, so this answers
+/// `false` (parse and see) when `raw` has an encoded word, a quoted pair or
+/// any 8-bit byte (Unicode case folding can turn one into ASCII), or when a
+/// word holds a character that decoding or the address form adds.
+pub fn ruled_out(key: &SearchKey, raw: &[u8]) -> bool {
+    match key {
+        SearchKey::Header(_, value) => {
+            let plain = raw.is_ascii()
+                && memchr::memmem::find(raw, b"=?").is_none()
+                && !raw.contains(&b'\\');
+            if !plain {
+                return false;
+            }
+            let lower = raw.to_ascii_lowercase();
+            value
+                .split_ascii_whitespace()
+                .filter(|w| {
+                    w.bytes()
+                        .all(|b| b.is_ascii_graphic() && !b"\"\\<>(),".contains(&b))
+                })
+                .any(|w| memchr::memmem::find(&lower, w.to_ascii_lowercase().as_bytes()).is_none())
+        }
+        SearchKey::And(keys) => keys.iter().any(|k| ruled_out(k, raw)),
+        _ => false,
+    }
+}
+
 /// One message: its place, what the session knows of it, and its parsed
 /// bytes when [`needs_content`] asked for them.
 pub struct Candidate<'a> {
@@ -237,5 +270,49 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
         )));
         assert!(!needs_body(&K::Header("FROM".into(), "x".into())));
         assert!(!needs_content(&K::Or(Box::new(K::All), Box::new(K::Old))));
+    }
+
+    #[test]
+    fn a_word_missing_from_the_raw_header_rules_a_message_out() {
+        let subject = |v: &str| K::Header("SUBJECT".into(), v.into());
+        let raw = b"From: \"Bob\" <bob@example.net>\r\nSubject: Lunch\r\n plans\r\n\r\n";
+        assert!(ruled_out(&subject("dinner"), raw));
+        assert!(ruled_out(&K::And(vec![K::All, subject("dinner")]), raw));
+        // Folded words, other case, and words decoding may add stay in.
+        assert!(!ruled_out(&subject("LUNCH plans"), raw));
+        assert!(!ruled_out(
+            &K::Header("FROM".into(), "Bob <bob@".into()),
+            raw
+        ));
+        assert!(!ruled_out(&K::Not(Box::new(subject("dinner"))), raw));
+        assert!(!ruled_out(
+            &K::Or(Box::new(subject("dinner")), Box::new(K::All)),
+            raw
+        ));
+        // Encoded words, quoted pairs and 8-bit text are left to the parser.
+        let encoded = b"Subject: =?utf-8?q?Caf=C3=A9?= plans\r\n\r\n";
+        assert!(!ruled_out(&subject("café"), encoded));
+        assert!(!ruled_out(&subject("dinner"), encoded));
+        assert!(!ruled_out(
+            &subject("John"),
+            b"From: \"Jo\\hn\" <j@x>\r\n\r\n"
+        ));
+        assert!(!ruled_out(
+            &subject("key"),
+            "Subject: \u{212a}ey\r\n\r\n".as_bytes()
+        ));
+        // Whatever is ruled out does not match when parsed either.
+        for (key, raw) in [(subject("dinner"), &raw[..]), (subject("lunch"), &raw[..])] {
+            let parsed = MessageParser::default().parse(raw).unwrap();
+            let m = msg(1, &[], 10);
+            let c = Candidate {
+                seq: 1,
+                count: 1,
+                largest_uid: 1,
+                msg: &m,
+                content: Some(&parsed),
+            };
+            assert_eq!(ruled_out(&key, raw), !matches(&key, &c), "{key:?}");
+        }
     }
 }

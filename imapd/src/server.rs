@@ -10,12 +10,14 @@ use mismo_core::Store;
 use tokio_rustls::TlsAcceptor;
 
 use crate::connection::Connection;
+use crate::header_cache::HeaderCache;
 
 pub struct Server {
     pub settings: ImapSettings,
     pub store: Store,
     pub tls: Option<TlsAcceptor>,
     pub auth_failures: Failures,
+    pub headers: HeaderCache,
     /// The largest message APPEND takes.
     pub max_message_size: usize,
 }

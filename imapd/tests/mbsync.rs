@@ -1,5 +1,6 @@
 //! isync (`mbsync`): a full sync of 2,000 messages into a Maildir, a change
-//! on each side, and a resync after which both sides agree.
+//! on each side, and a resync after which both sides agree. In between, the
+//! same folder read by header with imaplib.
 
 mod common;
 
@@ -133,6 +134,19 @@ async fn mbsync_full_sync_changes_on_both_sides_and_resync() {
         first.keys().cloned().collect::<Vec<_>>(),
         remote(&imap).await.keys().cloned().collect::<Vec<_>>()
     );
+
+    // Read by header over imaplib: ENVELOPEs, header SEARCHes.
+    let out = imap.python(
+        "imap_scan.py",
+        &[
+            "127.0.0.1".into(),
+            imap.tls.to_string(),
+            ZOE.into(),
+            PASSWORD.into(),
+            MESSAGES.to_string(),
+        ],
+    );
+    assert_eq!(out.lines().last(), Some("ok"), "{out}");
 
     // On the server: a flag, an expunge, a delivery.
     let inbox = Folder::inbox_id(ZOE);
