@@ -222,10 +222,41 @@ pub async fn enqueue(store: &mismo_core::Store, from: &str, rcpts: &[&str], body
     enqueue_raw(store, from, rcpts, raw.as_bytes()).await
 }
 
+/// Queues a message as submission would after `login` authenticated.
+pub async fn enqueue_submitted(
+    store: &mismo_core::Store,
+    login: &str,
+    from: &str,
+    rcpts: &[&str],
+    body: &str,
+) -> String {
+    let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
+    let origin = mismo_core::model::Origin {
+        listener: "submission".into(),
+        auth_user: Some(login.into()),
+        ..mismo_core::model::Origin::default()
+    };
+    enqueue_from(store, origin, from, rcpts, raw.as_bytes()).await
+}
+
 /// Queues these exact bytes (bare CR or LF and all, as BDAT would keep
 /// them); returns the queue id.
 pub async fn enqueue_raw(
     store: &mismo_core::Store,
+    from: &str,
+    rcpts: &[&str],
+    raw: &[u8],
+) -> String {
+    let origin = mismo_core::model::Origin {
+        listener: "test".into(),
+        ..mismo_core::model::Origin::default()
+    };
+    enqueue_from(store, origin, from, rcpts, raw).await
+}
+
+async fn enqueue_from(
+    store: &mismo_core::Store,
+    origin: mismo_core::model::Origin,
     from: &str,
     rcpts: &[&str],
     raw: &[u8],
@@ -242,10 +273,7 @@ pub async fn enqueue_raw(
         blob,
         headers,
         attachments,
-        origin: mismo_core::model::Origin {
-            listener: "test".into(),
-            ..mismo_core::model::Origin::default()
-        },
+        origin,
         dsn: DsnRequest::default(),
     });
     store.enqueue(&msg).await.unwrap();

@@ -1,4 +1,7 @@
-//! DKIM-signing outbound mail of local domains before it is relayed.
+//! DKIM-signing outbound mail of local domains before it is relayed: only
+//! what an authenticated user submitted. Mail that came in on the MX port
+//! and leaves again (a forwarding alias) keeps the signatures it came with;
+//! signing it would make Mismo vouch for whatever a stranger wrote.
 
 use std::borrow::Cow;
 
@@ -8,14 +11,18 @@ use mismo_core::model::QueuedMessage;
 use crate::context::Context;
 use crate::local;
 
-/// The message with a DKIM-Signature on top when its envelope sender is in a
-/// local domain; as it is otherwise, or if signing fails (an unsigned message
-/// still goes out; the failure is logged).
-pub async fn sign_if_local<'a>(
+/// The message with a DKIM-Signature on top when an authenticated user
+/// submitted it and its envelope sender is in a local domain; as it is
+/// otherwise, or if signing fails (an unsigned message still goes out; the
+/// failure is logged).
+pub async fn sign_if_submitted<'a>(
     ctx: &Context,
     message: &QueuedMessage,
     bytes: &'a [u8],
 ) -> Cow<'a, [u8]> {
+    if message.origin.auth_user.is_none() {
+        return Cow::Borrowed(bytes);
+    }
     let Ok(sender) = Address::parse(&message.mail_from) else {
         return Cow::Borrowed(bytes);
     };

@@ -157,7 +157,7 @@ async fn deliver_all(
     let signed = if remote.is_empty() {
         std::borrow::Cow::Borrowed(&*outbound)
     } else {
-        crate::dkim::sign_if_local(ctx, message, &outbound).await
+        crate::dkim::sign_if_submitted(ctx, message, &outbound).await
     };
     let relay = Relay {
         resolver: &ctx.resolver,

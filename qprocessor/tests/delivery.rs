@@ -287,18 +287,37 @@ async fn a_deferral_past_the_queue_lifetime_bounces() {
 }
 
 #[tokio::test]
-async fn outbound_mail_of_local_domains_is_dkim_signed() {
+async fn submitted_mail_of_local_domains_is_dkim_signed_and_nothing_else() {
     let mut w = world(&[("127.0.0.3", &[])]).await;
     w.start_worker(&[]);
-    let id = w
+    // Mail that came in on the MX port with a local sender (forged or not)
+    // and leaves through a forwarding alias is not signed.
+    let forwarded = w
         .enqueue(
-            "zoe@example.org",
+            "ceo@example.org",
             &["x@nomx.test"],
-            "From: zoe@example.org\nTo: x@nomx.test\nSubject: signed\n\nhi\n",
+            "From: ceo@example.org\nTo: x@nomx.test\nSubject: unsigned\n\nwire money\n",
         )
         .await;
+    w.wait_final(&forwarded).await;
+    let id = mismo_testkit::enqueue_submitted(
+        &w.store,
+        "zoe@example.org",
+        "zoe@example.org",
+        &["x@nomx.test"],
+        "From: zoe@example.org\nTo: x@nomx.test\nSubject: signed\n\nhi\n",
+    )
+    .await;
     w.wait_final(&id).await;
-    let got = &w.sink("127.0.0.3").messages()[0];
+    let messages = w.sink("127.0.0.3").messages();
+    assert_eq!(messages.len(), 2);
+    assert!(messages[0].text.contains("Subject: unsigned"));
+    assert!(
+        !messages[0].text.contains("DKIM-Signature"),
+        "{}",
+        messages[0].text
+    );
+    let got = &messages[1];
     assert!(got.text.starts_with("DKIM-Signature: "), "{}", got.text);
     assert!(
         got.text.contains("d=example.org") && got.text.contains("s=mismo"),

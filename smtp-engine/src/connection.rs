@@ -10,7 +10,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::data::read_data;
 use crate::engine::Engine;
 use crate::reply::{common, Reply};
-use crate::session::{Listener, Session, SessionConfig, Step};
+use crate::session::{Envelope, Listener, NotStored, Session, SessionConfig, Step};
 use mismo_core::auth::{Failures, MAX_FAILURES};
 use mismo_core::net::{read_line, Io, Line};
 use mismo_core::server::{Client, Slot};
@@ -171,26 +171,41 @@ impl Connection {
                     self.check_login(&user, &password).await
                 }
                 Step::Store(envelope) => {
-                    let origin = Origin {
-                        client_ip: self.peer.ip().to_string(),
-                        helo: envelope.helo.clone(),
-                        auth_user: envelope.auth_user.clone(),
-                        listener: self.session.listener().name().into(),
-                        engine: self.engine.settings.node.hostname.clone(),
-                    };
-                    let result =
-                        crate::intake::enqueue(&self.engine.store, *envelope, origin).await;
-                    match &result {
-                        Ok(id) => {
-                            self.engine.stats.message_accepted();
-                            tracing::info!(peer = %self.peer, id = %id, "queued");
-                        }
-                        Err(e) => tracing::warn!(peer = %self.peer, "not queued: {e}"),
+                    if let Err(reply) = self
+                        .engine
+                        .policy
+                        .check_from_header(envelope.auth_user.as_deref(), &envelope.message)
+                        .await
+                    {
+                        tracing::info!(peer = %self.peer, "not queued: {}", reply.lines.join(" "));
+                        self.session.stored(Err(NotStored::Refused(reply)))
+                    } else {
+                        self.store(*envelope).await
                     }
-                    self.session.stored(result.map_err(|_| ()))
                 }
             };
         }
+    }
+
+    /// Hands an accepted message to the store; the session's next step.
+    async fn store(&mut self, envelope: Envelope) -> Step {
+        let origin = Origin {
+            client_ip: self.peer.ip().to_string(),
+            helo: envelope.helo.clone(),
+            auth_user: envelope.auth_user.clone(),
+            listener: self.session.listener().name().into(),
+            engine: self.engine.settings.node.hostname.clone(),
+        };
+        let result = crate::intake::enqueue(&self.engine.store, envelope, origin).await;
+        match &result {
+            Ok(id) => {
+                self.engine.stats.message_accepted();
+                tracing::info!(peer = %self.peer, id = %id, "queued");
+            }
+            Err(e) => tracing::warn!(peer = %self.peer, "not queued: {e}"),
+        }
+        self.session
+            .stored(result.map_err(|_| NotStored::StoreUnavailable))
     }
 
     fn count(&self, reply: &Reply) {

@@ -58,6 +58,50 @@ impl Policy {
         }
     }
 
+    /// May this message go out under its From header? Submission: every
+    /// address in it must be one the login may use as MAIL FROM, so a user
+    /// cannot have Mismo send (and sign) mail in a colleague's name. A
+    /// message with no From (RFC 5322 wants one, but nobody is impersonated)
+    /// is let through; MX mail is not checked here.
+    pub async fn check_from_header(
+        &self,
+        auth_user: Option<&str>,
+        message: &[u8],
+    ) -> Result<(), Reply> {
+        let Some(user) = auth_user else {
+            return Ok(());
+        };
+        let Some(parsed) = mail_parser::MessageParser::new().parse_headers(message) else {
+            return Ok(());
+        };
+        let Some(from) = parsed.from() else {
+            return Ok(());
+        };
+        for mailbox in from.iter() {
+            let Some(address) = mailbox
+                .address
+                .as_deref()
+                .and_then(|a| Address::parse(a).ok())
+            else {
+                return Err(Reply::new(553, "5.7.1", "From header address is not valid"));
+            };
+            let address = address.to_string();
+            match self.check_sender(Some(user), &address).await {
+                Ok(()) => {}
+                // The store did not answer: try again later.
+                Err(reply) if reply.code < 500 => return Err(reply),
+                Err(_) => {
+                    return Err(Reply::new(
+                        553,
+                        "5.7.1",
+                        format!("From header <{address}> rejected: not owned by user {user}"),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Will Mismo take mail for this recipient from this client?
     pub async fn check_recipient(&self, authenticated: bool, rcpt: &str) -> Result<(), Reply> {
         self.recipient(authenticated, rcpt)

@@ -216,6 +216,41 @@ async fn authenticated_users_send_only_as_themselves_or_their_aliases() {
     assert_eq!(code, 0, "alias of zoe: {out}");
     let (code, out) = send_as("ZOE@example.org");
     assert_eq!(code, 0, "own address in any case: {out}");
+
+    // The From header is held to the same rule, checked at the end of DATA.
+    let with_header = |from: &str| {
+        e.swaks(&[
+            "--server",
+            &sub,
+            "-tls",
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            "zoe@example.org",
+            "--auth-password",
+            ZOE_PASSWORD,
+            "--from",
+            "zoe@example.org",
+            "--to",
+            "friend@far.test",
+            "--header",
+            &format!("From: {from}"),
+        ])
+    };
+    let before = e.queued().await.len();
+    for forged in ["bob@example.org", "Zoe <zoe@example.org>, ceo@example.org"] {
+        let (code, out) = with_header(forged);
+        assert_ne!(code, 0, "{out}");
+        assert!(
+            out.contains("553 5.7.1 From header <") && out.contains("not owned by user"),
+            "{out}"
+        );
+    }
+    assert_eq!(e.queued().await.len(), before, "nothing forged was queued");
+    for own in ["Zoe <zoe@example.org>", "\"Sales\" <sales@example.org>"] {
+        let (code, out) = with_header(own);
+        assert_eq!(code, 0, "{own}: {out}");
+    }
 }
 
 #[tokio::test]

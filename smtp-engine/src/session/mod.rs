@@ -90,6 +90,15 @@ pub enum Step {
     Store(Box<Envelope>),
 }
 
+/// Why a message read in full was not stored.
+#[derive(Debug, PartialEq)]
+pub enum NotStored {
+    /// The store did not take it: 451, try again.
+    StoreUnavailable,
+    /// Policy refused its content (a From header the login may not use).
+    Refused(Reply),
+}
+
 /// A message ready to be stored.
 #[derive(Debug, PartialEq)]
 pub struct Envelope {
@@ -525,14 +534,15 @@ impl Session {
     }
 
     /// The store's answer: the queue id once the write is acknowledged.
-    pub fn stored(&mut self, result: Result<String, ()>) -> Step {
+    pub fn stored(&mut self, result: Result<String, NotStored>) -> Step {
         if !matches!(self.pending, Pending::Store) {
             return Step::Close(internal_error());
         }
         self.pending = Pending::None;
         match result {
             Ok(id) => Step::Reply(Reply::new(250, "2.0.0", format!("Ok: queued as {id}"))),
-            Err(()) => Step::Reply(common::store_unavailable()),
+            Err(NotStored::StoreUnavailable) => Step::Reply(common::store_unavailable()),
+            Err(NotStored::Refused(reply)) => Step::Reply(reply),
         }
     }
 

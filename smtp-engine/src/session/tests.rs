@@ -298,9 +298,20 @@ fn data_stores_and_answers_only_after_the_store() {
         panic!()
     };
     assert_eq!(
-        reply_text(&s.stored(Err(()))),
+        reply_text(&s.stored(Err(NotStored::StoreUnavailable))),
         "451 4.3.0 Temporary failure storing the message, try again later\r\n"
     );
+    let mut s = ready_for_data();
+    cmd(&mut s, "DATA");
+    let Step::Store(_) = s.data_read(DataOutcome::Complete(b"x\r\n".to_vec())) else {
+        panic!()
+    };
+    assert_eq!(
+        reply_text(&s.stored(Err(NotStored::Refused(Reply::new(553, "5.7.1", "no"))))),
+        "553 5.7.1 no\r\n"
+    );
+    // The transaction is over.
+    assert_eq!(code(&cmd(&mut s, "DATA")), 503);
 }
 
 #[test]
