@@ -37,8 +37,9 @@ pub async fn upgrade_tls(
 pub enum Line {
     /// A line (its LF included) within the limit is in the buffer.
     Ok,
-    /// The line was longer than the limit; the buffer holds its first `limit`
-    /// octets and the rest was consumed up to and including the LF.
+    /// The line was longer than the limit; the rest was consumed up to and
+    /// including the LF, and the buffer holds the line's first octets and
+    /// then its own ending (CRLF or LF), `limit` octets in all.
     TooLong,
     /// The peer closed the connection before a full line.
     Eof,
@@ -52,6 +53,8 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
 ) -> std::io::Result<Line> {
     buf.clear();
     let mut too_long = false;
+    // The last octet consumed, to tell CRLF from LF across reads.
+    let mut last = None;
     loop {
         let available = reader.fill_buf().await?;
         if available.is_empty() {
@@ -66,10 +69,24 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
             too_long = true;
         }
         buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let crlf = match chunk.len() {
+            n if n >= 2 => chunk[n - 2] == b'\r',
+            _ => last == Some(b'\r'),
+        };
+        last = chunk.last().copied();
         let used = chunk.len();
         reader.consume(used);
         if done {
-            return Ok(if too_long { Line::TooLong } else { Line::Ok });
+            if !too_long {
+                return Ok(Line::Ok);
+            }
+            // The line's own ending replaces its last octets kept, so a
+            // caller that must know how the line ended (DATA, where only
+            // CRLF . CRLF ends the message) still can.
+            let ending: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+            buf.truncate(limit.saturating_sub(ending.len()));
+            buf.extend_from_slice(ending);
+            return Ok(Line::TooLong);
         }
     }
 }
@@ -96,10 +113,24 @@ mod tests {
             read_line(&mut reader, &mut buf, 10).await.unwrap(),
             Line::TooLong
         );
-        assert_eq!(buf, b"0123456789");
+        assert_eq!(buf, b"01234567\r\n");
         assert_eq!(
             read_line(&mut reader, &mut buf, 10).await.unwrap(),
             Line::Eof
         );
+        // A bare LF ending is kept as such, split across reads or not.
+        for input in [&b"0123456789abc\n"[..], b"0123456789abc\r\r\n"] {
+            let mut reader = tokio::io::BufReader::with_capacity(3, input);
+            assert_eq!(
+                read_line(&mut reader, &mut buf, 10).await.unwrap(),
+                Line::TooLong
+            );
+            let ending: &[u8] = if input.ends_with(b"\r\n") {
+                b"\r\n"
+            } else {
+                b"\n"
+            };
+            assert!(buf.ends_with(ending) && buf.len() == 10, "{buf:?}");
+        }
     }
 }

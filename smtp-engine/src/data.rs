@@ -165,5 +165,31 @@ mod tests {
         ));
         let mut reader = tokio::io::BufReader::new(&b"no end\r\n"[..]);
         assert!(read_data(&mut reader, 100).await.is_err());
+        // A line far over the limit still ends where its CRLF is, so the
+        // dot after it ends the data (it once went unseen, and the session
+        // hung until the client gave up), and what follows is read next.
+        let huge = [vec![b'x'; 10_000], b"\r\n.\r\nNEXT\r\n".to_vec()].concat();
+        let mut reader = tokio::io::BufReader::with_capacity(64, &huge[..]);
+        assert_eq!(
+            read_data(&mut reader, 100_000).await.unwrap(),
+            DataOutcome::LineTooLong
+        );
+        let mut rest = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut reader, &mut rest)
+            .await
+            .unwrap();
+        assert_eq!(rest, "NEXT\r\n");
+        // Ended by a bare LF, it does not make the next dot an end.
+        let bare = [vec![b'x'; 10_000], b"\n.\r\nstill data\r\n.\r\n".to_vec()].concat();
+        let mut reader = tokio::io::BufReader::with_capacity(64, &bare[..]);
+        assert_eq!(
+            read_data(&mut reader, 100_000).await.unwrap(),
+            DataOutcome::LineTooLong
+        );
+        let mut rest = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut rest)
+            .await
+            .unwrap();
+        assert!(rest.is_empty());
     }
 }

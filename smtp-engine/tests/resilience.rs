@@ -63,8 +63,10 @@ async fn recipient_and_line_limits() {
     assert!(out.contains("LONGLINE 500 5.5.2"), "{out}");
     assert!(out.contains("NOOP 250"), "{out}");
 
-    // A text line over 998 octets refuses the message, and the session goes on.
-    let body = format!("Subject: long\r\n\r\n{}\r\n", "x".repeat(1200));
+    // A text line over 998 octets refuses the message, and the session goes
+    // on. The long line is the last: swaks's CRLF . CRLF follows it at once,
+    // and must still end the data.
+    let body = format!("Subject: long\r\n\r\n{}", "x".repeat(5000));
     let path = e.server.data_dir().join("long.eml");
     std::fs::write(&path, body).unwrap();
     let (code, out) = e.swaks(&[
