@@ -31,10 +31,16 @@ pub fn build(
     let date = mail_builder::headers::date::Date::new(now).to_rfc822();
     let arrival = mail_builder::headers::date::Date::new(message.received_at / 1000).to_rfc822();
 
+    // RET=FULL is honoured only for mail an authenticated user submitted:
+    // anyone else may have forged the sender, and a bounce that carried the
+    // body would deliver their spam to whoever they named (RFC 3464 and
+    // RFC 3834 let the reporting MTA return headers only).
+    let full = message.dsn.ret.as_deref() == Some("FULL") && message.origin.auth_user.is_some();
     let mut text = format!(
         "This is the mail system at host {hostname}.\r\n\r\n\
          I'm sorry to have to inform you that your message could not\r\n\
-         be delivered to one or more recipients. It's attached below.\r\n\r\n"
+         be delivered to one or more recipients. {} attached below.\r\n\r\n",
+        if full { "It's" } else { "Its headers are" }
     );
     for (rcpt, outcome) in failed {
         text.push_str(&format!("<{}>: {}\r\n", rcpt.address, outcome.text()));
@@ -65,7 +71,6 @@ pub fn build(
         ));
     }
 
-    let full = message.dsn.ret.as_deref() == Some("FULL");
     let returned = if full {
         let mut part =
             b"Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n".to_vec();
@@ -114,4 +119,54 @@ fn header_block(message: &[u8]) -> &[u8] {
         .map(|p| p + 2)
         .unwrap_or(message.len());
     &message[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mismo_core::model::{BlobRef, DsnRequest, NewMessage, Origin};
+
+    fn bounce(auth_user: Option<&str>) -> String {
+        let message = QueuedMessage::enqueued(NewMessage {
+            id: "q1".into(),
+            mail_from: "someone@far.test".into(),
+            recipients: vec![Recipient::pending("full@example.org".into(), None, None)],
+            blob: BlobRef {
+                id: "b1".into(),
+                size: 0,
+                chunks: 0,
+                inline: None,
+            },
+            headers: Default::default(),
+            attachments: Vec::new(),
+            origin: Origin {
+                auth_user: auth_user.map(str::to_string),
+                ..Origin::default()
+            },
+            dsn: DsnRequest {
+                ret: Some("FULL".into()),
+                envid: None,
+            },
+        });
+        let original = b"Subject: cheap pills\r\n\r\nBUY NOW at spam.example\r\n";
+        let outcome = Outcome::Permanent("552 5.2.2 mailbox full".into());
+        let failed = [(&message.recipients[0], &outcome)];
+        String::from_utf8(build("mx.example.org", &message, original, &failed)).unwrap()
+    }
+
+    #[test]
+    fn a_bounce_carries_the_body_only_for_an_authenticated_sender() {
+        // RET=FULL from a stranger: headers only, never the body.
+        let stranger = bounce(None);
+        assert!(stranger.contains("text/rfc822-headers"), "{stranger}");
+        assert!(stranger.contains("Subject: cheap pills"));
+        assert!(!stranger.contains("BUY NOW"), "{stranger}");
+        assert!(stranger.contains("Its headers are attached below"));
+        // RET=FULL from a user who logged in: the whole message.
+        let user = bounce(Some("zoe@example.org"));
+        assert!(
+            user.contains("message/rfc822") && user.contains("BUY NOW"),
+            "{user}"
+        );
+    }
 }

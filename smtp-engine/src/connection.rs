@@ -171,12 +171,24 @@ impl Connection {
                     self.check_login(&user, &password).await
                 }
                 Step::Store(envelope) => {
-                    if let Err(reply) = self
-                        .engine
-                        .policy
+                    let policy = &self.engine.policy;
+                    let recipients: Vec<String> = envelope
+                        .recipients
+                        .iter()
+                        .map(|r| r.address.clone())
+                        .collect();
+                    let verdict = match policy
                         .check_from_header(envelope.auth_user.as_deref(), &envelope.message)
                         .await
                     {
+                        Ok(()) => {
+                            policy
+                                .check_quota(&recipients, envelope.message.len())
+                                .await
+                        }
+                        refused => refused,
+                    };
+                    if let Err(reply) = verdict {
                         tracing::info!(peer = %self.peer, "not queued: {}", reply.lines.join(" "));
                         self.session.stored(Err(NotStored::Refused(reply)))
                     } else {

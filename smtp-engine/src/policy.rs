@@ -4,7 +4,7 @@
 
 use mismo_core::directory::TtlCache;
 use mismo_core::model::address::Address;
-use mismo_core::model::{Activation, Domain};
+use mismo_core::model::{Activation, Domain, Mailbox};
 use mismo_core::{Store, StoreResult};
 
 use crate::reply::{common, Reply};
@@ -150,6 +150,12 @@ impl Policy {
     ) -> StoreResult<Result<(), Reply>> {
         if let Some(mailbox) = self.store.get_mailbox(text).await? {
             return Ok(match mailbox.state {
+                // A full mailbox is refused now, not bounced later (to a
+                // sender who may be forged): RFC 3463's 4.2.2, so the
+                // sender's MTA tries again and tells them itself.
+                Activation::Enabled if self.over_quota(&mailbox, 0).await? => {
+                    Err(mailbox_full(text))
+                }
                 Activation::Enabled => Ok(()),
                 Activation::Disabled => Err(Reply::new(
                     550,
@@ -174,6 +180,43 @@ impl Policy {
         )))
     }
 
+    /// Whether `size` more bytes would not fit the mailbox's quota (a full
+    /// mailbox takes not even an empty message).
+    async fn over_quota(&self, mailbox: &Mailbox, size: i64) -> StoreResult<bool> {
+        if mailbox.quota_bytes <= 0 {
+            return Ok(false);
+        }
+        let used = self.store.mailbox_usage(&mailbox.address).await?.bytes;
+        Ok(used >= mailbox.quota_bytes || used + size > mailbox.quota_bytes)
+    }
+
+    /// At the end of DATA, with the size known: refused (452 4.2.2) when
+    /// the message fits none of its recipients' mailboxes. One reply covers
+    /// every recipient, so if any can take it, it is accepted and the full
+    /// ones are left to delivery.
+    pub async fn check_quota(&self, recipients: &[String], size: usize) -> Result<(), Reply> {
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        let mut full = None;
+        for rcpt in recipients {
+            let fits = match self.store.get_mailbox(rcpt).await {
+                Ok(Some(mailbox)) => match self.over_quota(&mailbox, size).await {
+                    Ok(over) => !over,
+                    Err(_) => return Err(common::store_unavailable()),
+                },
+                Ok(None) => true,
+                Err(_) => return Err(common::store_unavailable()),
+            };
+            if fits {
+                return Ok(());
+            }
+            full.get_or_insert(rcpt);
+        }
+        match full {
+            Some(rcpt) => Err(mailbox_full(rcpt)),
+            None => Ok(()),
+        }
+    }
+
     /// The mailbox address the login belongs to, if the password is right and
     /// the mailbox and its domain are enabled.
     pub async fn authenticate(&self, user: &str, pass: &str) -> StoreResult<Option<String>> {
@@ -181,4 +224,12 @@ impl Policy {
             .await?
             .map(|m| m.address))
     }
+}
+
+fn mailbox_full(address: &str) -> Reply {
+    Reply::new(
+        452,
+        "4.2.2",
+        format!("<{address}>: Mailbox full, try again later"),
+    )
 }

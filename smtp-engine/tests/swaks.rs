@@ -253,6 +253,75 @@ async fn authenticated_users_send_only_as_themselves_or_their_aliases() {
     }
 }
 
+/// No backscatter from quotas: a full mailbox is refused at RCPT, and a
+/// message that fits none of its recipients at the end of DATA, both with
+/// 452 4.2.2, instead of being accepted and bounced to a sender who may be
+/// forged.
+#[tokio::test]
+async fn a_full_mailbox_is_refused_at_rcpt_and_at_the_end_of_data() {
+    let e = start(&[]).await;
+    let admin = mismo_core::admin::Admin::new(&e.store);
+    admin
+        .add_mailbox("full@example.org", "full's long password", 1000)
+        .await
+        .unwrap();
+    mismo_testkit::deliver(&e.store, "full@example.org", &[b'x'; 1200]).await;
+    admin
+        .add_mailbox("small@example.org", "small's long password", 5000)
+        .await
+        .unwrap();
+    let mx = e.mx.to_string();
+    let (code, out) = e.swaks(&[
+        "--server",
+        &mx,
+        "--from",
+        "a@far.test",
+        "--to",
+        "full@example.org",
+        "--quit-after",
+        "RCPT",
+    ]);
+    assert_eq!(code, 24, "{out}");
+    assert!(
+        out.contains("452 4.2.2 <full@example.org>: Mailbox full"),
+        "{out}"
+    );
+
+    let big = tempfile_path(&e, "ten-kb.eml");
+    std::fs::write(&big, format!("Subject: big\r\n\r\n{}", format!("{}\r\n", "x".repeat(98)).repeat(100))).unwrap();
+    let data = format!("@{}", big.display());
+    let (code, out) = e.swaks(&[
+        "--server",
+        &mx,
+        "--from",
+        "a@far.test",
+        "--to",
+        "small@example.org",
+        "--data",
+        &data,
+    ]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        out.contains("452 4.2.2 <small@example.org>: Mailbox full"),
+        "{out}"
+    );
+    assert!(e.queued().await.is_empty());
+    // One recipient with room is enough: one reply covers all of them, and
+    // delivery deals with the full one.
+    let (code, out) = e.swaks(&[
+        "--server",
+        &mx,
+        "--from",
+        "a@far.test",
+        "--to",
+        "small@example.org,zoe@example.org",
+        "--data",
+        &data,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(e.queued().await.len(), 1);
+}
+
 #[tokio::test]
 async fn oversize_messages_are_refused_with_552() {
     let e = start(&[("SMTP_MAX_MESSAGE_SIZE", "20000")]).await;
