@@ -52,8 +52,16 @@ impl Connection {
     }
 
     pub async fn run(mut self) {
-        if let Err(e) = self.serve().await {
-            tracing::debug!(peer = %self.peer, "session ended: {e}");
+        let limit = self.engine.settings.session_timeout;
+        match tokio::time::timeout(limit, self.serve()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::debug!(peer = %self.peer, "session ended: {e}"),
+            Err(_) => {
+                tracing::info!(peer = %self.peer, "session too long, closed");
+                self.out.clear();
+                let reply = common::too_slow(&self.engine.settings.node.hostname, "the session");
+                let _ = self.send(&reply).await;
+            }
         }
         let _ = self.reader.get_mut().shutdown().await;
     }
@@ -71,6 +79,16 @@ impl Connection {
             self.out.clear();
         }
         Ok(())
+    }
+
+    /// Closes a session whose client stalled inside a message (RFC 5321
+    /// 4.5.3.2.6), freeing its connection slot.
+    async fn too_slow(&mut self, what: &str) -> std::io::Result<Flow> {
+        tracing::info!(peer = %self.peer, "{what} took too long, closed");
+        self.slot = None;
+        let reply = common::too_slow(&self.engine.settings.node.hostname, what);
+        self.send(&reply).await?;
+        Ok(Flow::Close)
     }
 
     /// Reads a line within the idle timeout; `None` when the session must end.
@@ -153,12 +171,18 @@ impl Connection {
                 Step::ReadData(reply) => {
                     self.send(&reply).await?;
                     let max = self.engine.settings.max_message_size;
-                    let outcome = read_data(&mut self.reader, max).await?;
-                    self.session.data_read(outcome)
+                    let limit = self.engine.settings.data_timeout;
+                    match tokio::time::timeout(limit, read_data(&mut self.reader, max)).await {
+                        Ok(outcome) => self.session.data_read(outcome?),
+                        Err(_) => return self.too_slow("the message").await,
+                    }
                 }
                 Step::ReadBdat { size, keep } => {
-                    let chunk = self.read_chunk(size, keep).await?;
-                    self.session.bdat_read(chunk)
+                    let limit = self.engine.settings.data_timeout;
+                    match tokio::time::timeout(limit, self.read_chunk(size, keep)).await {
+                        Ok(chunk) => self.session.bdat_read(chunk?),
+                        Err(_) => return self.too_slow("the chunk").await,
+                    }
                 }
                 Step::Challenge(reply) => {
                     self.send(&reply).await?;

@@ -79,6 +79,14 @@ pub mod common {
             format!("{host} Timeout waiting for a command, closing"),
         )
     }
+    /// A DATA section or BDAT chunk, or the whole session, took too long.
+    pub fn too_slow(host: &str, what: &str) -> Reply {
+        Reply::new(
+            421,
+            "4.4.2",
+            format!("{host} Timeout: {what} took too long, closing"),
+        )
+    }
     pub fn line_too_long() -> Reply {
         Reply::new(
             500,

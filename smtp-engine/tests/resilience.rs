@@ -97,6 +97,65 @@ async fn idle_sessions_are_closed() {
     assert!(rest.starts_with("421 4.4.2"), "{rest}");
 }
 
+/// Clients stalled inside DATA or inside a BDAT chunk, or keeping a session
+/// busy for ever, are closed with 421 and give their slot back: with
+/// SMTP_MAX_CLIENTS=2, two stalled clients would otherwise lock everyone
+/// out.
+#[tokio::test]
+async fn stalled_messages_and_endless_sessions_are_closed() {
+    let e = start(&[
+        ("SMTP_MAX_CLIENTS", "2"),
+        ("SMTP_DATA_TIMEOUT", "1s"),
+        ("SMTP_SESSION_TIMEOUT", "4s"),
+    ])
+    .await;
+    let stall = |commands: &[u8]| {
+        let (mut s, greeting) = greeted(e.mx);
+        assert!(greeting.starts_with("220 "), "{greeting}");
+        s.write_all(commands).unwrap();
+        s
+    };
+    let started = Instant::now();
+    let in_data = stall(b"EHLO c\r\nMAIL FROM:<a@far.test>\r\nRCPT TO:<zoe@example.org>\r\nDATA\r\nSubject: half\r\n");
+    let in_bdat = stall(b"EHLO c\r\nMAIL FROM:<a@far.test>\r\nRCPT TO:<zoe@example.org>\r\nBDAT 1000 LAST\r\nonly a part");
+    for (mut s, what) in [(in_data, "the message"), (in_bdat, "the chunk")] {
+        let mut all = String::new();
+        s.read_to_string(&mut all).unwrap();
+        assert!(
+            all.contains(&format!(
+                "421 4.4.2 mx.example.org Timeout: {what} took too long"
+            )),
+            "{all}"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(8));
+    // The slots are free again.
+    let (code, out) = e.swaks(&["--server", &e.mx.to_string(), "--quit-after", "CONNECT"]);
+    assert_eq!(code, 0, "{out}");
+    // A session that stays busy is still closed after SMTP_SESSION_TIMEOUT.
+    let (mut s, _) = greeted(e.mx);
+    let started = Instant::now();
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    let closed = loop {
+        assert!(started.elapsed() < Duration::from_secs(10), "never closed");
+        if s.write_all(b"NOOP\r\n").is_err() {
+            break String::new();
+        }
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break line,
+            Ok(_) if line.starts_with("421") => break line,
+            Ok(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    };
+    assert!(
+        closed.starts_with("421 4.4.2 mx.example.org Timeout: the session took too long"),
+        "{closed:?}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert!(e.queued().await.is_empty());
+}
+
 #[tokio::test]
 async fn failed_logins_are_slowed_then_refused() {
     let e = start(&[]).await;

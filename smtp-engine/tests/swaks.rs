@@ -288,7 +288,14 @@ async fn a_full_mailbox_is_refused_at_rcpt_and_at_the_end_of_data() {
     );
 
     let big = tempfile_path(&e, "ten-kb.eml");
-    std::fs::write(&big, format!("Subject: big\r\n\r\n{}", format!("{}\r\n", "x".repeat(98)).repeat(100))).unwrap();
+    std::fs::write(
+        &big,
+        format!(
+            "Subject: big\r\n\r\n{}",
+            format!("{}\r\n", "x".repeat(98)).repeat(100)
+        ),
+    )
+    .unwrap();
     let data = format!("@{}", big.display());
     let (code, out) = e.swaks(&[
         "--server",

@@ -102,6 +102,12 @@ pub struct SmtpSettings {
     pub max_message_size: u64,
     /// A session waiting this long for a command is closed with 421.
     pub idle_timeout: Duration,
+    /// The longest one DATA section or one BDAT chunk may take to arrive
+    /// (RFC 5321 4.5.3.2.6), so a client stalled inside it cannot hold a
+    /// connection slot.
+    pub data_timeout: Duration,
+    /// The longest a whole session may last, however busy.
+    pub session_timeout: Duration,
     /// After SIGTERM, how long sessions in progress may take to finish.
     pub drain_timeout: Duration,
 }
@@ -129,6 +135,16 @@ impl FromEnv for SmtpSettings {
             idle_timeout: env.get(
                 "SMTP_IDLE_TIMEOUT",
                 Duration::from_secs(300),
+                v::positive_duration,
+            )?,
+            data_timeout: env.get(
+                "SMTP_DATA_TIMEOUT",
+                Duration::from_secs(600),
+                v::positive_duration,
+            )?,
+            session_timeout: env.get(
+                "SMTP_SESSION_TIMEOUT",
+                Duration::from_secs(3600),
                 v::positive_duration,
             )?,
             drain_timeout: env.get(
@@ -415,6 +431,8 @@ mod tests {
             ("SMTP_MAX_CLIENTS_PER_HOST", "0"),
             ("SMTP_MAX_MESSAGE_SIZE", "big"),
             ("SMTP_IDLE_TIMEOUT", "5"),
+            ("SMTP_DATA_TIMEOUT", "0s"),
+            ("SMTP_SESSION_TIMEOUT", "an hour"),
             ("SMTP_DRAIN_TIMEOUT", "0s"),
             ("QUEUE_CYCLE_PERIOD", "soon"),
             ("QPROCESSOR_CONCURRENCY", "1.5"),
