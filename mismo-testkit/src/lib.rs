@@ -218,8 +218,14 @@ impl Drop for TestStore {
 
 /// Queues a message as an smtp-engine would (CRLF line ends, parsed summary).
 pub async fn enqueue(store: &mismo_core::Store, from: &str, rcpts: &[&str], body: &str) -> String {
-    let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
-    enqueue_raw(store, from, rcpts, raw.as_bytes()).await
+    enqueue_raw(store, from, rcpts, &crlf(body)).await
+}
+
+/// `text` with CRLF line ends, as an smtp-engine stores it.
+fn crlf(text: &str) -> Vec<u8> {
+    text.replace("\r\n", "\n")
+        .replace('\n', "\r\n")
+        .into_bytes()
 }
 
 /// Queues a message as submission would after `login` authenticated.
@@ -230,13 +236,12 @@ pub async fn enqueue_submitted(
     rcpts: &[&str],
     body: &str,
 ) -> String {
-    let raw = body.replace("\r\n", "\n").replace('\n', "\r\n");
     let origin = mismo_core::model::Origin {
         listener: "submission".into(),
         auth_user: Some(login.into()),
         ..mismo_core::model::Origin::default()
     };
-    enqueue_from(store, origin, from, rcpts, raw.as_bytes()).await
+    enqueue_from(store, origin, from, rcpts, &crlf(body)).await
 }
 
 /// Queues these exact bytes (bare CR or LF and all, as BDAT would keep
