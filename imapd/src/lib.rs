@@ -25,10 +25,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mismo_core::config::ImapSettings;
-use mismo_core::server::{self as skeleton, Endpoint, Options};
-use mismo_core::{service, starting};
+use mismo_core::server::{PortSetting, TwoPorts};
 
-use server::{Port, Server};
+use server::Server;
 
 /// After a stop signal, how long open sessions may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -37,50 +36,32 @@ const MAX_APPEND: usize = 64 << 20;
 
 /// Runs imapd until a stop signal, then drains.
 pub async fn run(settings: ImapSettings) {
-    let tls = match mismo_core::tls::server_config(&settings.node) {
-        Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
-        Err(e) => service::fail("imapd", &e),
+    let ports = TwoPorts {
+        service: "imapd",
+        plain: PortSetting {
+            variable: "IMAP_LISTEN",
+            address: settings.listen,
+            name: "imap",
+        },
+        implicit: PortSetting {
+            variable: "IMAPS_LISTEN",
+            address: settings.imaps_listen,
+            name: "imaps",
+        },
+        // Until the store answers, mail programs are told so at once.
+        unavailable: "* BYE [UNAVAILABLE] Service not available, try again later\r\n",
+        drain: DRAIN,
     };
-    let plain = service::bind("imapd", "IMAP_LISTEN", settings.listen).await;
-    let implicit = service::bind("imapd", "IMAPS_LISTEN", settings.imaps_listen).await;
-    // Until the store answers, mail programs are told so at once.
-    let refusing = starting::refuse(vec![
-        (
-            plain,
-            Some("* BYE [UNAVAILABLE] Service not available, try again later\r\n".into()),
-        ),
-        (implicit, None),
-    ]);
-    let Some(store) = service::connect_store(&settings.store).await else {
+    let Some(started) = ports.start(&settings.node, &settings.store).await else {
         return;
     };
-    let [plain, implicit]: [tokio::net::TcpListener; 2] =
-        refusing.ready().await.try_into().expect("two listeners");
     let server = Arc::new(Server {
         settings,
-        store,
-        tls: tls.clone(),
+        store: started.store.clone(),
+        tls: started.tls.clone(),
         auth_failures: Default::default(),
         headers: Default::default(),
         max_message_size: MAX_APPEND,
     });
-    let endpoints = vec![
-        Endpoint {
-            socket: plain,
-            kind: Port::Imap,
-            implicit_tls: false,
-        },
-        Endpoint {
-            socket: implicit,
-            kind: Port::Imaps,
-            implicit_tls: true,
-        },
-    ];
-    let options = Options {
-        tls,
-        limits: None,
-        over_limit: String::new(),
-        drain: DRAIN,
-    };
-    skeleton::run(server, endpoints, options).await;
+    started.serve(server).await;
 }

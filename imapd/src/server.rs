@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use mismo_core::auth::Failures;
 use mismo_core::config::ImapSettings;
-use mismo_core::server::{Client, Protocol};
+use mismo_core::server::{Client, PortName, Protocol};
 use mismo_core::Store;
 use tokio_rustls::TlsAcceptor;
 
@@ -22,28 +22,10 @@ pub struct Server {
     pub max_message_size: usize,
 }
 
-/// imapd's two ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Port {
-    /// IMAP with STARTTLS.
-    Imap,
-    /// IMAP over implicit TLS.
-    Imaps,
-}
-
-impl std::fmt::Display for Port {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Imap => "imap",
-            Self::Imaps => "imaps",
-        })
-    }
-}
-
 impl Protocol for Server {
-    type Kind = Port;
+    type Kind = PortName;
 
-    async fn session(self: Arc<Self>, client: Client<Port>) {
+    async fn session(self: Arc<Self>, client: Client<PortName>) {
         Connection::new(self, client.stream, client.peer, client.implicit_tls)
             .run()
             .await;

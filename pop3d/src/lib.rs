@@ -18,10 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mismo_core::config::Pop3Settings;
-use mismo_core::server::{self as skeleton, Endpoint, Options};
-use mismo_core::{service, starting};
+use mismo_core::server::{PortSetting, TwoPorts};
 
-use server::{Port, Server};
+use server::Server;
 
 /// After a stop signal, how long open sessions may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -29,48 +28,30 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// Runs pop3d until a stop signal, then drains; an unfinished session
 /// deletes nothing.
 pub async fn run(settings: Pop3Settings) {
-    let tls = match mismo_core::tls::server_config(&settings.node) {
-        Ok(config) => Some(tokio_rustls::TlsAcceptor::from(config)),
-        Err(e) => service::fail("pop3d", &e),
-    };
-    let plain = service::bind("pop3d", "POP3_LISTEN", settings.listen).await;
-    let implicit = service::bind("pop3d", "POP3S_LISTEN", settings.pop3s_listen).await;
-    // Until the store answers, mail programs are told so at once.
-    let refusing = starting::refuse(vec![
-        (
-            plain,
-            Some("-ERR [SYS/TEMP] Service not available, try again later\r\n".into()),
-        ),
-        (implicit, None),
-    ]);
-    let Some(store) = service::connect_store(&settings.store).await else {
-        return;
-    };
-    let [plain, implicit]: [tokio::net::TcpListener; 2] =
-        refusing.ready().await.try_into().expect("two listeners");
-    let server = Arc::new(Server {
-        settings,
-        store,
-        tls: tls.clone(),
-        auth_failures: Default::default(),
-    });
-    let endpoints = vec![
-        Endpoint {
-            socket: plain,
-            kind: Port::Pop3,
-            implicit_tls: false,
+    let ports = TwoPorts {
+        service: "pop3d",
+        plain: PortSetting {
+            variable: "POP3_LISTEN",
+            address: settings.listen,
+            name: "pop3",
         },
-        Endpoint {
-            socket: implicit,
-            kind: Port::Pop3s,
-            implicit_tls: true,
+        implicit: PortSetting {
+            variable: "POP3S_LISTEN",
+            address: settings.pop3s_listen,
+            name: "pop3s",
         },
-    ];
-    let options = Options {
-        tls,
-        limits: None,
-        over_limit: String::new(),
+        // Until the store answers, mail programs are told so at once.
+        unavailable: "-ERR [SYS/TEMP] Service not available, try again later\r\n",
         drain: DRAIN,
     };
-    skeleton::run(server, endpoints, options).await;
+    let Some(started) = ports.start(&settings.node, &settings.store).await else {
+        return;
+    };
+    let server = Arc::new(Server {
+        settings,
+        store: started.store.clone(),
+        tls: started.tls.clone(),
+        auth_failures: Default::default(),
+    });
+    started.serve(server).await;
 }

@@ -10,6 +10,7 @@
 mod accept;
 pub mod errors;
 pub mod limits;
+pub mod two_ports;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use tokio_util::task::TaskTracker;
 use crate::net::Io;
 pub use errors::ErrorBudget;
 pub use limits::{Limits, Slot};
+pub use two_ports::{PortName, PortSetting, TwoPorts};
 
 /// How long a client may take over a TLS handshake, implicit or after
 /// STARTTLS: a stalled one otherwise holds its slot forever.
