@@ -6,18 +6,11 @@ Usage: imap_big.py HOST TLS_PORT USER PASSWORD MEGABYTES
 import hashlib
 import imaplib
 import socket
-import ssl
 import sys
 
+from checks import check, ctx
+
 host, port, user, password, mb = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"FAILED: {what}")
 
 
 # Every octet value a message may hold in its body lines, CRLF-terminated.

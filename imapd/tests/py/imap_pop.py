@@ -6,19 +6,12 @@ Prints "idling" once IMAP idles (the caller then delivers), then "ok".
 """
 import imaplib
 import poplib
-import ssl
 import sys
 import time
 
+from checks import check, ctx
+
 host, iport, pport, user, password = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"FAILED: {what}")
 
 
 def idle(conn):
@@ -40,7 +33,6 @@ def done(conn, tag):
     conn.send(b"DONE\r\n")
     while not conn.readline().startswith(tag.encode()):
         pass
-
 
 c = imaplib.IMAP4_SSL(host, iport, ssl_context=ctx)
 c.login(user, password)

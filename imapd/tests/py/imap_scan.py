@@ -6,19 +6,11 @@ Usage: imap_scan.py HOST TLS_PORT USER PASSWORD COUNT
 """
 import imaplib
 import re
-import ssl
 import sys
 
+from checks import check, ctx
+
 host, port, user, password, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"FAILED: {what}")
-
 
 c = imaplib.IMAP4_SSL(host, port, ssl_context=ctx)
 c.login(user, password)

@@ -5,19 +5,12 @@ Exits non-zero with the failed check on stderr; prints "ok" when all pass.
 """
 import imaplib
 import re
-import ssl
 import sys
 import time
 
+from checks import check, ctx
+
 host, plain, tls, user, password = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
-ctx = ssl.create_default_context()
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit(f"FAILED: {what}")
 
 
 def ok(resp, what):
