@@ -19,6 +19,9 @@ use crate::reply::{common, Reply};
 pub struct Policy {
     store: Store,
     domains: TtlCache<Option<Domain>>,
+    /// Hosted mailboxes read at RCPT, so the quota check at the end of DATA
+    /// needs no second read of them.
+    mailboxes: TtlCache<Option<Mailbox>>,
     /// What RCPT answered for a hosted address (exists, disabled, unknown).
     recipients: TtlCache<Result<(), Reply>>,
 }
@@ -28,6 +31,7 @@ impl Policy {
         Self {
             store,
             domains: TtlCache::default(),
+            mailboxes: TtlCache::default(),
             recipients: TtlCache::default(),
         }
     }
@@ -35,6 +39,12 @@ impl Policy {
     async fn domain(&self, name: &str) -> StoreResult<Option<Domain>> {
         self.domains
             .get_or_read(name, self.store.get_domain(name))
+            .await
+    }
+
+    async fn mailbox(&self, address: &str) -> StoreResult<Option<Mailbox>> {
+        self.mailboxes
+            .get_or_read(address, self.store.get_mailbox(address))
             .await
     }
 
@@ -148,7 +158,7 @@ impl Policy {
         address: &Address,
         text: &str,
     ) -> StoreResult<Result<(), Reply>> {
-        if let Some(mailbox) = self.store.get_mailbox(text).await? {
+        if let Some(mailbox) = self.mailbox(text).await? {
             return Ok(match mailbox.state {
                 // A full mailbox is refused now, not bounced later (to a
                 // sender who may be forged): RFC 3463's 4.2.2, so the
@@ -198,7 +208,7 @@ impl Policy {
         let size = i64::try_from(size).unwrap_or(i64::MAX);
         let mut full = None;
         for rcpt in recipients {
-            let fits = match self.store.get_mailbox(rcpt).await {
+            let fits = match self.mailbox(rcpt).await {
                 Ok(Some(mailbox)) => match self.over_quota(&mailbox, size).await {
                     Ok(over) => !over,
                     Err(_) => return Err(common::store_unavailable()),
