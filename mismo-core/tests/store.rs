@@ -255,6 +255,7 @@ async fn queue_documents_round_trip() {
             ret: Some("HDRS".into()),
             envid: Some("abc".into()),
         },
+        smtputf8: true,
         received_at: now_ms(),
         due_at: now_ms(),
         attempts: 0,
@@ -304,6 +305,7 @@ async fn queued(store: &Store, due_at: i64) -> QueuedMessage {
         attachments: Vec::new(),
         origin: Origin::default(),
         dsn: DsnRequest::default(),
+        smtputf8: false,
     });
     let msg = QueuedMessage { due_at, ..msg };
     store.enqueue(&msg).await.unwrap();

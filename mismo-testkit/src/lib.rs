@@ -241,7 +241,21 @@ pub async fn enqueue_submitted(
         auth_user: Some(login.into()),
         ..mismo_core::model::Origin::default()
     };
-    enqueue_from(store, origin, from, rcpts, &crlf(body)).await
+    enqueue_from(store, origin, from, rcpts, &crlf(body), false).await
+}
+
+/// Queues a message whose client sent `MAIL ... SMTPUTF8`.
+pub async fn enqueue_smtputf8(
+    store: &mismo_core::Store,
+    from: &str,
+    rcpts: &[&str],
+    body: &str,
+) -> String {
+    let origin = mismo_core::model::Origin {
+        listener: "test".into(),
+        ..mismo_core::model::Origin::default()
+    };
+    enqueue_from(store, origin, from, rcpts, &crlf(body), true).await
 }
 
 /// Queues these exact bytes (bare CR or LF and all, as BDAT would keep
@@ -256,7 +270,7 @@ pub async fn enqueue_raw(
         listener: "test".into(),
         ..mismo_core::model::Origin::default()
     };
-    enqueue_from(store, origin, from, rcpts, raw).await
+    enqueue_from(store, origin, from, rcpts, raw, false).await
 }
 
 async fn enqueue_from(
@@ -265,6 +279,7 @@ async fn enqueue_from(
     from: &str,
     rcpts: &[&str],
     raw: &[u8],
+    smtputf8: bool,
 ) -> String {
     let blob = store.put_blob(raw).await.unwrap();
     let (headers, attachments) = mismo_core::summary::summarize(raw);
@@ -280,6 +295,7 @@ async fn enqueue_from(
         attachments,
         origin,
         dsn: DsnRequest::default(),
+        smtputf8,
     });
     store.enqueue(&msg).await.unwrap();
     msg.id

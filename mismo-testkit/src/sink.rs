@@ -20,6 +20,10 @@ pub struct Dumped {
     pub path: PathBuf,
     pub mail_from: String,
     pub rcpts: Vec<String>,
+    /// MAIL's arguments as sent: `<a@b.test> BODY=8BITMIME SMTPUTF8`.
+    pub mail_args: String,
+    /// `ESMTP` after EHLO, `SMTP` after HELO.
+    pub proto: String,
     /// The message, after smtp-sink's X- lines and its Received header.
     pub text: String,
 }
@@ -70,11 +74,16 @@ fn parse(path: &Path) -> Option<Dumped> {
     let raw = std::fs::read(path).ok()?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let mut mail_from = String::new();
+    let mut mail_args = String::new();
+    let mut proto = String::new();
     let mut rcpts = Vec::new();
     let mut rest = text.as_str();
     while let Some((line, tail)) = rest.split_once('\n') {
         let line = line.trim_end_matches('\r');
-        if let Some(v) = line.strip_prefix("X-Mail-Args: ") {
+        if let Some(v) = line.strip_prefix("X-Client-Proto: ") {
+            proto = v.to_string();
+        } else if let Some(v) = line.strip_prefix("X-Mail-Args: ") {
+            mail_args = v.to_string();
             mail_from = v
                 .split_whitespace()
                 .next()?
@@ -98,6 +107,8 @@ fn parse(path: &Path) -> Option<Dumped> {
         path: path.to_path_buf(),
         mail_from,
         rcpts,
+        mail_args,
+        proto,
         text: body,
     })
 }

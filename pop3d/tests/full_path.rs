@@ -35,7 +35,7 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         env.push((k.into(), v));
     }
     let dir = server.data_dir();
-    let _engine = Service::start(
+    let engine = Service::start(
         &binary("smtp-engine"),
         &env,
         dir,
@@ -88,6 +88,32 @@ async fn swaks_to_smtp_engine_to_qprocessor_to_pop3d() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // One intake line and one delivery line, found by the queue id, as
+    // Postfix's are.
+    let id = store.list_entries("zoe@example.org").await.unwrap()[0]
+        .queue_id
+        .clone();
+    let line_of = |log: String, needle: String| {
+        log.lines()
+            .find(|l| l.contains(&needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{log}"))
+            .to_string()
+    };
+    let intake = line_of(engine.log_text(), format!("{id}: client=[127.0.0.1]:"));
+    for part in [
+        "listener=mx",
+        "tls=no",
+        "from=<alice@far.test>",
+        "nrcpt=1",
+        "sasl_username=-",
+    ] {
+        assert!(intake.contains(part), "{part} in {intake}");
+    }
+    let delivery = line_of(qprocessor.log_text(), format!("{id}: to=<zoe@example.org>"));
+    for part in ["relay=local", "dsn=2.0.0", "status=sent (250 2.0.0"] {
+        assert!(delivery.contains(part), "{part} in {delivery}");
+    }
+    println!("{intake}\n{delivery}");
     // The embedded store serves change streams: new mail wakes the
     // qprocessor instead of waiting for its next probe.
     if server.is_embedded() {

@@ -26,6 +26,7 @@ const PER_ADDRESS: usize = 64;
 
 struct Parked {
     conn: AsyncSmtpConnection,
+    esmtp: bool,
     opened: Instant,
     parked: Instant,
 }
@@ -33,15 +34,19 @@ struct Parked {
 /// A connection taken from the cache or opened for one delivery.
 pub struct Connection {
     pub conn: AsyncSmtpConnection,
+    /// Greeted with EHLO; false after falling back to HELO, when MAIL and
+    /// RCPT may carry no parameters at all.
+    pub esmtp: bool,
     opened: Instant,
     /// Taken from the cache: it may have been closed by the server.
     pub reused: bool,
 }
 
 impl Connection {
-    pub fn fresh(conn: AsyncSmtpConnection) -> Self {
+    pub fn fresh(conn: AsyncSmtpConnection, esmtp: bool) -> Self {
         Self {
             conn,
+            esmtp,
             opened: Instant::now(),
             reused: false,
         }
@@ -77,6 +82,7 @@ impl ConnectionCache {
             if p.parked.elapsed() < IDLE_LIMIT && !p.conn.has_broken() {
                 return Some(Connection {
                     conn: p.conn,
+                    esmtp: p.esmtp,
                     opened: p.opened,
                     reused: true,
                 });
@@ -94,6 +100,7 @@ impl ConnectionCache {
             if list.len() < PER_ADDRESS {
                 list.push(Parked {
                     conn: c.conn,
+                    esmtp: c.esmtp,
                     opened: c.opened,
                     parked: Instant::now(),
                 });

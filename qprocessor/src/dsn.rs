@@ -43,7 +43,7 @@ pub fn build(
         if full { "It's" } else { "Its headers are" }
     );
     for (rcpt, outcome) in failed {
-        text.push_str(&format!("<{}>: {}\r\n", rcpt.address, outcome.text()));
+        text.push_str(&format!("<{}>: {outcome}\r\n", rcpt.address));
     }
 
     let mut status = format!(
@@ -65,9 +65,17 @@ pub fn build(
             ));
         }
         status.push_str(&format!(
-            "Action: failed\r\nStatus: {}\r\nDiagnostic-Code: smtp; {}\r\nLast-Attempt-Date: {date}\r\n",
-            outcome.status_code(),
-            outcome.text().replace(['\r', '\n'], " ")
+            "Action: failed\r\nStatus: {}\r\n",
+            outcome.status_code()
+        ));
+        // RFC 3464 2.3.5 and 2.3.6: the host that answered, and its reply
+        // as it was sent.
+        if let Some(remote) = &outcome.remote {
+            status.push_str(&format!("Remote-MTA: dns; {}\r\n", remote.host));
+        }
+        status.push_str(&format!(
+            "Diagnostic-Code: smtp; {}\r\nLast-Attempt-Date: {date}\r\n",
+            outcome.reply.replace(['\r', '\n'], " ")
         ));
     }
 
@@ -147,9 +155,10 @@ mod tests {
                 ret: Some("FULL".into()),
                 envid: None,
             },
+            smtputf8: false,
         });
         let original = b"Subject: cheap pills\r\n\r\nBUY NOW at spam.example\r\n";
-        let outcome = Outcome::Permanent("552 5.2.2 mailbox full".into());
+        let outcome = Outcome::permanent("552 5.2.2 mailbox full");
         let failed = [(&message.recipients[0], &outcome)];
         String::from_utf8(build("mx.example.org", &message, original, &failed)).unwrap()
     }

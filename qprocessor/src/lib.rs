@@ -14,6 +14,7 @@ mod outcome;
 mod relay;
 mod relay_stream;
 mod retry;
+mod seven_bit;
 mod wake;
 mod worker;
 

@@ -11,6 +11,10 @@ use sha2::{Digest, Sha256};
 
 use crate::outcome::Outcome;
 
+/// What a recipient's record says when the store failed: the details go to
+/// the log, never into a bounce or the queue.
+pub const LOCAL_PROBLEM: &str = "451 4.3.0 Temporary local problem, will try again";
+
 /// Aliases nested deeper than this are taken for a loop.
 const MAX_ALIAS_DEPTH: usize = 10;
 
@@ -46,7 +50,7 @@ pub async fn expand(dir: &Directory, rcpt: &str) -> StoreResult<Expansion> {
         let Ok(parsed) = Address::parse(&address) else {
             out.failures.push((
                 address.clone(),
-                Outcome::Permanent(format!("550 5.1.3 <{address}>: bad address")),
+                Outcome::permanent(format!("550 5.1.3 <{address}>: bad address")),
             ));
             continue;
         };
@@ -59,7 +63,7 @@ pub async fn expand(dir: &Directory, rcpt: &str) -> StoreResult<Expansion> {
                 Activation::Enabled => out.mailboxes.push(mailbox),
                 Activation::Disabled => out.failures.push((
                     address.clone(),
-                    Outcome::Permanent(format!("550 5.2.1 <{address}>: mailbox disabled")),
+                    Outcome::permanent(format!("550 5.2.1 <{address}>: mailbox disabled")),
                 )),
             }
             continue;
@@ -77,14 +81,14 @@ pub async fn expand(dir: &Directory, rcpt: &str) -> StoreResult<Expansion> {
             }
             None => out.failures.push((
                 address.clone(),
-                Outcome::Permanent(format!("550 5.1.1 <{address}>: user unknown")),
+                Outcome::permanent(format!("550 5.1.1 <{address}>: user unknown")),
             )),
         }
     }
     if looped && out.mailboxes.is_empty() && out.remote.is_empty() && out.failures.is_empty() {
         out.failures.push((
             rcpt.to_string(),
-            Outcome::Permanent(format!("550 5.4.6 <{rcpt}>: alias loop")),
+            Outcome::permanent(format!("550 5.4.6 <{rcpt}>: alias loop")),
         ));
     }
     Ok(out)
@@ -102,7 +106,10 @@ pub fn entry_id(queue_id: &str, mailbox: &str) -> String {
 pub async fn deliver(store: &Store, message: &QueuedMessage, mailbox: &Mailbox) -> Outcome {
     match try_deliver(store, message, mailbox).await {
         Ok(outcome) => outcome,
-        Err(e) => Outcome::Temporary(format!("451 4.3.0 store: {e}")),
+        Err(e) => {
+            tracing::warn!(id = %message.id, mailbox = %mailbox.address, "store: {e}");
+            Outcome::temporary(LOCAL_PROBLEM)
+        }
     }
 }
 
@@ -119,15 +126,18 @@ async fn try_deliver(
         // A retry finds its entry already there: that is no new usage. (With
         // no quota, the insert below meets the entry and says so.)
         if store.get_entry(address, &id).await?.is_some() {
-            return Ok(Outcome::Delivered(format!(
+            return Ok(Outcome::delivered(format!(
                 "250 2.0.0 <{address}>: delivered before"
             )));
         }
         let usage = store.mailbox_usage(address).await?;
         if usage.bytes + size > mailbox.quota_bytes {
-            return Ok(Outcome::Permanent(format!(
-                "552 5.2.2 <{address}>: mailbox full ({} of {} bytes used)",
-                usage.bytes, mailbox.quota_bytes
+            tracing::info!(
+                id = %message.id, mailbox = %address,
+                "over quota: {} of {} bytes used, {size} more", usage.bytes, mailbox.quota_bytes
+            );
+            return Ok(Outcome::permanent(format!(
+                "552 5.2.2 <{address}>: mailbox full"
             )));
         }
     }
@@ -148,7 +158,7 @@ async fn try_deliver(
         header: None,
     };
     match store.insert_entry(&mut entry).await {
-        Ok(()) | Err(StoreError::Duplicate(_)) => Ok(Outcome::Delivered(format!(
+        Ok(()) | Err(StoreError::Duplicate(_)) => Ok(Outcome::delivered(format!(
             "250 2.0.0 <{address}>: delivered to mailbox"
         ))),
         Err(e) => Err(e),

@@ -1,21 +1,30 @@
 //! Relaying to remote MX hosts with lettre's SMTP client, STARTTLS whenever
 //! offered, reusing a connection that has just carried a message to the same
 //! address.
+//!
+//! What the next hop offers decides what it is sent: 8-bit mail as is with
+//! `BODY=8BITMIME`, or converted to 7-bit where 8BITMIME is not offered (RFC
+//! 6152 3); SMTPUTF8 passed on where offered, and the message returned
+//! where it is needed and not offered (RFC 6531 3.4); HELO where EHLO is
+//! refused (RFC 1869 4.5). MAIL and RCPT are written here rather than with
+//! lettre's typed commands, which cannot leave out SIZE for a server that
+//! did not offer it or say SMTPUTF8 with an address lettre does not parse.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
-use lettre::transport::smtp::extension::{ClientId, MailParameter};
-use lettre::Address as LettreAddress;
+use lettre::transport::smtp::commands::Data;
+use lettre::transport::smtp::extension::{ClientId, Extension};
+use lettre::transport::smtp::response::Response;
 use mismo_core::dns::Resolver;
 
 use crate::connection_cache::{Connection, ConnectionCache};
 use crate::line_endings;
 use crate::mx::{self, MxPlan};
-use crate::outcome::Outcome;
-use crate::relay_stream::RelayStream;
+use crate::outcome::{Outcome, Remote, Step};
+use crate::relay_stream::{Greeting, RelayStream};
+use crate::seven_bit::NotConvertible;
 
 /// How long one SMTP step may take (RFC 5321 4.5.3.2 allows minutes; a
 /// shorter bound keeps a stuck host from holding a delivery slot).
@@ -28,6 +37,18 @@ pub struct Relay<'a> {
     pub hostname: &'a str,
 }
 
+/// A message as it may leave, in each form a next hop may need.
+pub struct Outbound<'a> {
+    /// With CRLF line ends, signed: for a host that takes 8-bit mail.
+    pub bytes: &'a [u8],
+    /// The same made 7-bit (and signed again), for a host that offers no
+    /// 8BITMIME; `None` when `bytes` are 7-bit already.
+    pub seven_bit: Option<Result<&'a [u8], NotConvertible>>,
+    /// The next hop must offer SMTPUTF8: the client asked for it and the
+    /// envelope or the header holds UTF-8.
+    pub smtputf8: bool,
+}
+
 /// One attempt to hand mail to one host.
 struct HostResult {
     /// Per recipient, in order; `None` for ones still to place.
@@ -38,17 +59,18 @@ impl Relay<'_> {
     /// Delivers to `rcpts` (all of one domain); an outcome per recipient.
     pub async fn deliver(
         &self,
+        id: &str,
         domain: &str,
         mail_from: &str,
         rcpts: &[String],
-        message: &[u8],
+        message: &Outbound<'_>,
     ) -> Vec<Outcome> {
         let hosts = match mx::plan(self.resolver, domain).await {
             MxPlan::Hosts(h) => h,
             MxPlan::NullMx => {
                 return all(
                     rcpts,
-                    Outcome::Permanent(format!(
+                    Outcome::permanent(format!(
                         "556 5.1.10 {domain} accepts no mail (null MX, RFC 7505)"
                     )),
                 )
@@ -56,22 +78,23 @@ impl Relay<'_> {
             MxPlan::NoDomain => {
                 return all(
                     rcpts,
-                    Outcome::Permanent(format!("550 5.1.2 domain {domain} does not exist")),
+                    Outcome::permanent(format!("550 5.1.2 domain {domain} does not exist")),
                 )
             }
             MxPlan::Temporary(why) => {
-                return all(rcpts, Outcome::Temporary(format!("451 4.4.3 {why}")))
+                return all(rcpts, Outcome::temporary(format!("451 4.4.3 {why}")))
             }
         };
         let mut outcomes: Vec<Option<Outcome>> = vec![None; rcpts.len()];
-        let mut last_temporary = format!("451 4.4.1 no host of {domain} answered");
+        let mut last_temporary =
+            Outcome::temporary(format!("451 4.4.1 no host of {domain} answered"));
         let mut any_address = false;
         'hosts: for host in &hosts {
             let ips = match mx::addresses(self.resolver, host).await {
                 Ok(ips) => ips,
                 Err(why) => {
                     tracing::info!(%domain, %host, "{why}");
-                    last_temporary = format!("451 4.4.3 {why}");
+                    last_temporary = Outcome::temporary(format!("451 4.4.3 {why}"));
                     continue;
                 }
             };
@@ -88,14 +111,16 @@ impl Relay<'_> {
                 for (k, i) in open.iter().enumerate() {
                     match &result.outcomes[k] {
                         // 4xx from this host: the next one may do better.
-                        Some(Outcome::Temporary(why)) => {
-                            tracing::info!(%host, %ip, rcpt = %rcpts[*i], "{why}");
-                            last_temporary = why.clone();
+                        Some(o) if o.is_temporary() => {
+                            tracing::info!(
+                                "{id}: to=<{}>, relay={host}[{ip}]:{}, dsn={}, trying the next host ({o})",
+                                rcpts[*i],
+                                self.port,
+                                o.status_code()
+                            );
+                            last_temporary = o.clone();
                         }
-                        Some(o) => {
-                            tracing::info!(%host, %ip, rcpt = %rcpts[*i], "{}", o.text());
-                            outcomes[*i] = Some(o.clone());
-                        }
+                        Some(o) => outcomes[*i] = Some(o.clone()),
                         None => {}
                     }
                 }
@@ -105,27 +130,37 @@ impl Relay<'_> {
             // Implicit MX with no address: nowhere to deliver, ever.
             return all(
                 rcpts,
-                Outcome::Permanent(format!("550 5.1.2 {domain} has no MX and no address")),
+                Outcome::permanent(format!("550 5.1.2 {domain} has no MX and no address")),
             );
         }
         outcomes
             .into_iter()
-            .map(|o| o.unwrap_or_else(|| Outcome::Temporary(last_temporary.clone())))
+            .map(|o| o.unwrap_or_else(|| last_temporary.clone()))
             .collect()
     }
 
-    /// Connects, greets and, when offered, starts TLS; why not, as a 4xx.
-    async fn open(&self, host: &str, addr: SocketAddr) -> Result<Connection, String> {
-        let hello = ClientId::Domain(self.hostname.to_string());
-        let stream = RelayStream::connect(addr, STEP_TIMEOUT)
-            .await
-            .map_err(|e| format!("451 4.4.1 {host}[{addr}]: {e}"))?;
-        let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello)
-            .await
-            .map_err(|e| format!("451 4.4.1 {host}[{addr}]: {}", describe(&e)))?;
+    /// Connects and greets, with HELO where EHLO is refused (RFC 1869
+    /// 4.5), and, when offered, starts TLS; why not, as an outcome.
+    async fn open(&self, host: &str, addr: SocketAddr) -> Result<Connection, Outcome> {
+        let refused_ehlo = |e: &lettre::transport::smtp::Error| {
+            e.status()
+                .is_some_and(|c| HELO_FALLBACK.contains(&c.to_string().as_str()))
+        };
+        let mut conn = match self.greet(host, addr, Greeting::Ehlo).await? {
+            Ok(conn) => conn,
+            Err(e) if refused_ehlo(&e) => {
+                tracing::debug!(%host, %addr, "EHLO refused, trying HELO: {e}");
+                return match self.greet(host, addr, Greeting::Helo).await? {
+                    Ok(conn) => Ok(Connection::fresh(conn, false)),
+                    Err(e) => Err(error_outcome(host, addr, Step::Greeting, &e)),
+                };
+            }
+            Err(e) => return Err(error_outcome(host, addr, Step::Greeting, &e)),
+        };
         if conn.can_starttls() {
             // Opportunistic TLS (RFC 3207): encrypt, but do not insist on a
             // certificate a public CA signed, as MTAs do without DANE/MTA-STS.
+            let hello = ClientId::Domain(self.hostname.to_string());
             let params = TlsParameters::builder(host.to_string())
                 .dangerous_accept_invalid_certs(true)
                 .dangerous_accept_invalid_hostnames(true)
@@ -135,13 +170,28 @@ impl Relay<'_> {
                 Err(e) => Err(e),
             };
             if let Err(e) = upgraded {
-                return Err(format!(
-                    "451 4.7.5 {host}[{addr}]: STARTTLS failed: {}",
-                    describe(&e)
-                ));
+                return Err(Outcome::temporary(format!(
+                    "451 4.7.5 STARTTLS with {host}[{}] failed: {e}",
+                    addr.ip()
+                )));
             }
         }
-        Ok(Connection::fresh(conn))
+        Ok(Connection::fresh(conn, true))
+    }
+
+    /// A session greeted with `greeting`: `Err` when the host could not be
+    /// reached, `Ok(Err)` when it answered with a refusal.
+    async fn greet(
+        &self,
+        host: &str,
+        addr: SocketAddr,
+        greeting: Greeting,
+    ) -> Result<Result<AsyncSmtpConnection, lettre::transport::smtp::Error>, Outcome> {
+        let hello = ClientId::Domain(self.hostname.to_string());
+        let stream = RelayStream::connect(addr, STEP_TIMEOUT, greeting)
+            .await
+            .map_err(|e| Outcome::temporary(format!("451 4.4.1 connect to {host}[{addr}]: {e}")))?;
+        Ok(AsyncSmtpConnection::connect_with_transport(Box::new(stream), &hello).await)
     }
 
     async fn try_host(
@@ -150,78 +200,64 @@ impl Relay<'_> {
         ip: IpAddr,
         mail_from: &str,
         rcpts: &[&str],
-        message: &[u8],
+        message: &Outbound<'_>,
     ) -> HostResult {
-        let temp_all = |why: String| HostResult {
-            outcomes: vec![Some(Outcome::Temporary(why)); rcpts.len()],
+        let every = |o: Outcome| HostResult {
+            outcomes: vec![Some(o); rcpts.len()],
         };
-        let sender = if mail_from.is_empty() {
-            None
-        } else {
-            match mail_from.parse::<LettreAddress>() {
-                Ok(a) => Some(a),
-                Err(e) => {
-                    return HostResult {
-                        outcomes: vec![
-                            Some(Outcome::Permanent(format!(
-                                "553 5.1.7 sender {mail_from}: {e}"
-                            )));
-                            rcpts.len()
-                        ],
-                    }
-                }
-            }
-        };
-        let mut params = vec![MailParameter::Size(message.len())];
-        if !message.is_ascii() {
-            params.push(MailParameter::Body(
-                lettre::transport::smtp::extension::MailBodyParameter::EightBitMime,
-            ));
+        if !plain_address(mail_from) {
+            return every(Outcome::permanent(format!(
+                "553 5.1.7 sender address {mail_from:?} cannot be relayed"
+            )));
         }
-        let mail = Mail::new(sender, params);
         let addr = SocketAddr::new(ip, self.port);
         let mut c = match self.connections.take(addr) {
             Some(c) => c,
             None => match self.open(host, addr).await {
                 Ok(c) => c,
-                Err(why) => return temp_all(why),
+                Err(o) => return every(o),
             },
         };
+        let (body, mail) = match self.transaction(host, addr, &c, mail_from, message) {
+            Ok(chosen) => chosen,
+            Err(o) => {
+                // Nothing was started on it: another message may use it.
+                self.connections.park(addr, c).await;
+                return every(o);
+            }
+        };
         let started = loop {
-            match c.conn.command(mail.clone()).await {
+            match c.conn.command(&mail).await {
                 Ok(_) => break Ok(()),
                 // A parked connection the server has closed or timed out
                 // meanwhile: not this message's fault; start afresh.
                 Err(_) if c.reused => {
                     c.conn.abort().await;
                     c = match self.open(host, addr).await {
-                        Ok(c) => c,
-                        Err(why) => return temp_all(why),
+                        Ok(fresh) => fresh,
+                        Err(o) => return every(o),
                     };
                 }
                 Err(e) => break Err(e),
             }
         };
         if let Err(e) = started {
-            let outcome = error_outcome(host, addr, "MAIL", &e);
+            let outcome = error_outcome(host, addr, Step::Mail, &e);
             c.conn.abort().await;
-            return HostResult {
-                outcomes: vec![Some(outcome); rcpts.len()],
-            };
+            return every(outcome);
         }
         let mut outcomes: Vec<Option<Outcome>> = vec![None; rcpts.len()];
         let mut accepted = Vec::new();
         for (i, rcpt) in rcpts.iter().enumerate() {
-            let address = match rcpt.parse::<LettreAddress>() {
-                Ok(a) => a,
-                Err(e) => {
-                    outcomes[i] = Some(Outcome::Permanent(format!("553 5.1.3 <{rcpt}>: {e}")));
-                    continue;
-                }
-            };
-            match c.conn.command(Rcpt::new(address, vec![])).await {
+            if !plain_address(rcpt) {
+                outcomes[i] = Some(Outcome::permanent(format!(
+                    "553 5.1.3 recipient address {rcpt:?} cannot be relayed"
+                )));
+                continue;
+            }
+            match c.conn.command(format!("RCPT TO:<{rcpt}>\r\n")).await {
                 Ok(_) => accepted.push(i),
-                Err(e) => outcomes[i] = Some(error_outcome(host, addr, "RCPT", &e)),
+                Err(e) => outcomes[i] = Some(error_outcome(host, addr, Step::Rcpt, &e)),
             }
         }
         if accepted.is_empty() {
@@ -229,20 +265,23 @@ impl Relay<'_> {
             return HostResult { outcomes };
         }
         let sent = match c.conn.command(Data).await {
-            Ok(_) => {
-                c.conn
-                    .message(line_endings::without_final_crlf(message))
-                    .await
-            }
-            Err(e) => Err(e),
+            Ok(_) => c
+                .conn
+                .message(line_endings::without_final_crlf(body))
+                .await
+                .map_err(|e| (Step::EndOfData, e)),
+            Err(e) => Err((Step::Data, e)),
         };
         let result = match &sent {
-            Ok(resp) => Outcome::Delivered(format!(
-                "{} {} ({host}[{addr}])",
-                resp.code(),
-                resp.first_line().unwrap_or("")
-            )),
-            Err(e) => error_outcome(host, addr, "DATA", e),
+            Ok(resp) => Outcome::from_remote(
+                &reply_text(resp),
+                Remote {
+                    host: host.to_string(),
+                    addr,
+                    step: Step::EndOfData,
+                },
+            ),
+            Err((step, e)) => error_outcome(host, addr, *step, e),
         };
         for i in accepted {
             outcomes[i] = Some(result.clone());
@@ -256,27 +295,99 @@ impl Relay<'_> {
         }
         HostResult { outcomes }
     }
+
+    /// The bytes to send this host and the MAIL command announcing them,
+    /// from what it offered; or why the message cannot go to it.
+    fn transaction<'m>(
+        &self,
+        host: &str,
+        addr: SocketAddr,
+        c: &Connection,
+        mail_from: &str,
+        message: &Outbound<'m>,
+    ) -> Result<(&'m [u8], String), Outcome> {
+        let info = c.conn.server_info();
+        let offers = |e: Extension| c.esmtp && info.supports_feature(e);
+        let (utf8, eight) = (
+            offers(Extension::SmtpUtfEight),
+            offers(Extension::EightBitMime),
+        );
+        let ip = addr.ip();
+        if message.smtputf8 && !utf8 {
+            return Err(Outcome::permanent(format!(
+                "550 5.6.7 SMTPUTF8 is required, but was not offered by host {host}[{ip}]"
+            )));
+        }
+        let mut mail = format!("MAIL FROM:<{mail_from}>");
+        let body = match message.seven_bit {
+            None => message.bytes,
+            Some(_) if eight || utf8 => {
+                mail.push_str(" BODY=8BITMIME");
+                message.bytes
+            }
+            Some(Ok(seven)) => seven,
+            Some(Err(why)) => {
+                return Err(Outcome::permanent(format!(
+                    "554 5.6.3 host {host}[{ip}] offers no 8BITMIME, and the message cannot be made 7-bit: {}",
+                    why.reason()
+                )))
+            }
+        };
+        if message.smtputf8 {
+            mail.push_str(" SMTPUTF8");
+        }
+        mail.push_str("\r\n");
+        Ok((body, mail))
+    }
 }
+
+/// The EHLO refusals that mean "say HELO" (RFC 1869 4.5), rather than "go
+/// away" (554) or "later" (4xx).
+const HELO_FALLBACK: [&str; 5] = ["500", "501", "502", "504", "550"];
 
 fn all(rcpts: &[String], outcome: Outcome) -> Vec<Outcome> {
     vec![outcome; rcpts.len()]
 }
 
-fn describe(e: &lettre::transport::smtp::Error) -> String {
-    e.to_string()
+/// An address that can go between `<` and `>` on a command line as it is.
+fn plain_address(address: &str) -> bool {
+    !address
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '<' | '>'))
 }
 
-/// A refusal or failure during a step, by its reply code when there is one.
+/// A reply as the server sent it, its lines joined by spaces.
+fn reply_text(resp: &Response) -> String {
+    let text: Vec<&str> = resp.message().collect();
+    format!("{} {}", resp.code(), text.join(" "))
+}
+
+/// A refusal or failure during a step: the host's own reply when there is
+/// one, else what happened to the conversation.
 fn error_outcome(
     host: &str,
     addr: SocketAddr,
-    step: &str,
+    step: Step,
     e: &lettre::transport::smtp::Error,
 ) -> Outcome {
-    let text = format!("{host}[{addr}] said after {step}: {}", describe(e));
     match e.status() {
-        Some(code) if e.is_permanent() => Outcome::Permanent(format!("{code} {text}")),
-        Some(code) => Outcome::Temporary(format!("{code} {text}")),
-        None => Outcome::Temporary(format!("451 4.4.2 {text}")),
+        Some(code) => {
+            let text = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            Outcome::from_remote(
+                &format!("{code} {text}"),
+                Remote {
+                    host: host.to_string(),
+                    addr,
+                    step,
+                },
+            )
+        }
+        None => Outcome::temporary(format!(
+            "451 4.4.2 conversation with {host}[{}] failed {}: {e}",
+            addr.ip(),
+            step.what_happened()
+        )),
     }
 }

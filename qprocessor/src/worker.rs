@@ -13,8 +13,8 @@ use mismo_core::Store;
 use crate::context::Context;
 use crate::dsn;
 use crate::local;
-use crate::outcome::Outcome;
-use crate::relay::Relay;
+use crate::outcome::{Class, Outcome};
+use crate::relay::{Outbound, Relay};
 use crate::retry;
 
 /// Where one original recipient's mail has to go.
@@ -44,15 +44,13 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
     let bytes = ctx.store.get_blob(&message.blob).await;
     let outcomes = match &bytes {
         Ok(bytes) => deliver_all(&ctx, &message, &pending, bytes).await,
-        Err(e) => pending
-            .iter()
-            .map(|&i| {
-                (
-                    i,
-                    Outcome::Temporary(format!("451 4.3.0 message bytes unreadable: {e}")),
-                )
-            })
-            .collect(),
+        Err(e) => {
+            tracing::warn!(%id, "message bytes unreadable: {e}");
+            pending
+                .iter()
+                .map(|&i| (i, Outcome::temporary(local::LOCAL_PROBLEM)))
+                .collect()
+        }
     };
 
     message.attempts += 1;
@@ -62,17 +60,17 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
         let rcpt = &mut message.recipients[i];
         rcpt.attempts += 1;
         rcpt.updated_at = now_ms();
-        let outcome = match outcome {
-            Outcome::Temporary(why) if expired => Outcome::Permanent(format!(
-                "{why} (gave up: queued longer than MAX_QUEUE_LIFETIME)"
-            )),
-            o => o,
+        let outcome = if expired && outcome.is_temporary() {
+            outcome.given_up("gave up: queued longer than MAX_QUEUE_LIFETIME")
+        } else {
+            outcome
         };
-        rcpt.last_reply = Some(outcome.text().to_string());
-        rcpt.status = match &outcome {
-            Outcome::Delivered(_) => RecipientStatus::Delivered,
-            Outcome::Temporary(_) => RecipientStatus::Deferred,
-            Outcome::Permanent(_) => {
+        log_attempt(&id, &rcpt.address, message.received_at, &outcome);
+        rcpt.last_reply = Some(outcome.to_string());
+        rcpt.status = match outcome.class {
+            Class::Delivered => RecipientStatus::Delivered,
+            Class::Temporary => RecipientStatus::Deferred,
+            Class::Permanent => {
                 newly_failed.push((i, outcome.clone()));
                 RecipientStatus::Failed
             }
@@ -101,9 +99,29 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
     }
     let (state, attempts) = (message.state, message.attempts);
     match ctx.finisher.finish(message, token).await {
-        Ok(()) => tracing::info!(%id, state = state.as_str(), attempts, "done"),
+        Ok(()) => tracing::info!("{id}: {}, attempts={attempts}", state.as_str()),
         Err(e) => tracing::warn!(%id, "writing the results: {e}"),
     }
+}
+
+/// One line per recipient and attempt, as Postfix's smtp(8) and local(8)
+/// write them, found by the queue id like the intake line.
+fn log_attempt(id: &str, rcpt: &str, received_at: i64, outcome: &Outcome) {
+    let relay = match &outcome.remote {
+        Some(r) => format!("{}[{}]:{}", r.host, r.addr.ip(), r.addr.port()),
+        None if outcome.class == Class::Delivered => "local".to_string(),
+        None => "none".to_string(),
+    };
+    let delay = (now_ms() - received_at).max(0) as f64 / 1000.0;
+    let status = match outcome.class {
+        Class::Delivered => "sent",
+        Class::Temporary => "deferred",
+        Class::Permanent => "bounced",
+    };
+    tracing::info!(
+        "{id}: to=<{rcpt}>, relay={relay}, delay={delay:.2}, dsn={}, status={status} ({outcome})",
+        outcome.status_code()
+    );
 }
 
 async fn deliver_all(
@@ -124,10 +142,16 @@ async fn deliver_all(
         match local::is_local(dir, &domain).await {
             Ok(true) => match local::expand(dir, &address).await {
                 Ok(expansion) => routes.push((i, Route::Local(expansion))),
-                Err(e) => outcomes.push((i, Outcome::Temporary(format!("451 4.3.0 store: {e}")))),
+                Err(e) => {
+                    tracing::warn!(id = %message.id, rcpt = %address, "store: {e}");
+                    outcomes.push((i, Outcome::temporary(local::LOCAL_PROBLEM)));
+                }
             },
             Ok(false) => routes.push((i, Route::Remote(address))),
-            Err(e) => outcomes.push((i, Outcome::Temporary(format!("451 4.3.0 store: {e}")))),
+            Err(e) => {
+                tracing::warn!(id = %message.id, rcpt = %address, "store: {e}");
+                outcomes.push((i, Outcome::temporary(local::LOCAL_PROBLEM)));
+            }
         }
     }
 
@@ -152,13 +176,27 @@ async fn deliver_all(
     }
     // Signing costs a key look-up and an RSA signature: only for relayed mail.
     // Relayed mail goes out with CRLF line endings only, and is signed as
-    // it goes out.
+    // it goes out; 8-bit mail is made 7-bit too, for hosts that offer no
+    // 8BITMIME, and that form signed on its own.
     let outbound = crate::line_endings::crlf(bytes);
-    let signed = if remote.is_empty() {
-        std::borrow::Cow::Borrowed(&*outbound)
+    let eight_bit = !outbound.is_ascii();
+    let (signed, seven_bit) = if remote.is_empty() {
+        (std::borrow::Cow::Borrowed(&*outbound), None)
     } else {
-        crate::dkim::sign_if_submitted(ctx, message, &outbound).await
+        let signed = crate::dkim::sign_if_submitted(ctx, message, &outbound).await;
+        let seven_bit = match eight_bit.then(|| crate::seven_bit::downgrade(&outbound)) {
+            Some(Ok(seven)) => {
+                let signed = crate::dkim::sign_if_submitted(ctx, message, &seven).await;
+                Some(Ok(signed.into_owned()))
+            }
+            Some(Err(why)) => Some(Err(why)),
+            None => None,
+        };
+        (signed, seven_bit)
     };
+    let header_utf8 = !mismo_core::model::header_block(&outbound)
+        .unwrap_or_default()
+        .is_ascii();
     let relay = Relay {
         resolver: &ctx.resolver,
         connections: &ctx.connections,
@@ -167,8 +205,19 @@ async fn deliver_all(
     };
     let mut remote_results: BTreeMap<String, Outcome> = BTreeMap::new();
     for (domain, rcpts) in &remote {
+        // SMTPUTF8 is needed only where UTF-8 is actually in the envelope or
+        // the header (as Postfix's smtputf8_autodetect_classes).
+        let smtputf8 = message.smtputf8
+            && (header_utf8
+                || !message.mail_from.is_ascii()
+                || rcpts.iter().any(|r| !r.is_ascii()));
+        let out = Outbound {
+            bytes: &signed,
+            seven_bit: seven_bit.as_ref().map(|r| r.as_deref().map_err(|e| *e)),
+            smtputf8,
+        };
         let results = relay
-            .deliver(domain, &message.mail_from, rcpts, &signed)
+            .deliver(&message.id, domain, &message.mail_from, rcpts, &out)
             .await;
         for (a, o) in rcpts.iter().zip(results) {
             remote_results.insert(a.clone(), o);
@@ -180,7 +229,7 @@ async fn deliver_all(
             Route::Remote(a) => remote_results
                 .get(&a)
                 .cloned()
-                .unwrap_or_else(|| Outcome::Temporary("451 4.4.0 not attempted".into())),
+                .unwrap_or_else(|| Outcome::temporary("451 4.4.0 not attempted")),
             Route::Local(expansion) => {
                 let mut parts: Vec<Outcome> =
                     expansion.failures.into_iter().map(|(_, o)| o).collect();
@@ -202,16 +251,15 @@ async fn deliver_all(
 /// if it reached anywhere and nothing is left to retry; retried while any
 /// part is temporary; failed only if every part failed.
 fn combine(parts: Vec<Outcome>) -> Outcome {
-    if let Some(t) = parts.iter().find(|o| matches!(o, Outcome::Temporary(_))) {
-        return t.clone();
-    }
-    if let Some(d) = parts.iter().find(|o| matches!(o, Outcome::Delivered(_))) {
-        return d.clone();
+    for class in [Class::Temporary, Class::Delivered] {
+        if let Some(o) = parts.iter().find(|o| o.class == class) {
+            return o.clone();
+        }
     }
     parts
         .into_iter()
         .next()
-        .unwrap_or_else(|| Outcome::Permanent("550 5.1.1 no destination".into()))
+        .unwrap_or_else(|| Outcome::permanent("550 5.1.1 no destination"))
 }
 
 /// Queues a DSN to the sender for the recipients that just failed.
@@ -254,6 +302,8 @@ async fn bounce(
             engine: hostname.clone(),
         },
         dsn: DsnRequest::default(),
+        // A sender's address in UTF-8 can only be answered over SMTPUTF8.
+        smtputf8: !message.mail_from.is_ascii(),
     });
     match ctx.store.enqueue(&dsn).await {
         Ok(()) | Err(mismo_core::StoreError::Duplicate(_)) => {
@@ -270,12 +320,12 @@ mod tests {
 
     #[test]
     fn combining_the_parts_of_an_alias() {
-        let d = Outcome::Delivered("250".into());
-        let t = Outcome::Temporary("451".into());
-        let p = Outcome::Permanent("550".into());
+        let d = Outcome::delivered("250");
+        let t = Outcome::temporary("451");
+        let p = Outcome::permanent("550");
         assert_eq!(combine(vec![d.clone(), p.clone()]), d);
         assert_eq!(combine(vec![d.clone(), t.clone()]), t);
         assert_eq!(combine(vec![p.clone()]), p);
-        assert!(matches!(combine(vec![]), Outcome::Permanent(_)));
+        assert_eq!(combine(vec![]).class, Class::Permanent);
     }
 }

@@ -232,11 +232,25 @@ impl Connection {
             listener: self.session.listener().name().into(),
             engine: self.engine.settings.node.hostname.clone(),
         };
+        // Postfix's smtpd and cleanup lines in one, found by the queue id
+        // like every delivery line after it.
+        let intake = format!(
+            "client=[{}]:{}, helo=<{}>, listener={}, tls={}, sasl_username={}, from=<{}>, size={}, nrcpt={}",
+            self.peer.ip(),
+            self.peer.port(),
+            envelope.helo,
+            origin.listener,
+            if self.session.tls() { "yes" } else { "no" },
+            envelope.auth_user.as_deref().unwrap_or("-"),
+            envelope.mail_from,
+            envelope.message.len(),
+            envelope.recipients.len()
+        );
         let result = crate::intake::enqueue(&self.engine.store, envelope, origin).await;
         match &result {
             Ok(id) => {
                 self.engine.stats.message_accepted();
-                tracing::info!(peer = %self.peer, id = %id, "queued");
+                tracing::info!("{id}: {intake}");
             }
             Err(e) => tracing::warn!(peer = %self.peer, "not queued: {e}"),
         }

@@ -26,6 +26,7 @@ pub async fn enqueue(store: &Store, envelope: Envelope, origin: Origin) -> Store
             ret: envelope.ret,
             envid: envelope.envid,
         },
+        smtputf8: envelope.smtputf8,
     });
     match store.enqueue(&message).await {
         Ok(()) => Ok(message.id),

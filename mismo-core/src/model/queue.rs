@@ -22,6 +22,10 @@ pub struct QueuedMessage {
     pub attachments: Vec<AttachmentMeta>,
     pub origin: Origin,
     pub dsn: DsnRequest,
+    /// The client sent `MAIL ... SMTPUTF8` (RFC 6531): UTF-8 may be in the
+    /// envelope and the headers, and a next hop must offer SMTPUTF8 too.
+    #[serde(default)]
+    pub smtputf8: bool,
     pub received_at: i64,
     /// When the next attempt is due.
     pub due_at: i64,
@@ -42,6 +46,7 @@ pub struct NewMessage {
     pub attachments: Vec<AttachmentMeta>,
     pub origin: Origin,
     pub dsn: DsnRequest,
+    pub smtputf8: bool,
 }
 
 impl QueuedMessage {
@@ -58,6 +63,7 @@ impl QueuedMessage {
             attachments: new.attachments,
             origin: new.origin,
             dsn: new.dsn,
+            smtputf8: new.smtputf8,
             received_at: now,
             due_at: now,
             attempts: 0,

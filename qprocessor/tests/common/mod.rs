@@ -196,4 +196,55 @@ impl World {
         }
         out
     }
+
+    /// The text of the first message in `mailbox`, once there is one.
+    pub async fn wait_entry(&self, mailbox: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some((_, text)) = self.entries(mailbox).await.into_iter().next() {
+                return text;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "nothing in {mailbox}\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The DKIM TXT record of a local domain: (name, value).
+    pub async fn dkim_record(&self, domain: &str) -> (String, String) {
+        let key = self
+            .store
+            .get_dkim_key(domain)
+            .await
+            .unwrap()
+            .expect("key stored");
+        key.txt_record()
+    }
+
+    /// Checks with dkimpy that `message` carries a signature that verifies
+    /// against the TXT record `value`.
+    pub fn assert_dkim_verifies(&self, message: &str, value: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("signed.eml"), message).unwrap();
+        std::fs::write(dir.path().join("key.txt"), value).unwrap();
+        let out =
+            std::process::Command::new(mismo_testkit::workspace_root().join(".venv/bin/python"))
+                .arg(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/py/dkim_verify.py"
+                ))
+                .arg(dir.path().join("signed.eml"))
+                .arg(dir.path().join("key.txt"))
+                .output()
+                .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && text.contains("DKIM OK"),
+            "{text}\n{message}"
+        );
+    }
 }

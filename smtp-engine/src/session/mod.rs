@@ -107,6 +107,8 @@ pub struct Envelope {
     pub recipients: Vec<AcceptedRcpt>,
     pub ret: Option<String>,
     pub envid: Option<String>,
+    /// MAIL carried SMTPUTF8.
+    pub smtputf8: bool,
     pub helo: String,
     pub auth_user: Option<String>,
     /// The Received header followed by the client's bytes, exactly.
@@ -191,6 +193,11 @@ impl Session {
 
     pub fn auth_user(&self) -> Option<&str> {
         self.auth_user.as_deref()
+    }
+
+    /// The session runs over TLS (implicit, or after STARTTLS).
+    pub fn tls(&self) -> bool {
+        self.tls
     }
 
     pub fn listener(&self) -> Listener {
@@ -527,6 +534,7 @@ impl Session {
             recipients: tx.rcpts,
             ret: tx.ret,
             envid: tx.envid,
+            smtputf8: tx.smtputf8,
             helo: self.helo.clone().unwrap_or_default(),
             auth_user: self.auth_user.clone(),
             message,
