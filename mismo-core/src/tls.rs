@@ -1,7 +1,10 @@
 //! TLS server configuration shared by the services that speak TLS.
 
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
@@ -14,20 +17,7 @@ use crate::config::NodeSettings;
 pub fn server_config(node: &NodeSettings) -> Result<Arc<ServerConfig>, String> {
     let (cert_path, key_path) = match &node.tls {
         Some(files) => (files.cert.clone(), files.key.clone()),
-        None => {
-            let dir = node.data_dir.join("tls");
-            let cert = dir.join("self-signed-cert.pem");
-            let key = dir.join("self-signed-key.pem");
-            if !cert.exists() || !key.exists() {
-                tracing::warn!(
-                    "TLS_CERT_PATH/TLS_KEY_PATH unset: generating a self-signed certificate for {} in {}",
-                    node.hostname,
-                    dir.display()
-                );
-                generate_self_signed(&node.hostname, &cert, &key)?;
-            }
-            (cert, key)
-        }
+        None => self_signed(node)?,
     };
     let certs = load_certs(&cert_path)?;
     let key = load_key(&key_path)?;
@@ -41,18 +31,55 @@ pub fn server_config(node: &NodeSettings) -> Result<Arc<ServerConfig>, String> {
     Ok(Arc::new(config))
 }
 
-fn generate_self_signed(hostname: &str, cert: &Path, key: &Path) -> Result<(), String> {
+/// The self-signed pair every service of this data directory serves.
+///
+/// Services that start together would otherwise each make one, and one
+/// would serve a certificate matching neither the file on disk nor the
+/// others' (a mail program that pinned one fails on the next). So the pair
+/// is made once, under an exclusive lock on `tls/.lock`: whoever takes the
+/// lock first writes both files aside and renames them into place (key,
+/// then certificate, so both exist only when both are whole); the others
+/// wait for the lock and find them there.
+fn self_signed(node: &NodeSettings) -> Result<(PathBuf, PathBuf), String> {
+    let dir = node.data_dir.join("tls");
+    let cert = dir.join("self-signed-cert.pem");
+    let key = dir.join("self-signed-key.pem");
+    let fail = |e: std::io::Error| format!("{}: {e}", dir.display());
+    std::fs::create_dir_all(&dir).map_err(fail)?;
+    let lock = File::create(dir.join(".lock")).map_err(fail)?;
+    lock.lock().map_err(fail)?;
+    if !(cert.exists() && key.exists()) {
+        tracing::warn!(
+            "TLS_CERT_PATH/TLS_KEY_PATH unset: generating a self-signed certificate for {} in {}",
+            node.hostname,
+            dir.display()
+        );
+        let (cert_pem, key_pem) = generate(&node.hostname)?;
+        let aside = |p: &Path| p.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(aside(&key), key_pem)
+            .and_then(|_| std::fs::write(aside(&cert), cert_pem))
+            .and_then(|_| std::fs::rename(aside(&key), &key))
+            .and_then(|_| std::fs::rename(aside(&cert), &cert))
+            .map_err(fail)?;
+    }
+    // Unlocked when `lock` is dropped, once the pair is there.
+    Ok((cert, key))
+}
+
+/// A certificate for `hostname` (its subject's common name, and with
+/// `localhost` its alternative names), and its key, in PEM.
+fn generate(hostname: &str) -> Result<(String, String), String> {
     let names = vec![hostname.to_string(), "localhost".to_string()];
-    let pair = rcgen::generate_simple_self_signed(names).map_err(|e| format!("rcgen: {e}"))?;
-    let dir = cert.parent().expect("cert path has a folder");
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // Several services may start at once: write aside, then rename into place.
-    let tmp = |p: &Path| p.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(tmp(key), pair.signing_key.serialize_pem())
-        .and_then(|_| std::fs::write(tmp(cert), pair.cert.pem()))
-        .and_then(|_| std::fs::rename(tmp(key), key))
-        .and_then(|_| std::fs::rename(tmp(cert), cert))
-        .map_err(|e| format!("{}: {e}", dir.display()))
+    let mut params = CertificateParams::new(names).map_err(|e| format!("rcgen: {e}"))?;
+    let mut subject = DistinguishedName::new();
+    subject.push(DnType::CommonName, hostname);
+    subject.push(DnType::OrganizationName, "Mismo self-signed");
+    params.distinguished_name = subject;
+    let key = KeyPair::generate().map_err(|e| format!("rcgen: {e}"))?;
+    let cert = params
+        .self_signed(&key)
+        .map_err(|e| format!("rcgen: {e}"))?;
+    Ok((cert.pem(), key.serialize_pem()))
 }
 
 fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {

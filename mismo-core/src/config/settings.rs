@@ -52,12 +52,31 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// The machine's fully qualified name: its host name if that has a dot,
+/// else the canonical name the resolver gives for it (as `hostname -f`),
+/// else the bare host name, which [`NodeSettings`] warns about.
 fn default_hostname() -> String {
-    hostname::get()
+    let Some(short) = hostname::get()
         .ok()
         .and_then(|h| h.into_string().ok())
         .and_then(|h| v::host_name(&h).ok())
-        .unwrap_or_else(|| "localhost".into())
+    else {
+        return "localhost".into();
+    };
+    if short.contains('.') {
+        return short;
+    }
+    let hints = dns_lookup::AddrInfoHints {
+        flags: libc::AI_CANONNAME,
+        ..Default::default()
+    };
+    dns_lookup::getaddrinfo(Some(&short), None, Some(hints))
+        .ok()
+        .and_then(|mut found| found.next())
+        .and_then(|first| first.ok()?.canonname)
+        .filter(|c| c.contains('.'))
+        .and_then(|c| v::host_name(&c).ok())
+        .unwrap_or(short)
 }
 
 impl FromEnv for NodeSettings {
@@ -80,8 +99,18 @@ impl FromEnv for NodeSettings {
                 })
             }
         };
+        let hostname = env.get("MISMO_HOSTNAME", default_hostname(), v::host_name)?;
+        if !hostname.contains('.') {
+            // Relayed mail says EHLO with this name, and receivers refuse
+            // one that is not fully qualified (Postfix's
+            // reject_non_fqdn_helo_hostname).
+            tracing::warn!(
+                "MISMO_HOSTNAME {hostname:?} is not a fully qualified domain name; \
+                 other mail servers will refuse it as a HELO name: set MISMO_HOSTNAME"
+            );
+        }
         Ok(Self {
-            hostname: env.get("MISMO_HOSTNAME", default_hostname(), v::host_name)?,
+            hostname,
             data_dir: env.get("MISMO_DATA_DIR", PathBuf::from("./data"), v::path)?,
             tls,
         })
