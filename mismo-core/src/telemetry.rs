@@ -1,36 +1,149 @@
-//! Logging set-up shared by every binary.
+//! Logging set-up shared by every service: MISMO_LOG_FORMAT chooses text on
+//! stderr (each line tagged with the service name, so a whole cluster can
+//! share one terminal), one JSON object per line on stderr, or the local
+//! syslog under facility `mail`, as Postfix logs. `RUST_LOG` filters
+//! (default `info`).
 
-/// Logs to stderr, each line tagged with the service name so the logs of a
-/// whole cluster can share one terminal. `RUST_LOG` filters (default `info`).
+use std::fmt::Write as _;
+
+use tracing::field::{Field, Visit};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Env, FromEnv, LogFormat, LogSettings};
+
+/// Starts logging for `service`. A malformed MISMO_LOG_FORMAT falls back to
+/// text here; reading the settings then stops the service naming it.
 pub fn init(service: &'static str) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let format = Env::load()
+        .and_then(|env| LogSettings::from_env(&env))
+        .map(|l| l.format)
+        .unwrap_or_default();
+    // rustls warns of every client that sends an IP address as its TLS
+    // server name (mpop does, as RFC 6066 3 forbids): nothing an operator
+    // can act on, so only its errors are shown unless RUST_LOG asks.
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rustls=error"));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
         .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .fmt_fields(tracing_subscriber::fmt::format::DefaultFields::new())
-        .event_format(Tagged(service))
-        .try_init();
+        .fmt_fields(tracing_subscriber::fmt::format::DefaultFields::new());
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .event_format(Tagged(service))
+            .try_init(),
+        LogFormat::Json => builder
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .event_format(Json(service))
+            .try_init(),
+        LogFormat::Syslog => {
+            let identity = std::ffi::CString::new(service).expect("a service name has no NUL");
+            let options = syslog_tracing::Options::LOG_PID;
+            match syslog_tracing::Syslog::new(identity, options, syslog_tracing::Facility::Mail) {
+                Some(syslog) => builder
+                    .with_writer(syslog)
+                    .with_ansi(false)
+                    .event_format(Plain)
+                    .try_init(),
+                None => Ok(()),
+            }
+        }
+    };
 }
 
+/// `service LEVEL message key=value ...`
 struct Tagged(&'static str);
 
-impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Tagged
+impl<S, N> FormatEvent<S, N> for Tagged
 where
-    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
-    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
 {
     fn format_event(
         &self,
-        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
-        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
         event: &tracing::Event<'_>,
     ) -> std::fmt::Result {
         let meta = event.metadata();
         write!(writer, "{:<13} {:>5} ", self.0, meta.level())?;
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
+    }
+}
+
+/// The message and fields only: syslog adds the time, the name and the pid,
+/// and takes the level as the priority.
+struct Plain;
+
+impl<S, N> FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// `{"time":…,"service":…,"level":…,"message":…,"field":…}` on one line.
+/// Written here rather than with tracing-subscriber's JSON layer, which
+/// cannot add the service name to every line.
+struct Json(&'static str);
+
+impl<S, N> FormatEvent<S, N> for Json
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let mut fields = serde_json::Map::new();
+        fields.insert("time".into(), crate::model::now_ms().into());
+        fields.insert("service".into(), self.0.into());
+        fields.insert("level".into(), event.metadata().level().as_str().into());
+        event.record(&mut JsonFields(&mut fields));
+        writeln!(writer, "{}", serde_json::Value::Object(fields))
+    }
+}
+
+struct JsonFields<'a>(&'a mut serde_json::Map<String, serde_json::Value>);
+
+impl Visit for JsonFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().into(), value.into());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let mut text = String::new();
+        let _ = write!(text, "{value:?}");
+        self.0.insert(field.name().into(), text.into());
     }
 }

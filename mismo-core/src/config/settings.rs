@@ -44,6 +44,34 @@ pub struct NodeSettings {
     pub data_dir: PathBuf,
     /// Both set, or neither (then a self-signed pair is generated in `data_dir`).
     pub tls: Option<TlsFiles>,
+    pub log: LogSettings,
+}
+
+/// Where and how a service logs (read again by [`crate::telemetry`], which
+/// starts before the other settings).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines on stderr, each tagged with the service's name.
+    #[default]
+    Text,
+    /// One JSON object per line on stderr.
+    Json,
+    /// The local syslog, facility `mail`, as Postfix logs.
+    Syslog,
+}
+
+impl FromEnv for LogSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            format: env.get("MISMO_LOG_FORMAT", LogFormat::Text, v::log_format)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +141,7 @@ impl FromEnv for NodeSettings {
             hostname,
             data_dir: env.get("MISMO_DATA_DIR", PathBuf::from("./data"), v::path)?,
             tls,
+            log: LogSettings::from_env(env)?,
         })
     }
 }

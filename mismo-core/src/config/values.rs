@@ -117,6 +117,16 @@ pub fn flag(value: &str) -> Parsed<bool> {
     }
 }
 
+/// `text`, `json` or `syslog`.
+pub fn log_format(value: &str) -> Parsed<super::LogFormat> {
+    match value.to_ascii_lowercase().as_str() {
+        "text" => Ok(super::LogFormat::Text),
+        "json" => Ok(super::LogFormat::Json),
+        "syslog" => Ok(super::LogFormat::Syslog),
+        _ => Err("text, json or syslog"),
+    }
+}
+
 pub fn path(value: &str) -> Parsed<PathBuf> {
     Ok(PathBuf::from(value))
 }
