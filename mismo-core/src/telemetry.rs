@@ -21,39 +21,52 @@ pub fn init(service: &'static str) {
         .and_then(|env| LogSettings::from_env(&env))
         .map(|l| l.format)
         .unwrap_or_default();
-    // rustls warns of every client that sends an IP address as its TLS
-    // server name (mpop does, as RFC 6066 3 forbids): nothing an operator
-    // can act on, so only its errors are shown unless RUST_LOG asks.
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,rustls=error"));
+    let directives = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into());
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
         .fmt_fields(tracing_subscriber::fmt::format::DefaultFields::new());
     let _ = match format {
-        LogFormat::Text => builder
-            .with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .event_format(Tagged(service))
-            .try_init(),
-        LogFormat::Json => builder
-            .with_writer(std::io::stderr)
-            .with_ansi(false)
-            .event_format(Json(service))
-            .try_init(),
+        LogFormat::Text => tracing::subscriber::set_global_default(
+            builder
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .event_format(Tagged(service))
+                .finish(),
+        ),
+        LogFormat::Json => tracing::subscriber::set_global_default(
+            builder
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .event_format(Json(service))
+                .finish(),
+        ),
         LogFormat::Syslog => {
             let identity = std::ffi::CString::new(service).expect("a service name has no NUL");
             let options = syslog_tracing::Options::LOG_PID;
             match syslog_tracing::Syslog::new(identity, options, syslog_tracing::Facility::Mail) {
-                Some(syslog) => builder
-                    .with_writer(syslog)
-                    .with_ansi(false)
-                    .event_format(Plain)
-                    .try_init(),
+                Some(syslog) => tracing::subscriber::set_global_default(
+                    builder
+                        .with_writer(syslog)
+                        .with_ansi(false)
+                        .event_format(Plain)
+                        .finish(),
+                ),
                 None => Ok(()),
             }
         }
     };
+    // Libraries that log through the `log` crate, rustls among them. rustls
+    // warns of every client that names the server by IP address in SNI (mpop
+    // does, which RFC 6066 3 forbids): nothing an operator can act on, and
+    // EnvFilter cannot single out the targets of `log` records, so rustls's
+    // are left out unless RUST_LOG names it.
+    let mut bridge = tracing_log::LogTracer::builder();
+    if !directives.contains("rustls") {
+        bridge = bridge.ignore_crate("rustls");
+    }
+    let _ = bridge.init();
 }
 
 /// `service LEVEL message key=value ...`
