@@ -220,6 +220,7 @@ async fn queue_documents_round_trip() {
                 attempts: 0,
                 last_reply: None,
                 updated_at: 7, // small i64: comes back as Int32 from some servers
+                forwarded: vec!["friend@far.test".into()],
             },
             Recipient {
                 address: "ünï@example.org".into(),
@@ -229,6 +230,7 @@ async fn queue_documents_round_trip() {
                 attempts: 2,
                 last_reply: Some("451 4.3.0 try later".into()),
                 updated_at: now_ms(),
+                forwarded: Vec::new(),
             },
         ],
         blob,

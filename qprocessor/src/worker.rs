@@ -48,7 +48,7 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
             tracing::warn!(%id, "message bytes unreadable: {e}");
             pending
                 .iter()
-                .map(|&i| (i, Outcome::temporary(local::LOCAL_PROBLEM)))
+                .map(|&i| (i, Outcome::temporary(local::LOCAL_PROBLEM), Vec::new()))
                 .collect()
         }
     };
@@ -56,8 +56,9 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
     message.attempts += 1;
     let expired = retry::expired(message.received_at, now, ctx.settings.max_queue_lifetime);
     let mut newly_failed: Vec<(usize, Outcome)> = Vec::new();
-    for (i, outcome) in outcomes {
+    for (i, outcome, forwarded) in outcomes {
         let rcpt = &mut message.recipients[i];
+        rcpt.forwarded.extend(forwarded);
         rcpt.attempts += 1;
         rcpt.updated_at = now_ms();
         let outcome = if expired && outcome.is_temporary() {
@@ -129,11 +130,11 @@ async fn deliver_all(
     message: &QueuedMessage,
     pending: &[usize],
     bytes: &[u8],
-) -> Vec<(usize, Outcome)> {
+) -> Vec<(usize, Outcome, Vec<String>)> {
     let store: &Store = &ctx.store;
     let dir = &ctx.directory;
     let mut routes: Vec<(usize, Route)> = Vec::new();
-    let mut outcomes: Vec<(usize, Outcome)> = Vec::new();
+    let mut outcomes: Vec<(usize, Outcome, Vec<String>)> = Vec::new();
     for &i in pending {
         let address = message.recipients[i].address.clone();
         let domain = Address::parse(&address)
@@ -144,24 +145,25 @@ async fn deliver_all(
                 Ok(expansion) => routes.push((i, Route::Local(expansion))),
                 Err(e) => {
                     tracing::warn!(id = %message.id, rcpt = %address, "store: {e}");
-                    outcomes.push((i, Outcome::temporary(local::LOCAL_PROBLEM)));
+                    outcomes.push((i, Outcome::temporary(local::LOCAL_PROBLEM), Vec::new()));
                 }
             },
             Ok(false) => routes.push((i, Route::Remote(address))),
             Err(e) => {
                 tracing::warn!(id = %message.id, rcpt = %address, "store: {e}");
-                outcomes.push((i, Outcome::temporary(local::LOCAL_PROBLEM)));
+                outcomes.push((i, Outcome::temporary(local::LOCAL_PROBLEM), Vec::new()));
             }
         }
     }
 
     // Every remote address once, grouped by domain: original recipients and
-    // alias forwards alike.
+    // alias forwards alike, leaving out forwards an earlier attempt made.
     let mut remote: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (_, route) in &routes {
+    for (i, route) in &routes {
+        let done = &message.recipients[*i].forwarded;
         let addresses: Vec<&String> = match route {
             Route::Remote(a) => vec![a],
-            Route::Local(e) => e.remote.iter().collect(),
+            Route::Local(e) => e.remote.iter().filter(|a| !done.contains(a)).collect(),
         };
         for a in addresses {
             let domain = a
@@ -225,6 +227,7 @@ async fn deliver_all(
     }
 
     for (i, route) in routes {
+        let mut forwarded = Vec::new();
         let outcome = match route {
             Route::Remote(a) => remote_results
                 .get(&a)
@@ -237,12 +240,25 @@ async fn deliver_all(
                     parts.push(local::deliver(store, message, mailbox).await);
                 }
                 for a in &expansion.remote {
-                    parts.extend(remote_results.get(a).cloned());
+                    match remote_results.get(a) {
+                        Some(o) => {
+                            if o.class == Class::Delivered {
+                                forwarded.push(a.clone());
+                            }
+                            parts.push(o.clone());
+                        }
+                        None if message.recipients[i].forwarded.contains(a) => {
+                            parts.push(Outcome::delivered(format!(
+                                "250 2.0.0 <{a}>: forwarded on an earlier attempt"
+                            )));
+                        }
+                        None => {}
+                    }
                 }
                 combine(parts)
             }
         };
-        outcomes.push((i, outcome));
+        outcomes.push((i, outcome, forwarded));
     }
     outcomes
 }

@@ -429,3 +429,44 @@ RCPT TO:<x@nomx.test>\r\nDATA\r\nSubject: forged\r\n\r\nforged\r\n.\rlast line\r
     assert!(text.ends_with("last line\n\n"), "{text:?}");
     assert!(!text.ends_with("last line\n\n\n"), "{text:?}");
 }
+
+#[tokio::test]
+async fn an_alias_retrying_one_forward_does_not_resend_to_the_others() {
+    // far.test's mx1 takes mail; later.test's host answers RCPT with 4xx.
+    let mut w = world(&[("127.0.0.2", &[]), ("127.0.0.5", &["-r", "rcpt"])]).await;
+    mismo_core::admin::Admin::new(&w.store)
+        .add_alias(
+            "split@example.org",
+            &["a@far.test".into(), "b@later.test".into()],
+        )
+        .await
+        .unwrap();
+    w.start_worker(&[("RETRY_SCHEDULE", "1s")]);
+    let id = w
+        .enqueue(
+            "x@far.test",
+            &["split@example.org"],
+            "Subject: fan out\n\nhi\n",
+        )
+        .await;
+    let m = w.wait(&id, |m| m.attempts >= 3).await;
+    assert_eq!(m.recipients[0].status, RecipientStatus::Deferred);
+    assert_eq!(m.recipients[0].forwarded, ["a@far.test"]);
+    assert_eq!(
+        w.sink("127.0.0.2").messages().len(),
+        1,
+        "three attempts, one copy for the forward that took it"
+    );
+    // later.test recovers: its copy goes, and still one for far.test.
+    let (_, old) = w.sinks.remove(1);
+    drop(old);
+    let addr = format!("127.0.0.5:{}", w.port).parse().unwrap();
+    w.sinks.push((
+        "127.0.0.5".into(),
+        mismo_testkit::sink::Sink::start(addr, &[]),
+    ));
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    assert_eq!(w.sink("127.0.0.5").messages().len(), 1);
+    assert_eq!(w.sink("127.0.0.2").messages().len(), 1);
+}

@@ -84,6 +84,7 @@ impl Recipient {
             attempts: 0,
             last_reply: None,
             updated_at: super::now_ms(),
+            forwarded: Vec::new(),
         }
     }
 }
@@ -124,6 +125,11 @@ pub struct Recipient {
     /// The last reply or error, for the queue listing and the DSN.
     pub last_reply: Option<String>,
     pub updated_at: i64,
+    /// Remote addresses an alias of this recipient forwards to that have
+    /// taken the message already: a retry (for a target still failing)
+    /// does not send it to them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forwarded: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
