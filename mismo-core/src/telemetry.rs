@@ -32,7 +32,7 @@ pub fn init(service: &'static str) {
             builder
                 .with_writer(std::io::stderr)
                 .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-                .event_format(Tagged(service))
+                .event_format(Tagged(Some(service)))
                 .finish(),
         ),
         LogFormat::Json => tracing::subscriber::set_global_default(
@@ -50,7 +50,7 @@ pub fn init(service: &'static str) {
                     builder
                         .with_writer(syslog)
                         .with_ansi(false)
-                        .event_format(Plain)
+                        .event_format(Tagged(None))
                         .finish(),
                 ),
                 None => Ok(()),
@@ -69,8 +69,10 @@ pub fn init(service: &'static str) {
     let _ = bridge.init();
 }
 
-/// `service LEVEL message key=value ...`
-struct Tagged(&'static str);
+/// `service LEVEL message key=value ...`; with no service, the message
+/// and fields only (syslog adds the time, the name and the pid, and takes
+/// the level as the priority).
+struct Tagged(Option<&'static str>);
 
 impl<S, N> FormatEvent<S, N> for Tagged
 where
@@ -83,28 +85,9 @@ where
         mut writer: Writer<'_>,
         event: &tracing::Event<'_>,
     ) -> std::fmt::Result {
-        let meta = event.metadata();
-        write!(writer, "{:<13} {:>5} ", self.0, meta.level())?;
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
-    }
-}
-
-/// The message and fields only: syslog adds the time, the name and the pid,
-/// and takes the level as the priority.
-struct Plain;
-
-impl<S, N> FormatEvent<S, N> for Plain
-where
-    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &tracing::Event<'_>,
-    ) -> std::fmt::Result {
+        if let Some(service) = self.0 {
+            write!(writer, "{service:<13} {:>5} ", event.metadata().level())?;
+        }
         ctx.field_format().format_fields(writer.by_ref(), event)?;
         writeln!(writer)
     }

@@ -8,26 +8,26 @@ use std::time::{Duration, Instant};
 use mismo_testkit::service::Service;
 use mismo_testkit::{binary, free_port, TestStore};
 
-fn env(server: &TestStore, format: &str) -> (Vec<(String, String)>, u16) {
+/// pop3d logging in `format`, listening.
+fn pop3d(server: &TestStore, format: &str) -> Service {
     let mut env = server.env();
     let pop3s = free_port();
     env.push(("MISMO_HOSTNAME".into(), "mx.example.org".into()));
     env.push(("MISMO_LOG_FORMAT".into(), format.into()));
     env.push(("POP3_LISTEN".into(), format!("127.0.0.1:{}", free_port())));
     env.push(("POP3S_LISTEN".into(), format!("127.0.0.1:{pop3s}")));
-    (env, pop3s)
+    Service::listening(
+        &binary("pop3d"),
+        &env,
+        server.data_dir(),
+        ([127, 0, 0, 1], pop3s).into(),
+    )
 }
 
 #[test]
 fn json_logs_are_one_object_per_line() {
     let server = TestStore::start();
-    let (env, pop3s) = env(&server, "json");
-    let pop3d = Service::listening(
-        &binary("pop3d"),
-        &env,
-        server.data_dir(),
-        ([127, 0, 0, 1], pop3s).into(),
-    );
+    let pop3d = pop3d(&server, "json");
     let start = Instant::now();
     while !pop3d.log_text().contains(r#""message":"serving""#) {
         assert!(
@@ -53,7 +53,6 @@ fn json_logs_are_one_object_per_line() {
 fn syslog_gets_the_lines_under_facility_mail() {
     let dev_log = Path::new("/dev/log");
     let server = TestStore::start();
-    let (env, pop3s) = env(&server, "syslog");
     if !dev_log.exists() {
         /// Takes /dev/log away again, however the test ends.
         struct Bound(UnixDatagram);
@@ -67,12 +66,7 @@ fn syslog_gets_the_lines_under_facility_mail() {
             .0
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
-        let pop3d = Service::listening(
-            &binary("pop3d"),
-            &env,
-            server.data_dir(),
-            ([127, 0, 0, 1], pop3s).into(),
-        );
+        let pop3d = pop3d(&server, "syslog");
         let mut got = Vec::new();
         let mut buf = [0u8; 4096];
         let serving = loop {
@@ -95,12 +89,7 @@ fn syslog_gets_the_lines_under_facility_mail() {
         );
         assert!(pop3d.log_text().is_empty(), "nothing on stderr");
     } else {
-        let pop3d = Service::listening(
-            &binary("pop3d"),
-            &env,
-            server.data_dir(),
-            ([127, 0, 0, 1], pop3s).into(),
-        );
+        let pop3d = pop3d(&server, "syslog");
         let start = Instant::now();
         loop {
             let out = std::process::Command::new("journalctl")

@@ -252,13 +252,7 @@ async fn a_deferral_is_retried_on_the_schedule() {
         "due again after the schedule's delay"
     );
     // The host recovers.
-    let (_, old) = w.sinks.remove(0);
-    drop(old);
-    let addr = format!("127.0.0.5:{}", w.port).parse().unwrap();
-    w.sinks.push((
-        "127.0.0.5".into(),
-        mismo_testkit::sink::Sink::start(addr, &[]),
-    ));
+    w.restart_sink("127.0.0.5", &[]);
     let m = w.wait_final(&id).await;
     assert_eq!(m.state, QueueState::Delivered);
     assert!(m.attempts >= 2, "{}", m.attempts);
@@ -458,13 +452,7 @@ async fn an_alias_retrying_one_forward_does_not_resend_to_the_others() {
         "three attempts, one copy for the forward that took it"
     );
     // later.test recovers: its copy goes, and still one for far.test.
-    let (_, old) = w.sinks.remove(1);
-    drop(old);
-    let addr = format!("127.0.0.5:{}", w.port).parse().unwrap();
-    w.sinks.push((
-        "127.0.0.5".into(),
-        mismo_testkit::sink::Sink::start(addr, &[]),
-    ));
+    w.restart_sink("127.0.0.5", &[]);
     let m = w.wait_final(&id).await;
     assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
     assert_eq!(w.sink("127.0.0.5").messages().len(), 1);

@@ -142,6 +142,14 @@ impl World {
         self.workers.push(svc);
     }
 
+    /// Replaces the host at `ip` with an smtp-sink started with `opts`
+    /// (a host that recovers, say).
+    pub fn restart_sink(&mut self, ip: &str, opts: &[&str]) {
+        self.sinks.retain(|(i, _)| i != ip);
+        let addr = format!("{ip}:{}", self.port).parse().unwrap();
+        self.sinks.push((ip.to_string(), Sink::start(addr, opts)));
+    }
+
     pub fn sink(&self, ip: &str) -> &Sink {
         &self.sinks.iter().find(|(i, _)| i == ip).expect("sink").1
     }
