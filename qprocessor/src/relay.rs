@@ -7,8 +7,8 @@
 //! 6152 3); SMTPUTF8 passed on where offered, and the message returned
 //! where it is needed and not offered (RFC 6531 3.4); HELO where EHLO is
 //! refused (RFC 1869 4.5). MAIL and RCPT are written here rather than with
-//! lettre's typed commands, which cannot leave out SIZE for a server that
-//! did not offer it or say SMTPUTF8 with an address lettre does not parse.
+//! lettre's typed commands, so the envelope leaves exactly as smtp-engine
+//! accepted it, without a second address parser's opinion of it.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -318,6 +318,8 @@ impl Relay<'_> {
                 "550 5.6.7 SMTPUTF8 is required, but was not offered by host {host}[{ip}]"
             )));
         }
+        // No SIZE: lettre does not tell whether the host offered it, and
+        // RFC 1870 6 allows it only then.
         let mut mail = format!("MAIL FROM:<{mail_from}>");
         let body = match message.seven_bit {
             None => message.bytes,
