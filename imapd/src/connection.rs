@@ -1209,18 +1209,9 @@ impl Connection {
         unchanged_since: Option<i64>,
     ) -> Result<(), Failure> {
         let indexes = self.resolve(set, uid)?;
-        let State::Selected {
-            mailbox,
-            folder,
-            view,
-            read_only,
-        } = &self.session.state
-        else {
+        let Some((mailbox, folder, view)) = selection(&self.session.state, true)? else {
             return Ok(());
         };
-        if *read_only {
-            return Err(Failure::No("[READ-ONLY] Folder is read-only".into()));
-        }
         if unchanged_since.is_some() {
             self.session.condstore = true;
         }
@@ -1324,18 +1315,10 @@ impl Connection {
             Some(f) => f,
             None => return Err(Failure::No("[TRYCREATE] No such folder".into())),
         };
-        let State::Selected {
-            folder,
-            view,
-            read_only,
-            ..
-        } = &self.session.state
-        else {
+        // COPY only reads the selected folder; MOVE changes it too.
+        let Some((_, folder, view)) = selection(&self.session.state, moving)? else {
             return Ok(());
         };
-        if moving && *read_only {
-            return Err(Failure::No("[READ-ONLY] Folder is read-only".into()));
-        }
         let source = folder.id.clone();
         let listed = self.server.store.list_folder(&mailbox, &source).await?;
         let wanted: Vec<u32> = indexes.iter().map(|&i| view.msgs[i].uid).collect();
@@ -1378,18 +1361,9 @@ impl Connection {
         tag: &str,
         uids: Option<&crate::sequence::SequenceSet>,
     ) -> Result<(), Failure> {
-        let State::Selected {
-            mailbox,
-            view,
-            read_only,
-            ..
-        } = &self.session.state
-        else {
+        let Some((mailbox, _, view)) = selection(&self.session.state, true)? else {
             return Ok(());
         };
-        if *read_only {
-            return Err(Failure::No("[READ-ONLY] Folder is read-only".into()));
-        }
         let largest = view.msgs.last().map_or(0, |m| m.uid);
         let ids: Vec<String> = view
             .msgs
@@ -1596,6 +1570,24 @@ fn header_only(item: &FetchItem) -> bool {
 fn is_whole(item: &FetchItem) -> bool {
     matches!(item, FetchItem::Section { section, .. }
         if section.part.is_empty() && section.text == crate::command::SectionText::Full)
+}
+
+/// The selected folder (its mailbox, the folder and the session's view of
+/// it), or `None` when nothing is selected; `NO [READ-ONLY]` when the
+/// command would `write` to a folder EXAMINE opened.
+fn selection(state: &State, write: bool) -> Result<Option<(&String, &Folder, &View)>, Failure> {
+    match state {
+        State::Selected {
+            read_only: true, ..
+        } if write => Err(Failure::No("[READ-ONLY] Folder is read-only".into())),
+        State::Selected {
+            mailbox,
+            folder,
+            view,
+            ..
+        } => Ok(Some((mailbox, folder, view))),
+        _ => Ok(None),
+    }
 }
 
 /// Errors a command can end in.
