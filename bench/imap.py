@@ -20,8 +20,8 @@ import tempfile
 import time
 
 from lib import (ROOT, Mismo, Store, cpu_seconds, machine, peak_rss_mb, save_result, table,
-                 tree_cpu, tree_rss_mb, wait_port, wait_until)
-from pop3 import dovecot_config, message
+                 tree_cpu, tree_rss_mb, wait_until)
+from pop3 import message, start_dovecot
 
 MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 PASSWORD = "bench password"
@@ -74,14 +74,6 @@ def measure(port, cert, cpu):
     return out
 
 
-def dovecot():
-    d = tempfile.mkdtemp(prefix="mismo-bench-dovecot-")
-    port = dovecot_config(d, "imap", MESSAGES, PASSWORD)
-    proc = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", f"{d}/dovecot.conf"])
-    wait_port(port)
-    return proc, port, d
-
-
 def mismo():
     store = Store()
     store.ctl("domain", "add", "bench.test")
@@ -115,7 +107,7 @@ def _fill(store):
 
 def main():
     subprocess.run(["cargo", "build", "--release", "-q", "--workspace", "--bins"], cwd=ROOT, check=True)
-    dproc, dport, ddir = dovecot()
+    dproc, dport, ddir = start_dovecot("imap", MESSAGES)
     try:
         d = measure(dport, f"{ddir}/cert.pem", lambda: tree_cpu(dproc.pid))
         d_rss = tree_rss_mb(dproc.pid)

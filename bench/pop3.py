@@ -101,9 +101,10 @@ pop3_uidl_format = %08Xu%08Xv
     return port
 
 
-def dovecot():
+def start_dovecot(protocol, messages):
+    """Dovecot serving `protocol` over a Maildir of `messages`: (process, port, folder)."""
     d = tempfile.mkdtemp(prefix="mismo-bench-dovecot-")
-    port = dovecot_config(d, "pop3", MESSAGES, PASSWORD)
+    port = dovecot_config(d, protocol, messages, PASSWORD)
     proc = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", f"{d}/dovecot.conf"])
     wait_port(port)
     return proc, port, d
@@ -142,7 +143,7 @@ def mismo():
 
 def main():
     subprocess.run(["cargo", "build", "--release", "-q", "--workspace", "--bins"], cwd=ROOT, check=True)
-    dproc, dport, ddir = dovecot()
+    dproc, dport, ddir = start_dovecot("pop3", MESSAGES)
     try:
         c0 = tree_cpu(dproc.pid)
         d_sec = fetch(dport)
