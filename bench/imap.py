@@ -21,7 +21,7 @@ import time
 
 from lib import (ROOT, Mismo, Store, cpu_seconds, machine, peak_rss_mb, save_result, table,
                  tree_cpu, tree_rss_mb, wait_until)
-from pop3 import message, start_dovecot
+from pop3 import dovecot, message
 
 MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 PASSWORD = "bench password"
@@ -107,17 +107,9 @@ def _fill(store):
 
 def main():
     subprocess.run(["cargo", "build", "--release", "-q", "--workspace", "--bins"], cwd=ROOT, check=True)
-    dproc, dport, ddir = start_dovecot("imap", MESSAGES)
-    try:
+    with dovecot("imap", MESSAGES) as (dproc, dport, ddir):
         d = measure(dport, f"{ddir}/cert.pem", lambda: tree_cpu(dproc.pid))
         d_rss = tree_rss_mb(dproc.pid)
-    except Exception:
-        print(open(f"{ddir}/dovecot.log").read()[-3000:])
-        raise
-    finally:
-        dproc.terminate()
-        dproc.wait()
-        shutil.rmtree(ddir, ignore_errors=True)
     store, m, proc, mport = mismo()
     try:
         cert = f"{store.dir}/tls/self-signed-cert.pem"

@@ -6,6 +6,7 @@ MESSAGES messages of 4 KB are fetched with Python's poplib (RETR each, one
 session, implicit TLS) from Dovecot 2.3 (maildir, passwd-file) and from pop3d
 (messages delivered through smtp-engine and a qprocessor). Run as root.
 """
+import contextlib
 import os
 import poplib
 import pwd
@@ -101,13 +102,24 @@ pop3_uidl_format = %08Xu%08Xv
     return port
 
 
-def start_dovecot(protocol, messages):
-    """Dovecot serving `protocol` over a Maildir of `messages`: (process, port, folder)."""
+@contextlib.contextmanager
+def dovecot(protocol, messages):
+    """Dovecot serving `protocol` over a Maildir of `messages`, as (process,
+    port, folder); its log is shown if the block fails, and it is stopped
+    and removed after."""
     d = tempfile.mkdtemp(prefix="mismo-bench-dovecot-")
     port = dovecot_config(d, protocol, messages, PASSWORD)
     proc = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", f"{d}/dovecot.conf"])
-    wait_port(port)
-    return proc, port, d
+    try:
+        wait_port(port)
+        yield proc, port, d
+    except Exception:
+        print(open(f"{d}/dovecot.log").read()[-3000:])
+        raise
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def mismo():
@@ -143,20 +155,12 @@ def mismo():
 
 def main():
     subprocess.run(["cargo", "build", "--release", "-q", "--workspace", "--bins"], cwd=ROOT, check=True)
-    dproc, dport, ddir = start_dovecot("pop3", MESSAGES)
-    try:
+    with dovecot("pop3", MESSAGES) as (dproc, dport, _):
         c0 = tree_cpu(dproc.pid)
         d_sec = fetch(dport)
         time.sleep(0.5)
         d_cpu = tree_cpu(dproc.pid) - c0
         d_rss = tree_rss_mb(dproc.pid)
-    except Exception:
-        print(open(f"{ddir}/dovecot.log").read()[-3000:])
-        raise
-    finally:
-        dproc.terminate()
-        dproc.wait()
-        shutil.rmtree(ddir, ignore_errors=True)
     store, pop, mport = mismo()
     try:
         c0, s0 = cpu_seconds(pop.pid), cpu_seconds(store.proc.pid)
