@@ -5,37 +5,38 @@
 
 use std::borrow::Cow;
 
+use mismo_core::dkim::DkimKey;
 use mismo_core::model::address::Address;
 use mismo_core::model::QueuedMessage;
 
 use crate::context::Context;
 use crate::local;
 
-/// The message with a DKIM-Signature on top when an authenticated user
-/// submitted it and its envelope sender is in a local domain; as it is
-/// otherwise, or if signing fails (an unsigned message still goes out; the
-/// failure is logged).
-pub async fn sign_if_submitted<'a>(
-    ctx: &Context,
-    message: &QueuedMessage,
-    bytes: &'a [u8],
-) -> Cow<'a, [u8]> {
-    if message.origin.auth_user.is_none() {
-        return Cow::Borrowed(bytes);
-    }
-    let Ok(sender) = Address::parse(&message.mail_from) else {
-        return Cow::Borrowed(bytes);
-    };
+/// The key to sign `message` with: its local domain's, when an
+/// authenticated user submitted it with a sender in a local domain; `None`
+/// otherwise, or if the key cannot be read (an unsigned message still goes
+/// out; the failure is logged).
+pub async fn key_for(ctx: &Context, message: &QueuedMessage) -> Option<DkimKey> {
+    message.origin.auth_user.as_ref()?;
+    let sender = Address::parse(&message.mail_from).ok()?;
     let domain = sender.domain();
     if !matches!(local::is_local(&ctx.directory, domain).await, Ok(true)) {
-        return Cow::Borrowed(bytes);
+        return None;
     }
-    let key = match ctx.directory.dkim_key(domain).await {
-        Ok(key) => key,
+    match ctx.directory.dkim_key(domain).await {
+        Ok(key) => Some(key),
         Err(e) => {
             tracing::warn!(%domain, "no DKIM key: {e}");
-            return Cow::Borrowed(bytes);
+            None
         }
+    }
+}
+
+/// `bytes` with a DKIM-Signature on top when there is a key; as they are
+/// otherwise, or if signing fails (logged).
+pub fn signed<'a>(key: Option<&DkimKey>, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+    let Some(key) = key else {
+        return Cow::Borrowed(bytes);
     };
     match key.sign(bytes) {
         Ok(header) => {
@@ -45,7 +46,7 @@ pub async fn sign_if_submitted<'a>(
             Cow::Owned(signed)
         }
         Err(e) => {
-            tracing::warn!(%domain, "{e}");
+            tracing::warn!(domain = %key.domain, "DKIM signing: {e}");
             Cow::Borrowed(bytes)
         }
     }

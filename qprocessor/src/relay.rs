@@ -11,12 +11,14 @@
 //! accepted it, without a second address parser's opinion of it.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::Data;
 use lettre::transport::smtp::extension::{ClientId, Extension};
 use lettre::transport::smtp::response::Response;
+use mismo_core::dkim::DkimKey;
 use mismo_core::dns::Resolver;
 
 use crate::connection_cache::{Connection, ConnectionCache};
@@ -41,12 +43,31 @@ pub struct Relay<'a> {
 pub struct Outbound<'a> {
     /// With CRLF line ends, signed: for a host that takes 8-bit mail.
     pub bytes: &'a [u8],
-    /// The same made 7-bit (and signed again), for a host that offers no
-    /// 8BITMIME; `None` when `bytes` are 7-bit already.
-    pub seven_bit: Option<Result<&'a [u8], NotConvertible>>,
+    /// The same unsigned, to make the 7-bit form from.
+    pub unsigned: &'a [u8],
+    /// Whether it holds 8-bit octets at all.
+    pub eight_bit: bool,
+    /// The key `bytes` were signed with, to sign the 7-bit form too.
+    pub key: Option<&'a DkimKey>,
+    /// The 7-bit form, signed on its own, made the first time a host that
+    /// offers no 8BITMIME needs it (most offer it, so most messages never
+    /// pay for the conversion and the second signature).
+    pub seven_bit: &'a OnceLock<Result<Vec<u8>, NotConvertible>>,
     /// The next hop must offer SMTPUTF8: the client asked for it and the
     /// envelope or the header holds UTF-8.
     pub smtputf8: bool,
+}
+
+impl Outbound<'_> {
+    fn seven_bit(&self) -> Result<&[u8], NotConvertible> {
+        self.seven_bit
+            .get_or_init(|| {
+                let seven = crate::seven_bit::downgrade(self.unsigned)?;
+                Ok(crate::dkim::signed(self.key, &seven).into_owned())
+            })
+            .as_deref()
+            .map_err(|e| *e)
+    }
 }
 
 /// One attempt to hand mail to one host.
@@ -304,7 +325,7 @@ impl Relay<'_> {
         addr: SocketAddr,
         c: &Connection,
         mail_from: &str,
-        message: &Outbound<'m>,
+        message: &'m Outbound<'_>,
     ) -> Result<(&'m [u8], String), Outcome> {
         let info = c.conn.server_info();
         let offers = |e: Extension| c.esmtp && info.supports_feature(e);
@@ -321,19 +342,18 @@ impl Relay<'_> {
         // No SIZE: lettre does not tell whether the host offered it, and
         // RFC 1870 6 allows it only then.
         let mut mail = format!("MAIL FROM:<{mail_from}>");
-        let body = match message.seven_bit {
-            None => message.bytes,
-            Some(_) if eight || utf8 => {
-                mail.push_str(" BODY=8BITMIME");
-                message.bytes
-            }
-            Some(Ok(seven)) => seven,
-            Some(Err(why)) => {
-                return Err(Outcome::permanent(format!(
+        let body = if !message.eight_bit {
+            message.bytes
+        } else if eight || utf8 {
+            mail.push_str(" BODY=8BITMIME");
+            message.bytes
+        } else {
+            message.seven_bit().map_err(|why| {
+                Outcome::permanent(format!(
                     "554 5.6.3 host {host}[{ip}] offers no 8BITMIME, and the message cannot be made 7-bit: {}",
                     why.reason()
-                )))
-            }
+                ))
+            })?
         };
         if message.smtputf8 {
             mail.push_str(" SMTPUTF8");

@@ -178,24 +178,16 @@ async fn deliver_all(
     }
     // Signing costs a key look-up and an RSA signature: only for relayed mail.
     // Relayed mail goes out with CRLF line endings only, and is signed as
-    // it goes out; 8-bit mail is made 7-bit too, for hosts that offer no
-    // 8BITMIME, and that form signed on its own.
+    // it goes out.
     let outbound = crate::line_endings::crlf(bytes);
-    let eight_bit = !outbound.is_ascii();
-    let (signed, seven_bit) = if remote.is_empty() {
-        (std::borrow::Cow::Borrowed(&*outbound), None)
+    let key = if remote.is_empty() {
+        None
     } else {
-        let signed = crate::dkim::sign_if_submitted(ctx, message, &outbound).await;
-        let seven_bit = match eight_bit.then(|| crate::seven_bit::downgrade(&outbound)) {
-            Some(Ok(seven)) => {
-                let signed = crate::dkim::sign_if_submitted(ctx, message, &seven).await;
-                Some(Ok(signed.into_owned()))
-            }
-            Some(Err(why)) => Some(Err(why)),
-            None => None,
-        };
-        (signed, seven_bit)
+        crate::dkim::key_for(ctx, message).await
     };
+    let signed = crate::dkim::signed(key.as_ref(), &outbound);
+    let seven_bit = std::sync::OnceLock::new();
+    let eight_bit = !outbound.is_ascii();
     let header_utf8 = !mismo_core::model::header_block(&outbound)
         .unwrap_or_default()
         .is_ascii();
@@ -215,7 +207,10 @@ async fn deliver_all(
                 || rcpts.iter().any(|r| !r.is_ascii()));
         let out = Outbound {
             bytes: &signed,
-            seven_bit: seven_bit.as_ref().map(|r| r.as_deref().map_err(|e| *e)),
+            unsigned: &outbound,
+            eight_bit,
+            key: key.as_ref(),
+            seven_bit: &seven_bit,
             smtputf8,
         };
         let results = relay
