@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mail_parser::MessageParser;
-use mismo_core::auth::{Failures, MAX_FAILURES};
+use mismo_core::auth::{Login, MAX_FAILURES};
 use mismo_core::model::{new_id, now_ms, Folder, MailboxEntry};
 use mismo_core::net::{read_line, Io, Line};
 use mismo_core::store::FlagChange;
@@ -604,36 +604,37 @@ impl Connection {
     }
 
     async fn login(&mut self, tag: &str, user: &str, password: &str) -> Result<(), Failure> {
-        let ip = self.peer.ip();
-        if self.server.auth_failures.blocked(ip) {
-            self.send(
-                format!("{tag} NO [UNAVAILABLE] Too many failed logins; try again later\r\n")
-                    .as_bytes(),
-            )
-            .await?;
-            self.session.state = State::Logout;
-            return Ok(());
-        }
-        let found = mismo_core::auth::login(&self.server.store, user, password).await?;
-        let Some(mailbox) = found else {
-            let n = self.server.auth_failures.record(ip);
-            tracing::info!(peer = %self.peer, user, failures = n, "login failed");
-            tokio::time::sleep(Failures::delay(n)).await;
-            if n >= MAX_FAILURES {
+        let login =
+            mismo_core::auth::login(&self.server.store, self.peer.ip(), user, password).await?;
+        let mailbox = match login {
+            Login::Opened(mailbox) => mailbox,
+            Login::Busy => {
                 self.send(
-                    format!("{tag} NO [AUTHENTICATIONFAILED] Too many failed logins\r\n")
+                    format!("{tag} NO [UNAVAILABLE] Too many logins in progress; try again\r\n")
+                        .as_bytes(),
+                )
+                .await?;
+                return Ok(());
+            }
+            Login::Refused { failures } if failures < MAX_FAILURES => {
+                tracing::info!(peer = %self.peer, user, failures, "login failed");
+                self.session.error();
+                self.send(
+                    format!("{tag} NO [AUTHENTICATIONFAILED] Authentication failed\r\n").as_bytes(),
+                )
+                .await?;
+                return Ok(());
+            }
+            Login::Refused { .. } | Login::Blocked => {
+                tracing::info!(peer = %self.peer, user, "login refused: too many failures");
+                self.send(
+                    format!("{tag} NO [UNAVAILABLE] Too many failed logins; try again later\r\n")
                         .as_bytes(),
                 )
                 .await?;
                 self.session.state = State::Logout;
                 return Ok(());
             }
-            self.session.error();
-            self.send(
-                format!("{tag} NO [AUTHENTICATIONFAILED] Authentication failed\r\n").as_bytes(),
-            )
-            .await?;
-            return Ok(());
         };
         self.server
             .store

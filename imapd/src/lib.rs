@@ -59,7 +59,6 @@ pub async fn run(settings: ImapSettings) {
         settings,
         store: started.store.clone(),
         tls: started.tls.clone(),
-        auth_failures: Default::default(),
         headers: Default::default(),
         max_message_size: MAX_APPEND,
     });

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use mismo_core::auth::Failures;
 use mismo_core::config::ImapSettings;
 use mismo_core::server::{Client, PortName, Protocol};
 use mismo_core::Store;
@@ -16,7 +15,6 @@ pub struct Server {
     pub settings: ImapSettings,
     pub store: Store,
     pub tls: Option<TlsAcceptor>,
-    pub auth_failures: Failures,
     pub headers: HeaderCache,
     /// The largest message APPEND takes.
     pub max_message_size: usize,

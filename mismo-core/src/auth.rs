@@ -1,17 +1,76 @@
-//! Logins shared by SMTP AUTH, POP3 and webmail: the password check, and the
-//! record of failed attempts per client address that slows guessing down.
+//! Logins shared by SMTP AUTH, POP3, IMAP and webmail: the password check,
+//! behind the per-address budget of attempts kept in the store.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::model::address::Address;
 use crate::model::{Activation, Mailbox};
+use crate::store::LoginSlot;
 use crate::{password, Store, StoreResult};
 
-/// The mailbox a login opens: right password, mailbox and domain enabled.
-pub async fn login(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mailbox>> {
+/// Failed logins from one address within the window before it is refused.
+pub const MAX_FAILURES: u32 = 5;
+const WINDOW: Duration = Duration::from_secs(600);
+/// How long a login waits for a slot while other checks from its address are
+/// in progress, before it is answered with a temporary failure.
+const SLOT_WAIT: Duration = Duration::from_secs(10);
+
+/// What a login attempt came to.
+#[derive(Debug)]
+pub enum Login {
+    /// Right password, mailbox and domain enabled.
+    Opened(Mailbox),
+    /// Wrong, after the pause this address has earned; `failures` in the
+    /// window so far, this one included.
+    Refused { failures: u32 },
+    /// The address is out of attempts for now; nothing was checked.
+    Blocked,
+    /// Other checks from the address kept every slot taken; nothing was
+    /// checked. A temporary failure.
+    Busy,
+}
+
+/// Checks `user`'s password for a client at `ip`. The check runs only in a
+/// slot taken from the store, so the limit holds across connections and
+/// instances; a failure keeps its slot for the rest of the window.
+pub async fn login(store: &Store, ip: IpAddr, user: &str, pass: &str) -> StoreResult<Login> {
+    let deadline = Instant::now() + SLOT_WAIT;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        match store.begin_login(ip, MAX_FAILURES, WINDOW).await? {
+            LoginSlot::Granted => break,
+            LoginSlot::Blocked => return Ok(Login::Blocked),
+            LoginSlot::Busy if Instant::now() >= deadline => return Ok(Login::Busy),
+            LoginSlot::Busy => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+        }
+    }
+    match check(store, user, pass).await {
+        Ok(Some(mailbox)) => {
+            if let Err(e) = store.login_succeeded(ip).await {
+                // The slot comes back when the window ends.
+                tracing::warn!(%ip, "login slot not given back: {e}");
+            }
+            Ok(Login::Opened(mailbox))
+        }
+        Ok(None) => {
+            let failures = store.login_failed(ip).await?;
+            tokio::time::sleep(delay(failures)).await;
+            Ok(Login::Refused { failures })
+        }
+        Err(e) => {
+            // Nothing was decided: the attempt does not count.
+            let _ = store.login_succeeded(ip).await;
+            Err(e)
+        }
+    }
+}
+
+/// The mailbox a password opens: right password, mailbox and domain enabled.
+async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mailbox>> {
     let Ok(address) = Address::parse(user) else {
         return Ok(None);
     };
@@ -34,37 +93,10 @@ pub async fn login(store: &Store, user: &str, pass: &str) -> StoreResult<Option<
     Ok(ok.then_some(mailbox))
 }
 
-/// Failed logins from one address within the window before it is refused.
-pub const MAX_FAILURES: u32 = 5;
-const WINDOW: Duration = Duration::from_secs(600);
-
-/// Failed logins per client address (per process: each instance guards itself).
-#[derive(Default)]
-pub struct Failures {
-    map: Mutex<HashMap<IpAddr, (u32, Instant)>>,
-}
-
-impl Failures {
-    /// Records a failure; returns how many `ip` has in the window.
-    pub fn record(&self, ip: IpAddr) -> u32 {
-        let mut map = self.map.lock().expect("failures lock");
-        let now = Instant::now();
-        map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
-        let entry = map.entry(ip).or_insert((0, now));
-        entry.0 += 1;
-        entry.0
-    }
-
-    pub fn blocked(&self, ip: IpAddr) -> bool {
-        let map = self.map.lock().expect("failures lock");
-        map.get(&ip)
-            .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < WINDOW)
-    }
-
-    /// How long to hold the answer to the `n`-th failure: more each time.
-    pub fn delay(n: u32) -> Duration {
-        Duration::from_millis(250 * u64::from(n.min(8)))
-    }
+/// How long to hold the answer to the `n`-th failure: more each time, so
+/// guessing is slow even before the limit.
+fn delay(n: u32) -> Duration {
+    Duration::from_millis(250 * u64::from(n.min(8)))
 }
 
 #[cfg(test)]
@@ -72,16 +104,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_block_after_a_few() {
-        let f = Failures::default();
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        for n in 1..MAX_FAILURES {
-            assert_eq!(f.record(a), n);
-            assert!(!f.blocked(a));
-        }
-        f.record(a);
-        assert!(f.blocked(a));
-        assert!(!f.blocked("127.0.0.2".parse().unwrap()));
-        assert!(Failures::delay(2) > Failures::delay(1));
+    fn each_failure_waits_longer_up_to_a_bound() {
+        assert!(delay(2) > delay(1));
+        assert_eq!(delay(8), delay(100));
     }
 }

@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use mismo_core::auth::{Failures, MAX_FAILURES};
 use mismo_core::net::{read_line, Io, Line};
 use tokio::io::{AsyncWriteExt, BufReader};
 
@@ -150,12 +149,9 @@ impl Connection {
         user: &str,
         password: &str,
     ) -> Result<Vec<crate::session::Msg>, LoginError> {
-        let ip = self.peer.ip();
-        if self.server.auth_failures.blocked(ip) {
-            return Err(LoginError::Blocked);
-        }
         match Maildrop::open(
             &self.server.store,
+            self.peer.ip(),
             user,
             password,
             self.server.settings.lock_ttl,
@@ -167,16 +163,6 @@ impl Connection {
                 tracing::info!(peer = %self.peer, mailbox = %m.mailbox, messages = snapshot.len(), "logged in");
                 self.maildrop = Some(m);
                 Ok(snapshot)
-            }
-            Err(LoginError::BadCredentials) => {
-                let n = self.server.auth_failures.record(ip);
-                tracing::info!(peer = %self.peer, user, failures = n, "login failed");
-                tokio::time::sleep(Failures::delay(n)).await;
-                Err(if n >= MAX_FAILURES {
-                    LoginError::Blocked
-                } else {
-                    LoginError::BadCredentials
-                })
             }
             Err(e) => Err(e),
         }

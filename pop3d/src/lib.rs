@@ -51,7 +51,6 @@ pub async fn run(settings: Pop3Settings) {
         settings,
         store: started.store.clone(),
         tls: started.tls.clone(),
-        auth_failures: Default::default(),
     });
     started.serve(server).await;
 }

@@ -2,10 +2,12 @@
 //! while the session lasts.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use mismo_core::auth::{Login, MAX_FAILURES};
 use mismo_core::model::{new_id, now_ms, BlobRef};
 use mismo_core::{Store, StoreResult};
 
@@ -38,14 +40,26 @@ impl Maildrop {
     /// Checks the login, takes the lock and snapshots the messages.
     pub async fn open(
         store: &Store,
+        ip: IpAddr,
         user: &str,
         password: &str,
         ttl: Duration,
     ) -> Result<Self, LoginError> {
-        let mailbox = match mismo_core::auth::login(store, user, password).await {
-            Ok(Some(m)) => m.address,
-            Ok(None) => return Err(LoginError::BadCredentials),
+        let login = match mismo_core::auth::login(store, ip, user, password).await {
+            Ok(login) => login,
             Err(_) => return Err(LoginError::Temporary),
+        };
+        let mailbox = match login {
+            Login::Opened(m) => m.address,
+            Login::Refused { failures } if failures < MAX_FAILURES => {
+                tracing::info!(%ip, user, failures, "login failed");
+                return Err(LoginError::BadCredentials);
+            }
+            Login::Refused { .. } | Login::Blocked => {
+                tracing::info!(%ip, user, "login refused: too many failures");
+                return Err(LoginError::Blocked);
+            }
+            Login::Busy => return Err(LoginError::Temporary),
         };
         let holder = new_id();
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use mismo_core::auth::Failures;
 use mismo_core::config::Pop3Settings;
 use mismo_core::server::{Client, PortName, Protocol};
 use mismo_core::Store;
@@ -15,7 +14,6 @@ pub struct Server {
     pub settings: Pop3Settings,
     pub store: Store,
     pub tls: Option<TlsAcceptor>,
-    pub auth_failures: Failures,
 }
 
 impl Protocol for Server {

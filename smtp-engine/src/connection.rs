@@ -11,7 +11,7 @@ use crate::data::read_data;
 use crate::engine::Engine;
 use crate::reply::{common, Reply};
 use crate::session::{Envelope, Listener, NotStored, Session, SessionConfig, Step};
-use mismo_core::auth::{Failures, MAX_FAILURES};
+use mismo_core::auth::{Login, MAX_FAILURES};
 use mismo_core::net::{read_line, Io, Line};
 use mismo_core::server::{Client, Slot};
 
@@ -265,35 +265,39 @@ impl Connection {
     }
 
     async fn check_login(&mut self, user: &str, password: &str) -> Step {
-        let ip = self.peer.ip();
-        if self.engine.auth_failures.blocked(ip) {
-            return Step::Close(Reply::new(
+        let too_many = || {
+            Step::Close(Reply::new(
                 421,
                 "4.7.0",
                 "Too many failed authentications, try again later",
-            ));
-        }
-        let login = match self.engine.policy.authenticate(user, password).await {
+            ))
+        };
+        let temporary =
+            || Step::Reply(Reply::new(454, "4.7.0", "Temporary authentication failure"));
+        let login = match self
+            .engine
+            .policy
+            .authenticate(self.peer.ip(), user, password)
+            .await
+        {
             Ok(login) => login,
             Err(e) => {
                 tracing::warn!("login check: {e}");
-                return Step::Reply(Reply::new(454, "4.7.0", "Temporary authentication failure"));
+                return temporary();
             }
         };
-        if login.is_none() {
-            // Slow down guessing: each failure from this address costs more.
-            let failures = self.engine.auth_failures.record(ip);
-            tracing::info!(peer = %self.peer, user, failures, "authentication failed");
-            tokio::time::sleep(Failures::delay(failures)).await;
-            if failures >= MAX_FAILURES {
-                return Step::Close(Reply::new(
-                    421,
-                    "4.7.0",
-                    "Too many failed authentications, try again later",
-                ));
+        match login {
+            Login::Opened(mailbox) => self.session.credentials_checked(Some(mailbox.address)),
+            Login::Refused { failures } if failures < MAX_FAILURES => {
+                tracing::info!(peer = %self.peer, user, failures, "authentication failed");
+                self.session.credentials_checked(None)
             }
+            Login::Refused { .. } | Login::Blocked => {
+                tracing::info!(peer = %self.peer, user, "authentication refused: too many failures");
+                too_many()
+            }
+            Login::Busy => temporary(),
         }
-        self.session.credentials_checked(login)
     }
 
     /// Reads a BDAT chunk of exactly `size` octets.

@@ -20,7 +20,6 @@ pub struct Engine {
     pub store: Store,
     pub policy: Policy,
     pub limits: Arc<Limits>,
-    pub auth_failures: mismo_core::auth::Failures,
     pub stats: Stats,
     pub tls: Option<TlsAcceptor>,
     /// Set on SIGTERM: /status answers 503 so the balancer sends no more.

@@ -75,7 +75,6 @@ pub async fn run(settings: SmtpSettings) {
     let engine = Arc::new(Engine {
         limits: Arc::clone(&limits),
         policy: policy::Policy::new(store.clone()),
-        auth_failures: Default::default(),
         stats: stats::Stats::default(),
         tls: tls.clone(),
         draining: Default::default(),

@@ -229,10 +229,13 @@ impl Policy {
 
     /// The mailbox address the login belongs to, if the password is right and
     /// the mailbox and its domain are enabled.
-    pub async fn authenticate(&self, user: &str, pass: &str) -> StoreResult<Option<String>> {
-        Ok(mismo_core::auth::login(&self.store, user, pass)
-            .await?
-            .map(|m| m.address))
+    pub async fn authenticate(
+        &self,
+        ip: std::net::IpAddr,
+        user: &str,
+        pass: &str,
+    ) -> StoreResult<mismo_core::auth::Login> {
+        mismo_core::auth::login(&self.store, ip, user, pass).await
     }
 }
 

@@ -15,6 +15,8 @@ pub use entries::FlagChange;
 mod error;
 mod folders;
 mod locks;
+mod login_attempts;
+pub use login_attempts::LoginSlot;
 mod mailboxes;
 pub use mailboxes::Usage;
 mod queue;
@@ -46,6 +48,8 @@ pub mod names {
     pub const META: &str = "meta";
     pub const DKIM_KEYS: &str = "dkim_keys";
     pub const MAILDROP_LOCKS: &str = "maildrop_locks";
+    /// Password checks per client address, shared by every service.
+    pub const LOGIN_ATTEMPTS: &str = "login_attempts";
     pub const PGP_KEYS: &str = "pgp_keys";
 }
 

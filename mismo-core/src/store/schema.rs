@@ -1,5 +1,7 @@
 //! Collections and indexes, created idempotently at start-up by every service.
 
+use std::time::Duration;
+
 use mongodb::bson::{doc, Document};
 use mongodb::options::IndexOptions;
 use mongodb::IndexModel;
@@ -25,6 +27,9 @@ pub struct IndexSpec {
     /// starts with the collection's shard key, so it holds on a sharded
     /// cluster too.
     pub unique: bool,
+    /// A TTL index: the store deletes a document this long after the date in
+    /// its (single) key field.
+    pub expire_after: Option<Duration>,
 }
 
 fn index(name: &'static str, keys: Document) -> IndexSpec {
@@ -32,14 +37,21 @@ fn index(name: &'static str, keys: Document) -> IndexSpec {
         name,
         keys,
         unique: false,
+        expire_after: None,
     }
 }
 
 fn unique(name: &'static str, keys: Document) -> IndexSpec {
     IndexSpec {
-        name,
-        keys,
         unique: true,
+        ..index(name, keys)
+    }
+}
+
+fn expiring(name: &'static str, field: &'static str) -> IndexSpec {
+    IndexSpec {
+        expire_after: Some(Duration::ZERO),
+        ..index(name, doc! { field: 1 })
     }
 }
 
@@ -85,6 +97,12 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         name: MAILDROP_LOCKS,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,
+    },
+    CollectionSpec {
+        name: LOGIN_ATTEMPTS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // Addresses that have not tried for a while go away by themselves.
+        indexes: || vec![expiring("expires_at_1", "expires_at")],
     },
     CollectionSpec {
         name: DKIM_KEYS,
@@ -138,6 +156,7 @@ impl Store {
                 .into_iter()
                 .map(|spec| {
                     let mut options = IndexOptions::builder().name(spec.name.to_string()).build();
+                    options.expire_after = spec.expire_after;
                     if spec.unique {
                         options.unique = Some(true);
                         // Documents from before a field existed are left out

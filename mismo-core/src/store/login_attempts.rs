@@ -1,0 +1,122 @@
+//! Login attempts per client address, counted in the store so that every
+//! connection to every instance of every service draws on one budget.
+//!
+//! One document per address: `failures` in the current window, and `taken`,
+//! the failures plus the checks in progress. A check may start only while
+//! `taken` is under the limit, and starting one is a single conditional
+//! increment, so parallel connections can never get more checks evaluated
+//! than the limit allows, however they are spread over instances.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use mongodb::bson::{doc, DateTime, Document};
+
+use super::names::LOGIN_ATTEMPTS;
+use super::{Store, StoreError, StoreResult};
+
+/// What [`Store::begin_login`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginSlot {
+    /// A check may run now; end it with `login_succeeded` or `login_failed`.
+    Granted,
+    /// Too many checks are in progress from this address; ask again shortly.
+    Busy,
+    /// The address used up its failures for this window.
+    Blocked,
+}
+
+impl Store {
+    /// Takes a slot for one password check from `ip`, if the budget allows.
+    pub async fn begin_login(
+        &self,
+        ip: IpAddr,
+        limit: u32,
+        window: Duration,
+    ) -> StoreResult<LoginSlot> {
+        let id = ip.to_string();
+        let now = DateTime::now();
+        let limit = i64::from(limit);
+        self.reset_old_window(&id, now, window).await?;
+        let expires = DateTime::from_millis(now.timestamp_millis() + millis(window));
+        let taken = self
+            .run(self.raw(LOGIN_ATTEMPTS).update_one(
+                doc! { "_id": &id, "taken": { "$lt": limit } },
+                doc! {
+                    "$inc": { "taken": 1_i64 },
+                    "$setOnInsert": { "failures": 0_i64, "since": now, "expires_at": expires },
+                },
+            ).upsert(true))
+            .await;
+        match taken {
+            Ok(_) => Ok(LoginSlot::Granted),
+            // The document exists and is at the limit, so the upsert's insert
+            // collided with it.
+            Err(StoreError::Duplicate(_)) => {
+                let doc = self
+                    .run(self.raw(LOGIN_ATTEMPTS).find_one(doc! { "_id": &id }))
+                    .await?;
+                let failures = doc.as_ref().map_or(0, |d| count(d, "failures"));
+                Ok(if failures >= limit {
+                    LoginSlot::Blocked
+                } else {
+                    LoginSlot::Busy
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives back a slot whose password was right.
+    pub async fn login_succeeded(&self, ip: IpAddr) -> StoreResult<()> {
+        self.run(self.raw(LOGIN_ATTEMPTS).update_one(
+            doc! { "_id": ip.to_string(), "taken": { "$gt": 0_i64 } },
+            doc! { "$inc": { "taken": -1_i64 } },
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps the slot as a failure; returns the failures in this window.
+    pub async fn login_failed(&self, ip: IpAddr) -> StoreResult<u32> {
+        let doc = self
+            .run(
+                self.raw(LOGIN_ATTEMPTS)
+                    .find_one_and_update(
+                        doc! { "_id": ip.to_string() },
+                        doc! { "$inc": { "failures": 1_i64 } },
+                    )
+                    .return_document(mongodb::options::ReturnDocument::After),
+            )
+            .await?;
+        Ok(doc.map_or(1, |d| {
+            u32::try_from(count(&d, "failures")).unwrap_or(u32::MAX)
+        }))
+    }
+
+    /// Starts a new window for `id` once the old one is over. Checks still in
+    /// progress are dropped with it (a success then finds `taken` at zero and
+    /// leaves it), and so is any slot a killed process never gave back.
+    async fn reset_old_window(&self, id: &str, now: DateTime, window: Duration) -> StoreResult<()> {
+        let start = DateTime::from_millis(now.timestamp_millis() - millis(window));
+        let expires = DateTime::from_millis(now.timestamp_millis() + millis(window));
+        self.run(self.raw(LOGIN_ATTEMPTS).update_one(
+            doc! { "_id": id, "since": { "$lt": start } },
+            doc! { "$set": { "taken": 0_i64, "failures": 0_i64, "since": now, "expires_at": expires } },
+        ))
+        .await?;
+        Ok(())
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+fn count(doc: &Document, field: &str) -> i64 {
+    match doc.get(field) {
+        Some(mongodb::bson::Bson::Int64(n)) => *n,
+        Some(mongodb::bson::Bson::Int32(n)) => i64::from(*n),
+        _ => 0,
+    }
+}
