@@ -11,6 +11,8 @@ pub fn settings<T: FromEnv>(service: &'static str) -> T {
     crate::config::usage::handle_command_line::<T>(service);
     crate::shutdown::install();
     crate::telemetry::init(service);
+    let descriptors = crate::server::descriptors::prepare();
+    tracing::debug!(descriptors, "open file limit");
     load_or_exit(service)
 }
 

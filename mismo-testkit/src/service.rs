@@ -62,6 +62,17 @@ impl Service {
 
     /// Starts `binary` with `env` in `dir`, for a service that listens nowhere.
     pub fn spawn(binary: &str, env: &[(String, String)], dir: &std::path::Path) -> Self {
+        Self::spawn_with_files(binary, env, dir, None)
+    }
+
+    /// As [`Service::spawn`], with both the soft and the hard limit of open
+    /// files set to `files` (as `prlimit --nofile=N:N` would).
+    pub fn spawn_with_files(
+        binary: &str,
+        env: &[(String, String)],
+        dir: &std::path::Path,
+        files: Option<u64>,
+    ) -> Self {
         let name = std::path::Path::new(binary)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -82,9 +93,19 @@ impl Service {
         #[cfg(target_os = "linux")]
         unsafe {
             use std::os::unix::process::CommandExt;
-            // SAFETY: prctl is async-signal-safe; the service dies with the test.
-            cmd.pre_exec(|| {
+            // SAFETY: prctl and setrlimit are async-signal-safe; the service
+            // dies with the test.
+            cmd.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if let Some(n) = files {
+                    let limit = libc::rlimit {
+                        rlim_cur: n,
+                        rlim_max: n,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
                 Ok(())
             });
         }
@@ -100,6 +121,29 @@ impl Service {
 
     pub fn pid(&self) -> i32 {
         self.child.id() as i32
+    }
+
+    /// CPU time the process has used so far (user and system).
+    pub fn cpu_time(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // Fields after the command name, which is in parentheses and may
+        // hold spaces: utime and stime are the 12th and 13th of them.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let fields: Vec<u64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(2)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // SAFETY: sysconf only reads a configuration value.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        Duration::from_millis(fields.iter().sum::<u64>() * 1000 / hz)
+    }
+
+    /// How many descriptors the process has open.
+    pub fn open_files(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid())).map_or(0, |d| d.count())
     }
 
     pub fn signal(&self, signal: i32) {

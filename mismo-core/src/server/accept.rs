@@ -10,6 +10,9 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
+use futures_util::FutureExt;
+
+use super::descriptors::{self, ErrorLog};
 use super::{Client, Endpoint, Options, Protocol, HANDSHAKE_TIMEOUT};
 use crate::net::Io;
 
@@ -17,6 +20,8 @@ use crate::net::Io;
 /// accept: retrying at once would spin on the same error (the pending
 /// connection stays in the backlog until a descriptor frees up).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// At most one log line per endpoint for accept errors in this long.
+const ERROR_LOG_EVERY: Duration = Duration::from_secs(10);
 
 pub(super) async fn serve<P: Protocol>(
     protocol: Arc<P>,
@@ -27,12 +32,18 @@ pub(super) async fn serve<P: Protocol>(
 ) {
     let kind = endpoint.kind;
     let implicit_tls = endpoint.implicit_tls;
+    let mut errors = ErrorLog::new(ERROR_LOG_EVERY);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = endpoint.socket.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    tracing::warn!("accept on {kind}: {e}");
+                    if let Some(unsaid) = errors.note(std::time::Instant::now()) {
+                        tracing::warn!("accept on {kind}: {e} ({unsaid} more since the last report)");
+                    }
+                    if descriptors::exhausted(&e) {
+                        turn_away_one(&endpoint.socket, implicit_tls, &options.over_limit);
+                    }
                     tokio::select! {
                         _ = tokio::time::sleep(ACCEPT_BACKOFF) => {}
                         _ = stop.changed() => return,
@@ -91,6 +102,21 @@ pub(super) async fn serve<P: Protocol>(
                 .await;
         });
     }
+}
+
+/// Out of descriptors: takes the longest-waiting client off the backlog with
+/// the spare descriptor and tells it so at once (on a plain port; an
+/// implicit-TLS client is just closed, since no handshake is possible
+/// without blocking), rather than leaving it to time out.
+fn turn_away_one(socket: &tokio::net::TcpListener, implicit_tls: bool, line: &str) {
+    descriptors::with_spare(|| {
+        if let Some(Ok((stream, _))) = socket.accept().now_or_never() {
+            if !implicit_tls {
+                // A new socket's send buffer is empty: this never blocks.
+                let _ = stream.try_write(line.as_bytes());
+            }
+        }
+    });
 }
 
 /// Over a limit: the refusal line, then close (after the handshake on

@@ -8,6 +8,7 @@
 //! that send nothing but bad commands.
 
 mod accept;
+pub mod descriptors;
 pub mod errors;
 pub mod limits;
 pub mod two_ports;
@@ -70,7 +71,8 @@ pub trait Protocol: Send + Sync + 'static {
 pub struct Options {
     pub tls: Option<TlsAcceptor>,
     pub limits: Option<Arc<Limits>>,
-    /// The line a client over a connection limit gets before the close.
+    /// The line a client turned away gets before the close: over a
+    /// connection limit, or when the process has no descriptor left.
     pub over_limit: String,
     /// After a stop signal, how long open sessions may take to finish.
     pub drain: Duration,

@@ -38,8 +38,9 @@ pub struct TwoPorts {
     /// TLS from the first byte.
     pub implicit: PortSetting,
     /// The line a client of the plain port hears while the store does not
-    /// answer (implicit-TLS clients are closed: no handshake can be made
-    /// before the service is ready to serve).
+    /// answer, or when no descriptor is left to serve it (implicit-TLS
+    /// clients are closed: no handshake can be made before the service is
+    /// ready to serve).
     pub unavailable: &'static str,
     /// After a stop signal, how long open sessions may take to finish.
     pub drain: Duration,
@@ -51,6 +52,7 @@ pub struct Started {
     pub store: Store,
     pub tls: Option<TlsAcceptor>,
     endpoints: Vec<Endpoint<PortName>>,
+    unavailable: &'static str,
     drain: Duration,
 }
 
@@ -89,6 +91,7 @@ impl TwoPorts {
             store,
             tls,
             endpoints,
+            unavailable: self.unavailable,
             drain: self.drain,
         })
     }
@@ -100,7 +103,7 @@ impl Started {
         let options = Options {
             tls: self.tls,
             limits: None,
-            over_limit: String::new(),
+            over_limit: self.unavailable.to_string(),
             drain: self.drain,
         };
         super::run(protocol, self.endpoints, options).await;
