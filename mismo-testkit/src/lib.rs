@@ -7,6 +7,7 @@
 
 pub mod dns;
 mod ports;
+pub mod postfix;
 pub mod service;
 pub mod sink;
 

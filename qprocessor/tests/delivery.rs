@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::world;
 use mismo_core::model::{MailboxEntry, QueueState, RecipientStatus};
 
@@ -422,6 +424,56 @@ RCPT TO:<x@nomx.test>\r\nDATA\r\nSubject: forged\r\n\r\nforged\r\n.\rlast line\r
     assert!(!text.contains('\r'), "{text:?}");
     assert!(text.ends_with("last line\n\n"), "{text:?}");
     assert!(!text.ends_with("last line\n\n\n"), "{text:?}");
+}
+
+#[tokio::test]
+async fn postfix_as_the_next_hop_receives_exactly_one_message() {
+    let mut w = world(&[]).await;
+    // A receiver that takes a bare LF before the dot for the end of the
+    // data, as Postfix does unless smtpd_forbid_bare_newline is set.
+    let postfix = mismo_testkit::postfix::Postfix::start(
+        format!("127.0.0.5:{}", w.port).parse().unwrap(),
+        &["later.test"],
+        &["smtpd_forbid_bare_newline = no"],
+    );
+    w.start_worker(&[]);
+    // Every published way of ending DATA early, each followed by a second,
+    // forged transaction.
+    let mut raw = b"Subject: one\r\n\r\nstart\r\n".to_vec();
+    for (n, end) in ["\n.\r\n", "\r\n.\n", "\n.\n", "\r.\r\n", "\r\n.\r", "\n.\r"]
+        .iter()
+        .enumerate()
+    {
+        raw.extend_from_slice(end.as_bytes());
+        raw.extend_from_slice(
+            format!(
+                "MAIL FROM:<ceo{n}@bank.test>\r\nRCPT TO:<x@later.test>\r\nDATA\r\n\
+                 Subject: forged {n}\r\n\r\nforged\r\n.\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    raw.extend_from_slice(b"last line\r\n");
+    let id = mismo_testkit::enqueue_raw(&w.store, "zoe@example.org", &["x@later.test"], &raw).await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(
+        m.state,
+        QueueState::Delivered,
+        "{:?}\n{}",
+        m.recipients,
+        postfix.log()
+    );
+    // The first disconnect is the probe that waited for its port.
+    let log = postfix.wait_for(" disconnect from ", 2, Duration::from_secs(20));
+    // Postfix queued one message, from Mismo's sender, in one transaction.
+    let queued: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("qmgr[") && l.contains(": from=<"))
+        .collect();
+    assert_eq!(queued.len(), 1, "{log}");
+    assert!(queued[0].contains("from=<zoe@example.org>"), "{log}");
+    assert!(!log.contains("bank.test"), "{log}");
+    assert!(log.contains(" mail=1 rcpt=1 data=1 "), "{log}");
 }
 
 #[tokio::test]
