@@ -264,7 +264,7 @@ async fn queue_documents_round_trip() {
         claim_token: None,
         lease_until: None,
     };
-    store.enqueue(&msg).await.unwrap();
+    store.insert_queue_document(&msg).await.unwrap();
     // A small message is one document: its bytes travel inside it.
     assert_eq!(
         msg.blob.inline.as_deref(),
@@ -290,27 +290,28 @@ async fn queue_documents_round_trip() {
         .unwrap()
         .is_empty());
     assert!(matches!(
-        store.enqueue(&msg).await,
+        store.insert_queue_document(&msg).await,
         Err(StoreError::Duplicate(_))
     ));
 }
 
 /// A queued message due at `due_at`, with one pending recipient.
 async fn queued(store: &Store, due_at: i64) -> QueuedMessage {
-    let blob = store.put_blob(b"Subject: q\r\n\r\nq\r\n").await.unwrap();
-    let msg = QueuedMessage::enqueued(NewMessage {
+    let bytes = b"Subject: q\r\n\r\nq\r\n";
+    let blob = store.put_blob(bytes).await.unwrap();
+    let new = NewMessage {
         id: new_id(),
         mail_from: "a@far.test".into(),
         recipients: vec![Recipient::pending("zoe@example.org".into(), None, None)],
-        blob,
-        headers: HeaderSummary::default(),
-        attachments: Vec::new(),
         origin: Origin::default(),
         dsn: DsnRequest::default(),
         smtputf8: false,
-    });
-    let msg = QueuedMessage { due_at, ..msg };
-    store.enqueue(&msg).await.unwrap();
+    };
+    let msg = QueuedMessage {
+        due_at,
+        ..QueuedMessage::enqueued(new, blob, bytes)
+    };
+    store.insert_queue_document(&msg).await.unwrap();
     msg
 }
 
@@ -611,4 +612,91 @@ async fn a_store_that_goes_away_gives_a_bounded_error() {
         .insert_domain(&Domain::new("back.test".into()))
         .await
         .expect("works again after restart");
+}
+
+#[tokio::test]
+async fn orphaned_bytes_go_after_two_sweeps_and_referenced_bytes_stay() {
+    let server = TestStore::start();
+    let store = server.store().await;
+    let big = |n: u64| pattern(INLINE_LIMIT + 100, n);
+    let new = || NewMessage {
+        id: new_id(),
+        mail_from: "a@far.test".into(),
+        recipients: vec![Recipient::pending("zoe@example.org".into(), None, None)],
+        origin: Origin::default(),
+        dsn: DsnRequest::default(),
+        smtputf8: false,
+    };
+    let queued = store.enqueue_new(new(), &big(1)).await.unwrap();
+    // A retried enqueue with the same id is refused and leaves no bytes.
+    let chunks = chunk_count(&store).await;
+    let again = NewMessage {
+        id: queued.id.clone(),
+        ..new()
+    };
+    assert!(matches!(
+        store.enqueue_new(again, &big(2)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(chunk_count(&store).await, chunks);
+
+    let kept = mismo_testkit::deliver(&store, "zoe@example.org", &big(3)).await;
+    let expunged = mismo_testkit::deliver(&store, "zoe@example.org", &big(4)).await;
+    store
+        .delete_entries("zoe@example.org", std::slice::from_ref(&expunged.id))
+        .await
+        .unwrap();
+    let stray = store.put_blob(&big(5)).await.unwrap();
+    // Made in a later millisecond than everything above.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let young = store.put_blob(&big(6)).await.unwrap();
+    let cutoff = made_time(&young.id);
+    let hour = 3_600_000;
+
+    // The first sweep only marks what nothing refers to.
+    let now = now_ms();
+    let first = store.sweep_orphan_blobs(cutoff, now, hour).await.unwrap();
+    assert_eq!(
+        (first.examined, first.marked, first.removed),
+        (4, 2, 0),
+        "{first:?}"
+    );
+    // Meanwhile a mailbox entry takes up the stray bytes (as a MOVE's new
+    // entry would, racing the sweep's scan).
+    let mut adopted = kept.clone();
+    adopted.id = new_id();
+    adopted.blob = stray.clone();
+    store.insert_entry(&mut adopted).await.unwrap();
+    // Too soon: nothing goes.
+    let early = store
+        .sweep_orphan_blobs(cutoff, now + 1, hour)
+        .await
+        .unwrap();
+    assert_eq!(early.removed, 0, "{early:?}");
+    // An hour on, the expunged message's bytes go; the adopted ones stay.
+    let later = store
+        .sweep_orphan_blobs(cutoff, now + hour, hour)
+        .await
+        .unwrap();
+    assert_eq!(later.removed, 1, "{later:?}");
+    assert!(matches!(
+        store.get_blob(&expunged.blob).await,
+        Err(StoreError::Corrupt(_))
+    ));
+    for blob in [&queued.blob, &kept.blob, &stray, &young] {
+        assert!(store.get_blob(blob).await.is_ok(), "{} was swept", blob.id);
+    }
+    // Nothing is left marked.
+    let marks = store
+        .database()
+        .collection::<mongodb::bson::Document>(names::ORPHAN_BLOBS)
+        .count_documents(mongodb::bson::doc! {})
+        .await
+        .unwrap();
+    assert_eq!(marks, 0);
+}
+
+/// The time in a ULID.
+fn made_time(id: &str) -> i64 {
+    ulid::Ulid::from_string(id).unwrap().timestamp_ms() as i64
 }

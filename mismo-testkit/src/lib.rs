@@ -282,24 +282,18 @@ async fn enqueue_from(
     raw: &[u8],
     smtputf8: bool,
 ) -> String {
-    let blob = store.put_blob(raw).await.unwrap();
-    let (headers, attachments) = mismo_core::summary::summarize(raw);
-    let msg = QueuedMessage::enqueued(NewMessage {
+    let new = NewMessage {
         id: new_id(),
         mail_from: from.into(),
         recipients: rcpts
             .iter()
             .map(|r| Recipient::pending(r.to_string(), None, None))
             .collect(),
-        blob,
-        headers,
-        attachments,
         origin,
         dsn: DsnRequest::default(),
         smtputf8,
-    });
-    store.enqueue(&msg).await.unwrap();
-    msg.id
+    };
+    store.enqueue_new(new, raw).await.unwrap().id
 }
 
 /// Puts a message straight into a mailbox, as a qprocessor would; returns its

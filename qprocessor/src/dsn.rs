@@ -135,18 +135,17 @@ mod tests {
     use mismo_core::model::{BlobRef, DsnRequest, NewMessage, Origin};
 
     fn bounce(auth_user: Option<&str>) -> String {
-        let message = QueuedMessage::enqueued(NewMessage {
+        let original = b"Subject: cheap pills\r\n\r\nBUY NOW at spam.example\r\n";
+        let blob = BlobRef {
+            id: "b1".into(),
+            size: 0,
+            chunks: 0,
+            inline: None,
+        };
+        let new = NewMessage {
             id: "q1".into(),
             mail_from: "someone@far.test".into(),
             recipients: vec![Recipient::pending("full@example.org".into(), None, None)],
-            blob: BlobRef {
-                id: "b1".into(),
-                size: 0,
-                chunks: 0,
-                inline: None,
-            },
-            headers: Default::default(),
-            attachments: Vec::new(),
             origin: Origin {
                 auth_user: auth_user.map(str::to_string),
                 ..Origin::default()
@@ -156,8 +155,8 @@ mod tests {
                 envid: None,
             },
             smtputf8: false,
-        });
-        let original = b"Subject: cheap pills\r\n\r\nBUY NOW at spam.example\r\n";
+        };
+        let message = QueuedMessage::enqueued(new, blob, original);
         let outcome = Outcome::permanent("552 5.2.2 mailbox full");
         let failed = [(&message.recipients[0], &outcome)];
         String::from_utf8(build("mx.example.org", &message, original, &failed)).unwrap()

@@ -15,6 +15,7 @@ mod relay;
 mod relay_stream;
 mod retry;
 mod seven_bit;
+mod sweep;
 mod wake;
 mod worker;
 
@@ -63,6 +64,7 @@ pub async fn run(settings: QueueSettings) {
         resolver,
         connections: connection_cache::ConnectionCache::new(),
     });
+    sweep::start(ctx.store.clone());
     let permits = Arc::new(Semaphore::new(concurrency));
     let tasks = TaskTracker::new();
     // Claims in flight, to give back at shutdown: message id -> token.

@@ -295,16 +295,11 @@ async fn bounce(
     };
     let hostname = &ctx.settings.node.hostname;
     let bytes = dsn::build(hostname, message, &original, &reported);
-    let blob = ctx.store.put_blob(&bytes).await?;
-    let (headers, attachments) = mismo_core::summary::summarize(&bytes);
-    let dsn = QueuedMessage::enqueued(NewMessage {
+    let new = NewMessage {
         // Derived from the original, so a retried bounce is not queued twice.
         id: format!("{}-dsn{}", message.id, message.attempts),
         mail_from: String::new(),
         recipients: vec![Recipient::pending(message.mail_from.clone(), None, None)],
-        blob,
-        headers,
-        attachments,
         origin: Origin {
             client_ip: String::new(),
             helo: String::new(),
@@ -315,10 +310,11 @@ async fn bounce(
         dsn: DsnRequest::default(),
         // A sender's address in UTF-8 can only be answered over SMTPUTF8.
         smtputf8: !message.mail_from.is_ascii(),
-    });
-    match ctx.store.enqueue(&dsn).await {
-        Ok(()) | Err(mismo_core::StoreError::Duplicate(_)) => {
-            tracing::info!(id = %message.id, bounce = %dsn.id, "bounce queued");
+    };
+    let id = new.id.clone();
+    match ctx.store.enqueue_new(new, &bytes).await {
+        Ok(_) | Err(mismo_core::StoreError::Duplicate(_)) => {
+            tracing::info!(id = %message.id, bounce = %id, "bounce queued");
             Ok(())
         }
         Err(e) => Err(e),

@@ -35,32 +35,31 @@ pub struct QueuedMessage {
     pub lease_until: Option<i64>,
 }
 
-/// What a new queue document is made of; the rest starts out the same for
-/// every message.
+/// The envelope of a message entering the queue; the store adds the bytes
+/// (`Store::enqueue_new`) and the rest starts out the same for every message.
 pub struct NewMessage {
     pub id: String,
     pub mail_from: String,
     pub recipients: Vec<Recipient>,
-    pub blob: BlobRef,
-    pub headers: HeaderSummary,
-    pub attachments: Vec<AttachmentMeta>,
     pub origin: Origin,
     pub dsn: DsnRequest,
     pub smtputf8: bool,
 }
 
 impl QueuedMessage {
-    /// A message due now, claimed by nobody.
-    pub fn enqueued(new: NewMessage) -> Self {
+    /// A message due now, claimed by nobody, whose bytes `bytes` are stored
+    /// as `blob`; its headers and attachments are summarised from them.
+    pub fn enqueued(new: NewMessage, blob: BlobRef, bytes: &[u8]) -> Self {
         let now = super::now_ms();
+        let (headers, attachments) = crate::summary::summarize(bytes);
         Self {
             id: new.id,
             state: QueueState::Enqueued,
             mail_from: new.mail_from,
             recipients: new.recipients,
-            blob: new.blob,
-            headers: new.headers,
-            attachments: new.attachments,
+            blob,
+            headers,
+            attachments,
             origin: new.origin,
             dsn: new.dsn,
             smtputf8: new.smtputf8,

@@ -22,6 +22,8 @@ pub use mailboxes::Usage;
 mod queue;
 pub use queue::DueScan;
 mod schema;
+mod sweep;
+pub use sweep::Sweep;
 
 use std::future::IntoFuture;
 use std::time::Duration;
@@ -51,6 +53,8 @@ pub mod names {
     /// Password checks per client address, shared by every service.
     pub const LOGIN_ATTEMPTS: &str = "login_attempts";
     pub const PGP_KEYS: &str = "pgp_keys";
+    /// Blobs a sweep found unreferenced, kept until a later sweep agrees.
+    pub const ORPHAN_BLOBS: &str = "orphan_blobs";
 }
 
 #[derive(Clone)]

@@ -5,7 +5,7 @@ use mongodb::bson::{doc, Bson};
 
 use super::names::MESSAGES;
 use super::{Store, StoreError, StoreResult};
-use crate::model::{QueueState, QueuedMessage};
+use crate::model::{NewMessage, QueueState, QueuedMessage};
 
 /// Where the next claim starts looking for due work.
 ///
@@ -38,10 +38,35 @@ impl Store {
         self.collection(MESSAGES)
     }
 
-    /// Enqueues a message whose bytes are already stored. When this returns
-    /// `Ok`, the store has acknowledged the document with the configured write
-    /// concern, and only then may an engine answer `250`.
-    pub async fn enqueue(&self, message: &QueuedMessage) -> StoreResult<()> {
+    /// The one way a message enters the queue, from intake, from a bounce or
+    /// from anywhere else: the bytes first, then the document that makes them
+    /// a message. When this returns `Ok`, the store has acknowledged both with
+    /// the configured write concern, and only then may an engine answer `250`.
+    ///
+    /// If the document is refused, the bytes are removed again, also when an
+    /// earlier try already queued a message with this id (`Duplicate`): that
+    /// one refers to bytes of its own. When the store stops answering, they
+    /// stay, since the document may have landed after all; if it did not,
+    /// the orphan sweep collects them.
+    pub async fn enqueue_new(&self, new: NewMessage, bytes: &[u8]) -> StoreResult<QueuedMessage> {
+        let blob = self.put_blob(bytes).await?;
+        let message = QueuedMessage::enqueued(new, blob, bytes);
+        match self.insert_queue_document(&message).await {
+            Ok(()) => Ok(message),
+            Err(e @ StoreError::Unavailable(_)) => Err(e),
+            Err(e) => {
+                if let Err(cleanup) = self.delete_blob(&message.blob).await {
+                    tracing::warn!(id = %message.id, "bytes of a refused message left for the sweep: {cleanup}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes a complete queue document as it is. Mail enters the queue
+    /// through [`Store::enqueue_new`]; this is the write under it, open for
+    /// tests of the document's stored form.
+    pub async fn insert_queue_document(&self, message: &QueuedMessage) -> StoreResult<()> {
         self.run(self.queue().insert_one(message)).await?;
         Ok(())
     }

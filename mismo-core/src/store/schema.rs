@@ -110,6 +110,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: Vec::new,
     },
     CollectionSpec {
+        name: ORPHAN_BLOBS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: Vec::new,
+    },
+    CollectionSpec {
         name: META,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,
