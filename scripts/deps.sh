@@ -4,7 +4,7 @@
 # offlineimap, fetchmail, neomutt) and venv support. With --bench, also the references the benchmarks compare with.
 set -euo pipefail
 
-packages=(bind9 bind9-utils dnsutils groff-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl postfix mpop isync offlineimap3 fetchmail neomutt gpg python3-venv)
+packages=(bind9 bind9-utils dnsutils groff-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libmail-srs-perl postfix mpop isync offlineimap3 fetchmail neomutt gpg python3-venv)
 if [[ "${1:-}" == "--bench" ]]; then
     packages+=(dovecot-pop3d dovecot-imapd openssl)
 fi

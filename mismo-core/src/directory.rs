@@ -74,6 +74,8 @@ pub struct Directory {
     mailboxes: TtlCache<Option<Mailbox>>,
     aliases: TtlCache<Option<Alias>>,
     dkim_keys: TtlCache<DkimKey>,
+    /// Read once: the key never changes.
+    srs: tokio::sync::OnceCell<crate::srs::Srs>,
 }
 
 impl Directory {
@@ -84,11 +86,17 @@ impl Directory {
             mailboxes: TtlCache::default(),
             aliases: TtlCache::default(),
             dkim_keys: TtlCache::default(),
+            srs: tokio::sync::OnceCell::new(),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The SRS rewriter with the cluster's key.
+    pub async fn srs(&self) -> StoreResult<&crate::srs::Srs> {
+        self.srs.get_or_try_init(|| self.store.srs()).await
     }
 
     pub async fn domain(&self, name: &str) -> StoreResult<Option<Domain>> {

@@ -15,6 +15,7 @@ pub mod sasl;
 pub mod server;
 pub mod service;
 pub mod shutdown;
+pub mod srs;
 pub mod starting;
 pub mod store;
 pub mod summary;

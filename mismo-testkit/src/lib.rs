@@ -320,3 +320,21 @@ pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> Ma
     store.insert_entry(&mut entry).await.unwrap();
     entry
 }
+
+/// Perl's Mail::SRS with `key`: `forward` (`address` rewritten for
+/// `alias_domain`) or `reverse` (the original sender behind `address`).
+/// Panics with Mail::SRS's reason when it refuses.
+pub fn mail_srs(mode: &str, key: &[u8], address: &str, alias_domain: &str) -> String {
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let out = std::process::Command::new("perl")
+        .arg(workspace_root().join("mismo-testkit/perl/srs.pl"))
+        .args([mode, &hex, address, alias_domain])
+        .output()
+        .expect("perl with Mail::SRS (package libmail-srs-perl)");
+    assert!(
+        out.status.success(),
+        "Mail::SRS {mode} {address}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

@@ -6,6 +6,7 @@ use mismo_core::model::address::Address;
 use mismo_core::model::{
     delivery_headers, now_ms, Activation, Folder, Mailbox, MailboxEntry, QueuedMessage,
 };
+use mismo_core::srs::{unix_now, Srs};
 use mismo_core::{Directory, Store, StoreError, StoreResult};
 use sha2::{Digest, Sha256};
 
@@ -56,6 +57,18 @@ pub async fn expand(dir: &Directory, rcpt: &str) -> StoreResult<Expansion> {
         };
         if !is_local(dir, parsed.domain()).await? {
             out.remote.push(address);
+            continue;
+        }
+        // A bounce (or a reply) to an address an alias rewrote on the way
+        // out goes back to the original sender.
+        if Srs::looks_like_srs(&address) {
+            match dir.srs().await?.reverse(&address, unix_now()) {
+                Ok(original) => queue.push_back((original, depth + 1)),
+                Err(e) => out.failures.push((
+                    address.clone(),
+                    Outcome::permanent(format!("550 5.1.1 <{address}>: {e}")),
+                )),
+            }
             continue;
         }
         if let Some(mailbox) = dir.mailbox(&address).await? {

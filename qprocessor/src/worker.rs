@@ -1,7 +1,7 @@
 //! Delivering one claimed message: every pending recipient is placed
 //! (locally or by relay), then the results are written back under the claim.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use mismo_core::model::address::Address;
@@ -156,24 +156,42 @@ async fn deliver_all(
         }
     }
 
-    // Every remote address once, grouped by domain: original recipients and
-    // alias forwards alike, leaving out forwards an earlier attempt made.
-    let mut remote: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // Every remote address once, grouped by domain and envelope sender:
+    // original recipients and alias forwards alike, leaving out forwards an
+    // earlier attempt made. A forward leaves with the sender rewritten into
+    // the alias's domain (SRS), so SPF passes at the next hop.
+    let mut remote: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut taken: HashSet<String> = HashSet::new();
     for (i, route) in &routes {
         let done = &message.recipients[*i].forwarded;
-        let addresses: Vec<&String> = match route {
-            Route::Remote(a) => vec![a],
-            Route::Local(e) => e.remote.iter().filter(|a| !done.contains(a)).collect(),
+        let (addresses, sender): (Vec<&String>, String) = match route {
+            Route::Remote(a) => (vec![a], message.mail_from.clone()),
+            Route::Local(e) => {
+                let wanted: Vec<&String> = e.remote.iter().filter(|a| !done.contains(a)).collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                match forward_sender(dir, message, &message.recipients[*i].address).await {
+                    Ok(sender) => (wanted, sender),
+                    Err(e) => {
+                        tracing::warn!(id = %message.id, "store: {e}");
+                        continue;
+                    }
+                }
+            }
         };
         for a in addresses {
+            if !taken.insert(a.clone()) {
+                continue;
+            }
             let domain = a
                 .rsplit_once('@')
                 .map(|(_, d)| d.to_string())
                 .unwrap_or_default();
-            let list = remote.entry(domain).or_default();
-            if !list.contains(a) {
-                list.push(a.clone());
-            }
+            remote
+                .entry((domain, sender.clone()))
+                .or_default()
+                .push(a.clone());
         }
     }
     // Signing costs a key look-up and an RSA signature: only for relayed mail.
@@ -198,13 +216,11 @@ async fn deliver_all(
         hostname: &ctx.settings.node.hostname,
     };
     let mut remote_results: BTreeMap<String, Outcome> = BTreeMap::new();
-    for (domain, rcpts) in &remote {
+    for ((domain, sender), rcpts) in &remote {
         // SMTPUTF8 is needed only where UTF-8 is actually in the envelope or
         // the header (as Postfix's smtputf8_autodetect_classes).
         let smtputf8 = message.smtputf8
-            && (header_utf8
-                || !message.mail_from.is_ascii()
-                || rcpts.iter().any(|r| !r.is_ascii()));
+            && (header_utf8 || !sender.is_ascii() || rcpts.iter().any(|r| !r.is_ascii()));
         let out = Outbound {
             bytes: &signed,
             unsigned: &outbound,
@@ -214,7 +230,7 @@ async fn deliver_all(
             smtputf8,
         };
         let results = relay
-            .deliver(&message.id, domain, &message.mail_from, rcpts, &out)
+            .deliver(&message.id, domain, sender, rcpts, &out)
             .await;
         for (a, o) in rcpts.iter().zip(results) {
             remote_results.insert(a.clone(), o);
@@ -256,6 +272,28 @@ async fn deliver_all(
         outcomes.push((i, outcome, forwarded));
     }
     outcomes
+}
+
+/// The envelope sender for what the local recipient `alias` forwards: the
+/// sender itself when it is null or hosted here (SPF passes for it from
+/// here), otherwise its SRS form in the alias's domain.
+async fn forward_sender(
+    dir: &mismo_core::Directory,
+    message: &QueuedMessage,
+    alias: &str,
+) -> mismo_core::StoreResult<String> {
+    let sender = &message.mail_from;
+    let Some((_, sender_domain)) = sender.rsplit_once('@') else {
+        return Ok(sender.clone());
+    };
+    if local::is_local(dir, sender_domain).await? {
+        return Ok(sender.clone());
+    }
+    let alias_domain = alias.rsplit_once('@').map_or("", |(_, d)| d);
+    Ok(dir
+        .srs()
+        .await?
+        .forward(sender, alias_domain, mismo_core::srs::unix_now()))
 }
 
 /// One recipient's outcome from those of the places it expanded to: delivered

@@ -477,6 +477,70 @@ async fn postfix_as_the_next_hop_receives_exactly_one_message() {
 }
 
 #[tokio::test]
+async fn forwarded_mail_leaves_with_an_srs_sender_and_its_bounce_finds_the_way_back() {
+    // nomx.test takes the forward; far.test's mx1 is where alice lives.
+    let mut w = world(&[("127.0.0.3", &[]), ("127.0.0.2", &[])]).await;
+    w.start_worker(&[]);
+    let original = "DKIM-Signature: v=1; a=rsa-sha256; d=far.test; s=sel; h=from; bh=x; b=y\n\
+                    From: alice@far.test\nSubject: pass it on\n\nhello\n";
+    let id = w
+        .enqueue("alice@far.test", &["fwd@example.org"], original)
+        .await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    let got = &w.sink("127.0.0.3").messages()[0];
+    assert_eq!(got.rcpts, ["friend@nomx.test"]);
+    // The envelope sender is in the alias's domain, in the form other
+    // forwarders read: Perl's Mail::SRS, given the cluster's key, finds
+    // alice behind it.
+    let sender = got.mail_from.clone();
+    assert!(
+        sender.starts_with("SRS0=") && sender.ends_with("=far.test=alice@example.org"),
+        "{sender}"
+    );
+    let key = w.store.cluster_secret("srs").await.unwrap();
+    assert_eq!(
+        mismo_testkit::mail_srs("reverse", &key, &sender, ""),
+        "alice@far.test"
+    );
+    // The original signature travels untouched, and no second one is
+    // added: the message is not ours to sign.
+    assert_eq!(
+        got.text.matches("DKIM-Signature:").count(),
+        1,
+        "{}",
+        got.text
+    );
+    assert!(got.text.contains("d=far.test; s=sel"), "{}", got.text);
+
+    // The next hop bounces it to that address: the bounce reaches alice.
+    let bounce = w
+        .enqueue("", &[&sender], "Subject: Undelivered Mail\n\nfailed\n")
+        .await;
+    let m = w.wait_final(&bounce).await;
+    assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    let back = &w.sink("127.0.0.2").messages()[0];
+    assert_eq!(back.rcpts, ["alice@far.test"]);
+    assert_eq!(back.mail_from, "");
+    // An address Mail::SRS made with another key is not reversed: the
+    // bounce would be a way to send anywhere.
+    let forged =
+        mismo_testkit::mail_srs("forward", b"not the key", "mallory@far.test", "example.org");
+    let refused = w.enqueue("", &[&forged], "Subject: x\n\nx\n").await;
+    let m = w.wait_final(&refused).await;
+    assert_eq!(m.state, QueueState::Failed, "{:?}", m.recipients);
+    assert!(
+        m.recipients[0]
+            .last_reply
+            .as_deref()
+            .unwrap_or("")
+            .contains("hash"),
+        "{:?}",
+        m.recipients
+    );
+}
+
+#[tokio::test]
 async fn an_alias_retrying_one_forward_does_not_resend_to_the_others() {
     // far.test's mx1 takes mail; later.test's host answers RCPT with 4xx.
     let mut w = world(&[("127.0.0.2", &[]), ("127.0.0.5", &["-r", "rcpt"])]).await;

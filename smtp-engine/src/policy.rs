@@ -24,6 +24,8 @@ pub struct Policy {
     mailboxes: TtlCache<Option<Mailbox>>,
     /// What RCPT answered for a hosted address (exists, disabled, unknown).
     recipients: TtlCache<Result<(), Reply>>,
+    /// The cluster's SRS key, read once.
+    srs: tokio::sync::OnceCell<mismo_core::srs::Srs>,
 }
 
 impl Policy {
@@ -33,6 +35,7 @@ impl Policy {
             domains: TtlCache::default(),
             mailboxes: TtlCache::default(),
             recipients: TtlCache::default(),
+            srs: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -158,6 +161,21 @@ impl Policy {
         address: &Address,
         text: &str,
     ) -> StoreResult<Result<(), Reply>> {
+        // A bounce to an address an alias rewrote (SRS) is taken only if
+        // this cluster made the address, and not long ago.
+        if mismo_core::srs::Srs::looks_like_srs(text) {
+            let srs = self.srs.get_or_try_init(|| self.store.srs()).await?;
+            return Ok(srs
+                .reverse(text, mismo_core::srs::unix_now())
+                .map(|_| ())
+                .map_err(|e| {
+                    Reply::new(
+                        550,
+                        "5.1.1",
+                        format!("<{text}>: Recipient address rejected: {e}"),
+                    )
+                }));
+        }
         if let Some(mailbox) = self.mailbox(text).await? {
             return Ok(match mailbox.state {
                 // A full mailbox is refused now, not bounced later (to a

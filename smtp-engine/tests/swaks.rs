@@ -84,6 +84,19 @@ async fn local_recipient_policy_on_the_mx_port() {
         out.contains("554 5.7.1") && out.contains("Relay access denied"),
         "{out}"
     );
+    // Bounces to SRS addresses: one made with the cluster's key (here by
+    // Perl's Mail::SRS) is taken; one made with another key, or an
+    // SRS-looking address that is no such thing, is refused.
+    let key = e.store.cluster_secret("srs").await.unwrap();
+    let made = mismo_testkit::mail_srs("forward", &key, "alice@far.test", "example.org");
+    let (code, out) = rcpt(&made);
+    assert_eq!(code, 0, "{made}: {out}");
+    let forged = mismo_testkit::mail_srs("forward", b"guess", "alice@far.test", "example.org");
+    for bad in [forged.as_str(), "SRS0=xxxx@example.org"] {
+        let (code, out) = rcpt(bad);
+        assert_eq!(code, 24, "{bad}: {out}");
+        assert!(out.contains("550 5.1.1"), "{out}");
+    }
     assert!(e.queued().await.is_empty());
 }
 

@@ -22,6 +22,7 @@ pub use mailboxes::Usage;
 mod queue;
 pub use queue::DueScan;
 mod schema;
+mod secrets;
 mod sweep;
 pub use sweep::Sweep;
 
