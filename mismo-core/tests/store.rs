@@ -295,21 +295,25 @@ async fn queue_documents_round_trip() {
     ));
 }
 
-/// A queued message due at `due_at`, with one pending recipient.
-async fn queued(store: &Store, due_at: i64) -> QueuedMessage {
-    let bytes = b"Subject: q\r\n\r\nq\r\n";
-    let blob = store.put_blob(bytes).await.unwrap();
-    let new = NewMessage {
+/// The envelope of a message from a@far.test to zoe@example.org.
+fn new_message() -> NewMessage {
+    NewMessage {
         id: new_id(),
         mail_from: "a@far.test".into(),
         recipients: vec![Recipient::pending("zoe@example.org".into(), None, None)],
         origin: Origin::default(),
         dsn: DsnRequest::default(),
         smtputf8: false,
-    };
+    }
+}
+
+/// A queued message due at `due_at`, with one pending recipient.
+async fn queued(store: &Store, due_at: i64) -> QueuedMessage {
+    let bytes = b"Subject: q\r\n\r\nq\r\n";
+    let blob = store.put_blob(bytes).await.unwrap();
     let msg = QueuedMessage {
         due_at,
-        ..QueuedMessage::enqueued(new, blob, bytes)
+        ..QueuedMessage::enqueued(new_message(), blob, bytes)
     };
     store.insert_queue_document(&msg).await.unwrap();
     msg
@@ -619,14 +623,7 @@ async fn orphaned_bytes_go_after_two_sweeps_and_referenced_bytes_stay() {
     let server = TestStore::start();
     let store = server.store().await;
     let big = |n: u64| pattern(INLINE_LIMIT + 100, n);
-    let new = || NewMessage {
-        id: new_id(),
-        mail_from: "a@far.test".into(),
-        recipients: vec![Recipient::pending("zoe@example.org".into(), None, None)],
-        origin: Origin::default(),
-        dsn: DsnRequest::default(),
-        smtputf8: false,
-    };
+    let new = new_message;
     let queued = store.enqueue_new(new(), &big(1)).await.unwrap();
     // A retried enqueue with the same id is refused and leaves no bytes.
     let chunks = chunk_count(&store).await;

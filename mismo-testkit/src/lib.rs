@@ -82,6 +82,26 @@ fn store_binary() -> PathBuf {
     .clone()
 }
 
+/// The loopback ports of [`TestStore::env_with_ports`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub smtp: u16,
+    pub submission: u16,
+    pub smtps: u16,
+    pub status: u16,
+    pub pop3: u16,
+    pub pop3s: u16,
+    pub imap: u16,
+    pub imaps: u16,
+}
+
+impl Ports {
+    /// 127.0.0.1 at `port`.
+    pub fn at(port: u16) -> SocketAddr {
+        ([127, 0, 0, 1], port).into()
+    }
+}
+
 /// A store server for one test.
 pub struct TestStore {
     child: Option<Child>,
@@ -185,6 +205,35 @@ impl TestStore {
                 self.dir.path().join("mismo").display().to_string(),
             ),
         ]
+    }
+
+    /// [`TestStore::env`] plus every listener of every service on a
+    /// loopback port of its own (so several instances never collide).
+    pub fn env_with_ports(&self) -> (Vec<(String, String)>, Ports) {
+        let ports = Ports {
+            smtp: free_port(),
+            submission: free_port(),
+            smtps: free_port(),
+            status: free_port(),
+            pop3: free_port(),
+            pop3s: free_port(),
+            imap: free_port(),
+            imaps: free_port(),
+        };
+        let mut env = self.env();
+        for (k, port) in [
+            ("SMTP_LISTEN", ports.smtp),
+            ("SMTP_SUBMISSION_LISTEN", ports.submission),
+            ("SMTPS_LISTEN", ports.smtps),
+            ("SMTP_STATUS_LISTEN", ports.status),
+            ("POP3_LISTEN", ports.pop3),
+            ("POP3S_LISTEN", ports.pop3s),
+            ("IMAP_LISTEN", ports.imap),
+            ("IMAPS_LISTEN", ports.imaps),
+        ] {
+            env.push((k.into(), format!("127.0.0.1:{port}")));
+        }
+        (env, ports)
     }
 
     /// Whether this store is a local server that tests may stop and start.

@@ -40,21 +40,8 @@ async fn services_started_together_serve_the_one_certificate_on_disk() {
     admin.add_mailbox(ZOE, PASSWORD, 0).await.unwrap();
     mismo_testkit::deliver(&store, ZOE, b"Subject: pinned\r\n\r\nhello\r\n").await;
 
-    let ports: Vec<u16> = (0..8).map(|_| free_port()).collect();
-    let mut env = server.env();
-    for (k, v) in [
-        ("MISMO_HOSTNAME", "mx.example.org".to_string()),
-        ("SMTP_LISTEN", format!("127.0.0.1:{}", ports[0])),
-        ("SMTP_SUBMISSION_LISTEN", format!("127.0.0.1:{}", ports[1])),
-        ("SMTPS_LISTEN", format!("127.0.0.1:{}", ports[2])),
-        ("SMTP_STATUS_LISTEN", format!("127.0.0.1:{}", ports[3])),
-        ("POP3_LISTEN", format!("127.0.0.1:{}", ports[4])),
-        ("POP3S_LISTEN", format!("127.0.0.1:{}", ports[5])),
-        ("IMAP_LISTEN", format!("127.0.0.1:{}", ports[6])),
-        ("IMAPS_LISTEN", format!("127.0.0.1:{}", ports[7])),
-    ] {
-        env.push((k.into(), v));
-    }
+    let (mut env, ports) = server.env_with_ports();
+    env.push(("MISMO_HOSTNAME".into(), "mx.example.org".into()));
     let dir = server.data_dir();
     // All three at once, as a cluster starts.
     let services = [
@@ -62,7 +49,7 @@ async fn services_started_together_serve_the_one_certificate_on_disk() {
         Service::spawn(&binary("pop3d"), &env, dir),
         Service::spawn(&binary("imapd"), &env, dir),
     ];
-    for port in [ports[2], ports[5], ports[7]] {
+    for port in [ports.smtps, ports.pop3s, ports.imaps] {
         let addr = ([127, 0, 0, 1], port).into();
         assert!(
             mismo_testkit::wait_for_port(addr, Duration::from_secs(30)),
@@ -87,9 +74,9 @@ async fn services_started_together_serve_the_one_certificate_on_disk() {
     let cert_file = tls.join("self-signed-cert.pem");
     let on_disk = der(&std::fs::read_to_string(&cert_file).unwrap());
     for (name, port) in [
-        ("SMTPS", ports[2]),
-        ("POP3S", ports[5]),
-        ("IMAPS", ports[7]),
+        ("SMTPS", ports.smtps),
+        ("POP3S", ports.pop3s),
+        ("IMAPS", ports.imaps),
     ] {
         assert_eq!(served(port), on_disk, "{name} serves another certificate");
     }
@@ -122,7 +109,7 @@ async fn services_started_together_serve_the_one_certificate_on_disk() {
              user \"{ZOE}\" password \"{PASSWORD}\" is nobody here\n  \
              ssl sslcertck sslcertfile \"{cert}\"\n  \
              mda \"/bin/sh -c 'cat >> {mbox}'\"\n",
-            port = ports[5],
+            port = ports.pop3s,
             cert = cert_file.display(),
             mbox = mbox.display()
         ),

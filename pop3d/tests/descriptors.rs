@@ -5,12 +5,12 @@
 //! descriptors free up.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use mismo_core::admin::Admin;
 use mismo_testkit::service::Service;
-use mismo_testkit::{binary, free_port, wait_for_port, TestStore};
+use mismo_testkit::{binary, wait_for_port, Ports, TestStore};
 
 const ZOE: &str = "zoe@example.org";
 const PASSWORD: &str = "zoe's long password";
@@ -65,27 +65,13 @@ async fn flood(case: Case) {
     let admin = Admin::new(&store);
     admin.add_domain("example.org").await.unwrap();
     admin.add_mailbox(ZOE, PASSWORD, 0).await.unwrap();
-    let ports: Vec<u16> = (0..8).map(|_| free_port()).collect();
-    let mut env = server.env();
-    for (k, port) in [
-        ("SMTP_LISTEN", ports[0]),
-        ("SMTP_SUBMISSION_LISTEN", ports[1]),
-        ("SMTPS_LISTEN", ports[2]),
-        ("SMTP_STATUS_LISTEN", ports[3]),
-        ("POP3_LISTEN", ports[4]),
-        ("POP3S_LISTEN", ports[5]),
-        ("IMAP_LISTEN", ports[6]),
-        ("IMAPS_LISTEN", ports[7]),
-    ] {
-        env.push((k.into(), format!("127.0.0.1:{port}")));
-    }
+    let (mut env, ports) = server.env_with_ports();
     env.push(("SMTP_MAX_CLIENTS_PER_HOST".into(), "1000".into()));
     env.push(("POP3_ALLOW_PLAINTEXT_AUTH".into(), "yes".into()));
-    let port = match case.listen {
-        "SMTP_LISTEN" => ports[0],
-        _ => ports[4],
-    };
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let addr = Ports::at(match case.listen {
+        "SMTP_LISTEN" => ports.smtp,
+        _ => ports.pop3,
+    });
     let service =
         Service::spawn_with_files(&binary(case.binary), &env, server.data_dir(), Some(FILES));
     assert!(wait_for_port(addr, Duration::from_secs(30)));

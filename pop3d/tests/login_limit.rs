@@ -7,30 +7,10 @@ use std::process::Command;
 
 use mismo_core::admin::Admin;
 use mismo_testkit::service::Service;
-use mismo_testkit::{binary, free_port, TestStore};
+use mismo_testkit::{binary, Ports, TestStore};
 
 const ZOE: &str = "zoe@example.org";
 const PASSWORD: &str = "zoe's long password";
-
-/// Every listener on a port of its own, so instances never collide.
-fn env_with_ports(server: &TestStore) -> (Vec<(String, String)>, Vec<u16>) {
-    let ports: Vec<u16> = (0..8).map(|_| free_port()).collect();
-    let mut env = server.env();
-    for (k, port) in [
-        ("SMTP_LISTEN", ports[0]),
-        ("SMTP_SUBMISSION_LISTEN", ports[1]),
-        ("SMTPS_LISTEN", ports[2]),
-        ("SMTP_STATUS_LISTEN", ports[3]),
-        ("POP3_LISTEN", ports[4]),
-        ("POP3S_LISTEN", ports[5]),
-        ("IMAP_LISTEN", ports[6]),
-        ("IMAPS_LISTEN", ports[7]),
-    ] {
-        env.push((k.into(), format!("127.0.0.1:{port}")));
-    }
-    env.push(("MISMO_HOSTNAME".into(), "mail.example.org".into()));
-    (env, ports)
-}
 
 #[tokio::test]
 async fn parallel_guesses_across_instances_share_one_budget() {
@@ -42,15 +22,19 @@ async fn parallel_guesses_across_instances_share_one_budget() {
 
     let mut services = Vec::new();
     let mut targets = Vec::new();
-    for (name, kind, index) in [
-        ("smtp-engine", "smtps", 2),
-        ("smtp-engine", "smtps", 2),
-        ("pop3d", "pop3s", 5),
-        ("pop3d", "pop3s", 5),
-        ("imapd", "imaps", 7),
+    let smtps = |p: Ports| p.smtps;
+    let pop3s = |p: Ports| p.pop3s;
+    let imaps = |p: Ports| p.imaps;
+    for (name, kind, port_of) in [
+        ("smtp-engine", "smtps", smtps as fn(Ports) -> u16),
+        ("smtp-engine", "smtps", smtps),
+        ("pop3d", "pop3s", pop3s),
+        ("pop3d", "pop3s", pop3s),
+        ("imapd", "imaps", imaps),
     ] {
-        let (env, ports) = env_with_ports(&server);
-        let port = ports[index];
+        let (mut env, ports) = server.env_with_ports();
+        env.push(("MISMO_HOSTNAME".into(), "mail.example.org".into()));
+        let port = port_of(ports);
         services.push(Service::start(
             &binary(name),
             &env,
