@@ -263,7 +263,9 @@ async fn deliver_all(
                                 "250 2.0.0 <{a}>: forwarded on an earlier attempt"
                             )));
                         }
-                        None => {}
+                        // Not attempted (its sender could not be worked
+                        // out): try again later, never count it as done.
+                        None => parts.push(Outcome::temporary(local::LOCAL_PROBLEM)),
                     }
                 }
                 combine(parts)
