@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use mongodb::bson::{doc, DateTime, Document};
+use mongodb::bson::{doc, DateTime};
 
 use super::names::LOGIN_ATTEMPTS;
 use super::{Store, StoreError, StoreResult};
@@ -37,8 +37,10 @@ impl Store {
         let id = ip.to_string();
         let now = DateTime::now();
         let limit = i64::from(limit);
-        self.reset_old_window(&id, now, window).await?;
         let expires = DateTime::from_millis(now.timestamp_millis() + millis(window));
+        let started_before = DateTime::from_millis(now.timestamp_millis() - millis(window));
+        self.reset_old_window(&id, now, started_before, expires)
+            .await?;
         let taken = self
             .run(self.raw(LOGIN_ATTEMPTS).update_one(
                 doc! { "_id": &id, "taken": { "$lt": limit } },
@@ -56,7 +58,10 @@ impl Store {
                 let doc = self
                     .run(self.raw(LOGIN_ATTEMPTS).find_one(doc! { "_id": &id }))
                     .await?;
-                let failures = doc.as_ref().map_or(0, |d| count(d, "failures"));
+                let failures = doc
+                    .as_ref()
+                    .and_then(|d| super::integer(d, "failures"))
+                    .unwrap_or(0);
                 Ok(if failures >= limit {
                     LoginSlot::Blocked
                 } else {
@@ -89,19 +94,24 @@ impl Store {
                     .return_document(mongodb::options::ReturnDocument::After),
             )
             .await?;
-        Ok(doc.map_or(1, |d| {
-            u32::try_from(count(&d, "failures")).unwrap_or(u32::MAX)
-        }))
+        let failures = doc
+            .and_then(|d| super::integer(&d, "failures"))
+            .unwrap_or(1);
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
     }
 
     /// Starts a new window for `id` once the old one is over. Checks still in
     /// progress are dropped with it (a success then finds `taken` at zero and
     /// leaves it), and so is any slot a killed process never gave back.
-    async fn reset_old_window(&self, id: &str, now: DateTime, window: Duration) -> StoreResult<()> {
-        let start = DateTime::from_millis(now.timestamp_millis() - millis(window));
-        let expires = DateTime::from_millis(now.timestamp_millis() + millis(window));
+    async fn reset_old_window(
+        &self,
+        id: &str,
+        now: DateTime,
+        started_before: DateTime,
+        expires: DateTime,
+    ) -> StoreResult<()> {
         self.run(self.raw(LOGIN_ATTEMPTS).update_one(
-            doc! { "_id": id, "since": { "$lt": start } },
+            doc! { "_id": id, "since": { "$lt": started_before } },
             doc! { "$set": { "taken": 0_i64, "failures": 0_i64, "since": now, "expires_at": expires } },
         ))
         .await?;
@@ -111,12 +121,4 @@ impl Store {
 
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
-}
-
-fn count(doc: &Document, field: &str) -> i64 {
-    match doc.get(field) {
-        Some(mongodb::bson::Bson::Int64(n)) => *n,
-        Some(mongodb::bson::Bson::Int32(n)) => i64::from(*n),
-        _ => 0,
-    }
 }

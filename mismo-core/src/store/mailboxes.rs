@@ -89,12 +89,7 @@ impl Store {
             .run(self.raw(MAILBOX_MESSAGES).aggregate(pipeline))
             .await?;
         let groups: Vec<Document> = self.run(cursor.try_collect()).await?;
-        // Sums may come back as Int32 or Int64 depending on their size.
-        let number = |d: &Document, k: &str| {
-            d.get_i64(k)
-                .or_else(|_| d.get_i32(k).map(i64::from))
-                .unwrap_or(0)
-        };
+        let number = |d: &Document, k: &str| super::integer(d, k).unwrap_or(0);
         Ok(groups
             .first()
             .map(|g| Usage {

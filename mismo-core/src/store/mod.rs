@@ -38,6 +38,14 @@ pub use schema::{CollectionSpec, IndexSpec, COLLECTIONS};
 
 use crate::config::StoreSettings;
 
+/// An integer field, stored or computed: servers send small numbers (and
+/// sums) as Int32 and large ones as Int64, whatever was written.
+pub(crate) fn integer(doc: &Document, field: &str) -> Option<i64> {
+    doc.get_i64(field)
+        .ok()
+        .or_else(|| doc.get_i32(field).ok().map(i64::from))
+}
+
 /// Collection names. No dots: the embedded store refuses them.
 pub mod names {
     pub const DOMAINS: &str = "domains";

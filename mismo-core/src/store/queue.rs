@@ -270,10 +270,9 @@ impl Store {
             let why = e.get_str("errmsg").unwrap_or("write failed");
             return Err(StoreError::Other(why.to_string()));
         }
-        match reply.get("n") {
-            Some(Bson::Int32(n)) => Ok(u64::try_from(*n).unwrap_or(0)),
-            Some(Bson::Int64(n)) => Ok(u64::try_from(*n).unwrap_or(0)),
-            _ => Err(StoreError::Other("update reply without a count".into())),
+        match super::integer(&reply, "n") {
+            Some(n) => Ok(u64::try_from(n).unwrap_or(0)),
+            None => Err(StoreError::Other("update reply without a count".into())),
         }
     }
 
@@ -327,10 +326,7 @@ impl Store {
             .iter()
             .filter_map(|g| {
                 let state = g.get_str("_id").ok()?.to_string();
-                let n = g
-                    .get_i64("n")
-                    .or_else(|_| g.get_i32("n").map(i64::from))
-                    .ok()?;
+                let n = super::integer(g, "n")?;
                 Some((state, n))
             })
             .collect();

@@ -86,12 +86,8 @@ impl Store {
         }
         // Marks of blobs that are referenced again (or gone) are dropped, so
         // only an unbroken run of unreferenced sweeps removes anything.
-        let marks: Vec<Document> = self
-            .run(self.raw(ORPHAN_BLOBS).find(doc! {}))
-            .await?
-            .try_collect()
-            .await
-            .map_err(super::StoreError::from)?;
+        let cursor = self.run(self.raw(ORPHAN_BLOBS).find(doc! {})).await?;
+        let marks: Vec<Document> = self.run(cursor.try_collect()).await?;
         let mut confirmed = Vec::new();
         for mark in marks {
             let Ok(id) = mark.get_str("_id") else {
@@ -100,10 +96,7 @@ impl Store {
             if !unreferenced.remove(id) {
                 self.run(self.raw(ORPHAN_BLOBS).delete_one(doc! { "_id": id }))
                     .await?;
-            } else if mark
-                .get_i64("marked_at")
-                .is_ok_and(|t| now - t >= confirm_after)
-            {
+            } else if super::integer(&mark, "marked_at").is_some_and(|t| now - t >= confirm_after) {
                 confirmed.push(id.to_string());
             } else {
                 // Marked earlier, not yet long enough.
