@@ -2,7 +2,7 @@
 //! questions. No open relay, ever: only authenticated clients reach domains
 //! Mismo does not host.
 
-use mismo_core::directory::TtlCache;
+use mismo_core::directory::{Directory, TtlCache};
 use mismo_core::model::address::Address;
 use mismo_core::model::{Activation, Domain, Mailbox};
 use mismo_core::{Store, StoreResult};
@@ -18,37 +18,28 @@ use crate::reply::{common, Reply};
 
 pub struct Policy {
     store: Store,
-    domains: TtlCache<Option<Domain>>,
-    /// Hosted mailboxes read at RCPT, so the quota check at the end of DATA
-    /// needs no second read of them.
-    mailboxes: TtlCache<Option<Mailbox>>,
+    /// Domains, mailboxes (read at RCPT, so the quota check at the end of
+    /// DATA needs no second read of them) and the SRS key, cached.
+    dir: Directory,
     /// What RCPT answered for a hosted address (exists, disabled, unknown).
     recipients: TtlCache<Result<(), Reply>>,
-    /// The cluster's SRS key, read once.
-    srs: tokio::sync::OnceCell<mismo_core::srs::Srs>,
 }
 
 impl Policy {
     pub fn new(store: Store) -> Self {
         Self {
+            dir: Directory::new(store.clone()),
             store,
-            domains: TtlCache::default(),
-            mailboxes: TtlCache::default(),
             recipients: TtlCache::default(),
-            srs: tokio::sync::OnceCell::new(),
         }
     }
 
     async fn domain(&self, name: &str) -> StoreResult<Option<Domain>> {
-        self.domains
-            .get_or_read(name, self.store.get_domain(name))
-            .await
+        self.dir.domain(name).await
     }
 
     async fn mailbox(&self, address: &str) -> StoreResult<Option<Mailbox>> {
-        self.mailboxes
-            .get_or_read(address, self.store.get_mailbox(address))
-            .await
+        self.dir.mailbox(address).await
     }
 
     /// May this sender be used? Submission: only the login's own address or
@@ -164,7 +155,7 @@ impl Policy {
         // A bounce to an address an alias rewrote (SRS) is taken only if
         // this cluster made the address, and not long ago.
         if mismo_core::srs::Srs::looks_like_srs(text) {
-            let srs = self.srs.get_or_try_init(|| self.store.srs()).await?;
+            let srs = self.dir.srs().await?;
             return Ok(srs
                 .reverse(text, mismo_core::srs::unix_now())
                 .map(|_| ())
