@@ -21,8 +21,8 @@ const CLIENTS: usize = 150;
 
 struct Case {
     binary: &'static str,
-    /// The setting for the plain port the flood goes to.
-    listen: &'static str,
+    /// The plain port the flood goes to.
+    port: fn(Ports) -> u16,
     greeting: &'static str,
     busy: &'static str,
     /// After recovery: commands that need the store, and how each reply
@@ -68,10 +68,7 @@ async fn flood(case: Case) {
     let (mut env, ports) = server.env_with_ports();
     env.push(("SMTP_MAX_CLIENTS_PER_HOST".into(), "1000".into()));
     env.push(("POP3_ALLOW_PLAINTEXT_AUTH".into(), "yes".into()));
-    let addr = Ports::at(match case.listen {
-        "SMTP_LISTEN" => ports.smtp,
-        _ => ports.pop3,
-    });
+    let addr = Ports::at((case.port)(ports));
     let service =
         Service::spawn_with_files(&binary(case.binary), &env, server.data_dir(), Some(FILES));
     assert!(wait_for_port(addr, Duration::from_secs(30)));
@@ -163,7 +160,7 @@ async fn flood(case: Case) {
 async fn pop3d_turns_clients_away_and_recovers_when_out_of_descriptors() {
     flood(Case {
         binary: "pop3d",
-        listen: "POP3_LISTEN",
+        port: |p| p.pop3,
         greeting: "+OK",
         busy: "-ERR [SYS/TEMP]",
         dialogue: &[
@@ -178,7 +175,7 @@ async fn pop3d_turns_clients_away_and_recovers_when_out_of_descriptors() {
 async fn smtp_engine_turns_clients_away_and_recovers_when_out_of_descriptors() {
     flood(Case {
         binary: "smtp-engine",
-        listen: "SMTP_LISTEN",
+        port: |p| p.smtp,
         greeting: "220",
         busy: "421",
         dialogue: &[

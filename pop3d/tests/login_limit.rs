@@ -7,7 +7,7 @@ use std::process::Command;
 
 use mismo_core::admin::Admin;
 use mismo_testkit::service::Service;
-use mismo_testkit::{binary, Ports, TestStore};
+use mismo_testkit::{binary, TestStore};
 
 const ZOE: &str = "zoe@example.org";
 const PASSWORD: &str = "zoe's long password";
@@ -22,19 +22,20 @@ async fn parallel_guesses_across_instances_share_one_budget() {
 
     let mut services = Vec::new();
     let mut targets = Vec::new();
-    let smtps = |p: Ports| p.smtps;
-    let pop3s = |p: Ports| p.pop3s;
-    let imaps = |p: Ports| p.imaps;
-    for (name, kind, port_of) in [
-        ("smtp-engine", "smtps", smtps as fn(Ports) -> u16),
-        ("smtp-engine", "smtps", smtps),
-        ("pop3d", "pop3s", pop3s),
-        ("pop3d", "pop3s", pop3s),
-        ("imapd", "imaps", imaps),
+    for (name, kind) in [
+        ("smtp-engine", "smtps"),
+        ("smtp-engine", "smtps"),
+        ("pop3d", "pop3s"),
+        ("pop3d", "pop3s"),
+        ("imapd", "imaps"),
     ] {
         let (mut env, ports) = server.env_with_ports();
         env.push(("MISMO_HOSTNAME".into(), "mail.example.org".into()));
-        let port = port_of(ports);
+        let port = match kind {
+            "smtps" => ports.smtps,
+            "pop3s" => ports.pop3s,
+            _ => ports.imaps,
+        };
         services.push(Service::start(
             &binary(name),
             &env,

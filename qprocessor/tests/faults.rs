@@ -159,9 +159,7 @@ async fn nothing_accepted_is_lost_when_any_process_is_killed() {
         .collect();
     let perm: Vec<&serde_json::Value> = sessions.iter().filter(|s| s["result"] == "PERM").collect();
     assert!(perm.is_empty(), "5xx replies: {perm:?}");
-    let during: Vec<&serde_json::Value> = sessions[lines_before_outage..lines_in_outage]
-        .iter()
-        .collect();
+    let during = &sessions[lines_before_outage..lines_in_outage];
     assert!(
         during.iter().any(|s| s["result"] == "TEMP"),
         "no 4xx while the store was down: {during:?}"
