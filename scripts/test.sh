@@ -10,6 +10,8 @@ scripts/store.sh install
 
 echo "test: formatting and lints" >&2
 cargo fmt --all -- --check
+# The fuzz targets are a workspace of their own (bench/fuzz.sh builds them).
+rustfmt --edition 2021 --check fuzz/fuzz_targets/*.rs
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "test: the Quick start cluster" >&2

@@ -12,6 +12,8 @@
 pub mod command;
 mod connection;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header_cache;
 pub mod parse;
 pub mod search;

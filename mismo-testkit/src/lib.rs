@@ -6,6 +6,7 @@
 //! (a real MongoDB, say), each in a database of its own.
 
 pub mod dns;
+pub mod fuzz;
 mod ports;
 pub mod postfix;
 pub mod service;

@@ -14,8 +14,8 @@ use crate::stuffing::Stuffer;
 /// RFC 2449 4 allows 255 octets per command line; some clients send a little
 /// more (long user names), so the bound is looser. SASL responses may be
 /// longer still (RFC 5034 4).
-const MAX_LINE: usize = 1024;
-const MAX_SASL_LINE: usize = 12288;
+pub(crate) const MAX_LINE: usize = 1024;
+pub(crate) const MAX_SASL_LINE: usize = 12288;
 /// A message body is written out whenever this much has gathered.
 const SEND_AT: usize = 64 * 1024;
 

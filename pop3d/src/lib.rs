@@ -9,6 +9,8 @@
 
 pub mod command;
 mod connection;
+#[doc(hidden)]
+pub mod fuzzing;
 mod maildrop;
 mod server;
 pub mod session;

@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use mismo_core::model::Origin;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio_rustls::TlsAcceptor;
 
-use crate::data::read_data;
+use crate::data::{read_chunk, read_data};
 use crate::engine::Engine;
 use crate::reply::{common, Reply};
 use crate::session::{Envelope, Listener, NotStored, Session, SessionConfig, Step};
@@ -18,7 +18,7 @@ use mismo_core::server::{Client, Slot};
 /// RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF.
 const MAX_COMMAND_LINE: usize = 512;
 /// RFC 4954 4: SASL lines may be up to 12288 octets.
-const MAX_SASL_LINE: usize = 12288;
+pub(crate) const MAX_SASL_LINE: usize = 12288;
 
 pub struct Connection {
     engine: Arc<Engine>,
@@ -119,9 +119,7 @@ impl Connection {
             let Some((status, line)) = self.line(MAX_SASL_LINE).await? else {
                 return Ok(());
             };
-            let overlong = status == Line::TooLong
-                || (line.len() > MAX_COMMAND_LINE && !starts_with_ignore_case(&line, b"AUTH "));
-            let step = if overlong {
+            let step = if is_overlong(status, &line) {
                 self.session.overlong_line()
             } else {
                 self.session.command(&line)
@@ -179,7 +177,9 @@ impl Connection {
                 }
                 Step::ReadBdat { size, keep } => {
                     let limit = self.engine.settings.data_timeout;
-                    match tokio::time::timeout(limit, self.read_chunk(size, keep)).await {
+                    match tokio::time::timeout(limit, read_chunk(&mut self.reader, size, keep))
+                        .await
+                    {
                         Ok(chunk) => self.session.bdat_read(chunk?),
                         Err(_) => return self.too_slow("the chunk").await,
                     }
@@ -300,25 +300,6 @@ impl Connection {
         }
     }
 
-    /// Reads a BDAT chunk of exactly `size` octets.
-    async fn read_chunk(&mut self, size: usize, keep: bool) -> std::io::Result<Vec<u8>> {
-        let mut kept = Vec::with_capacity(if keep { size.min(64 << 20) } else { 0 });
-        let mut left = size;
-        let mut buf = vec![0u8; 64 * 1024];
-        while left > 0 {
-            let want = left.min(buf.len());
-            let n = self.reader.read(&mut buf[..want]).await?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            if keep {
-                kept.extend_from_slice(&buf[..n]);
-            }
-            left -= n;
-        }
-        Ok(kept)
-    }
-
     async fn start_tls(&mut self) -> std::io::Result<()> {
         let Some(acceptor) = self.tls.clone() else {
             return Err(std::io::Error::other("no TLS configuration"));
@@ -327,6 +308,13 @@ impl Connection {
         self.session.tls_established();
         Ok(())
     }
+}
+
+/// Whether a command line read with the SASL limit is too long for the
+/// command it is: only AUTH (with its initial response) may pass 512 octets.
+pub(crate) fn is_overlong(status: Line, line: &[u8]) -> bool {
+    status == Line::TooLong
+        || (line.len() > MAX_COMMAND_LINE && !starts_with_ignore_case(line, b"AUTH "))
 }
 
 fn starts_with_ignore_case(line: &[u8], prefix: &[u8]) -> bool {

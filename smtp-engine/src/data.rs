@@ -12,7 +12,7 @@
 //! bare LF for the next hop to misread. Every other byte is kept as sent
 //! (a bare CR, which ends no line, included).
 
-use tokio::io::AsyncBufRead;
+use tokio::io::{AsyncBufRead, AsyncRead, AsyncReadExt};
 
 use crate::session::DataOutcome;
 use mismo_core::net::{read_line, Line};
@@ -82,6 +82,31 @@ pub async fn read_data<R: AsyncBufRead + Unpin>(
     } else {
         DataOutcome::Complete(message)
     })
+}
+
+/// Reads a BDAT chunk of exactly `size` octets (RFC 3030 2), keeping them
+/// only if `keep`: the session says not to once the message is over the
+/// size limit, so an announced size never decides what is held in memory.
+pub async fn read_chunk<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    size: usize,
+    keep: bool,
+) -> std::io::Result<Vec<u8>> {
+    let mut kept = Vec::with_capacity(if keep { size.min(64 << 20) } else { 0 });
+    let mut left = size;
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = left.min(buf.len());
+        let n = reader.read(&mut buf[..want]).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if keep {
+            kept.extend_from_slice(&buf[..n]);
+        }
+        left -= n;
+    }
+    Ok(kept)
 }
 
 #[cfg(test)]

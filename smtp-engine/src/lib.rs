@@ -8,6 +8,8 @@
 mod connection;
 mod data;
 mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 mod intake;
 mod policy;
 mod reply;
