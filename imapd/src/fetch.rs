@@ -126,13 +126,23 @@ fn addresses(list: Option<&Address>) -> String {
 
 /// BODYSTRUCTURE (`extensible`) or BODY of a message.
 pub fn body_structure(m: &Message, extensible: bool) -> String {
-    part_structure(m, 0, extensible)
+    part_structure(m, 0, extensible, 0)
 }
 
-fn part_structure(m: &Message, id: u32, ext: bool) -> String {
+/// How deep BODYSTRUCTURE follows nested parts and messages; deeper parts
+/// are shown as empty text. Well beyond real mail, far within the stack.
+const MAX_PART_DEPTH: usize = 64;
+
+/// An empty text/plain part, standing for one that cannot be shown.
+const EMPTY_PART: &str = "(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)";
+
+fn part_structure(m: &Message, id: u32, ext: bool, depth: usize) -> String {
     let Some(part) = m.part(id) else {
         return "NIL".into();
     };
+    if depth > MAX_PART_DEPTH {
+        return EMPTY_PART.into();
+    }
     let raw = m.raw_message();
     let ctype = part.content_type();
     let (mut t, mut sub) = match ctype {
@@ -144,11 +154,15 @@ fn part_structure(m: &Message, id: u32, ext: bool) -> String {
     };
     if let PartType::Multipart(children) = &part.body {
         let mut out = String::from("(");
-        for c in children {
-            out.push_str(&part_structure(m, *c, ext));
+        // A part's children come after it. Hostile MIME can leave
+        // mail-parser with a part listed as its own child (the fuzzer found
+        // one), and following it would recurse until the stack overflows.
+        let children: Vec<u32> = children.iter().copied().filter(|&c| c > id).collect();
+        for &c in &children {
+            out.push_str(&part_structure(m, c, ext, depth + 1));
         }
         if children.is_empty() {
-            out.push_str("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)");
+            out.push_str(EMPTY_PART);
         }
         if sub.is_empty() {
             sub = "MIXED".into();
@@ -194,7 +208,7 @@ fn part_structure(m: &Message, id: u32, ext: bool) -> String {
         out.push_str(&format!(
             " {} {} {}",
             envelope(inner),
-            part_structure(inner, 0, ext),
+            part_structure(inner, 0, ext, depth + 1),
             lines
         ));
     } else if t == "TEXT" {

@@ -524,8 +524,16 @@ impl Session {
             time: mismo_core::model::now_ms() / 1000,
         }
         .header();
-        let mut message = Vec::with_capacity(trace.len() + body.len());
+        let mut message = Vec::with_capacity(trace.len() + 2 + body.len());
         message.extend_from_slice(trace.as_bytes());
+        // A first line starting with white space would continue the Received
+        // header (RFC 5322 2.2.3) and let the client write into Mismo's
+        // trace (the fuzzer found it). Such a line is no header, so, as
+        // Postfix's cleanup does with mail that starts with a non-header
+        // line, an empty line goes first and the client's text is body.
+        if matches!(body.first(), Some(b' ' | b'\t')) {
+            message.extend_from_slice(b"\r\n");
+        }
         message.extend_from_slice(&body);
         self.pending = Pending::Store;
         Step::Store(Box::new(Envelope {
@@ -707,14 +715,34 @@ fn parse_error(e: ParseError) -> Reply {
         }
         ParseError::SyntaxError { syntax } => Reply::new(501, "5.5.4", format!("Syntax: {syntax}")),
         ParseError::InvalidParameter { param } => {
-            Reply::new(501, "5.5.4", format!("Invalid parameter {param}"))
+            Reply::new(501, "5.5.4", format!("Invalid parameter {}", echo(param)))
         }
-        ParseError::UnsupportedParameter { param } => {
-            Reply::new(555, "5.5.4", format!("Unsupported parameter {param}"))
-        }
+        ParseError::UnsupportedParameter { param } => Reply::new(
+            555,
+            "5.5.4",
+            format!("Unsupported parameter {}", echo(&param)),
+        ),
         ParseError::ResponseTooLong => common::line_too_long(),
         _ => Reply::new(500, "5.5.2", "Syntax error"),
     }
+}
+
+/// A piece of the client's command quoted back in a reply: printable ASCII
+/// only and at most 64 characters, so the reply stays one short line of
+/// text whatever octets were sent (a reply line may not pass 512 octets,
+/// RFC 5321 4.5.3.1.5, and the fuzzer found 8-bit parameters tripling in
+/// size once made into text).
+fn echo(text: &str) -> String {
+    const MAX: usize = 64;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect();
+    if text.chars().count() > MAX {
+        out.push_str("...");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -435,3 +435,61 @@ fn too_many_errors_close_the_session() {
     }
     assert!(matches!(cmd(&mut s, "FROB"), Step::Close(r) if r.code == 421));
 }
+
+/// Found by the fuzzer: an unknown MAIL parameter of 8-bit octets was
+/// quoted back whole, each octet made a three-octet replacement character,
+/// and the reply line passed 512 octets.
+#[test]
+fn a_bad_parameter_is_quoted_back_short_and_printable() {
+    let mut s = session(Listener::Mx, false);
+    cmd(&mut s, "EHLO client.test");
+    let mut line = b"MAIL FROM:<> X".to_vec();
+    line.extend(std::iter::repeat_n(0x98u8, 400));
+    line.extend_from_slice(b"=1\r\n");
+    let text = reply_text(&s.command(&line));
+    assert!(
+        text.starts_with("555 5.5.4 Unsupported parameter X???"),
+        "{text}"
+    );
+    assert!(text.len() < 120 && text.is_ascii(), "{text}");
+    assert!(text.trim_end().ends_with("..."), "{text}");
+}
+
+/// Found by the fuzzer: a message whose first line starts with white space
+/// went on the Received header, so the client wrote into Mismo's trace.
+/// An empty line now keeps such text in the body.
+#[test]
+fn a_message_cannot_continue_the_received_header() {
+    for body in [
+        &b"\tfor <ceo@bank.test>; forged\r\n\r\nhi\r\n"[..],
+        b" x\r\n",
+    ] {
+        let mut s = ready_for_data();
+        cmd(&mut s, "DATA");
+        let Step::Store(env) = s.data_read(DataOutcome::Complete(body.to_vec())) else {
+            panic!("no store step")
+        };
+        let text = String::from_utf8_lossy(&env.message).into_owned();
+        let (header, rest) = text.split_once("\r\n\r\n").expect("an empty line");
+        assert!(header.starts_with("Received: from client.test"), "{text}");
+        assert!(
+            !header.contains("bank.test") && !header.contains(" x"),
+            "{text}"
+        );
+        assert_eq!(
+            rest.as_bytes(),
+            body,
+            "client bytes kept after the empty line"
+        );
+    }
+    // A message that starts with a header is stored right after the trace.
+    let body = b"Subject: a\r\n\r\nb\r\n";
+    let mut s = ready_for_data();
+    cmd(&mut s, "DATA");
+    let Step::Store(env) = s.data_read(DataOutcome::Complete(body.to_vec())) else {
+        panic!("no store step")
+    };
+    let trace = &env.message[..env.message.len() - body.len()];
+    assert!(env.message.ends_with(body));
+    assert!(trace.ends_with(b"\r\n") && !trace.ends_with(b"\r\n\r\n"));
+}
