@@ -1,11 +1,12 @@
-//! Logins shared by SMTP AUTH, POP3, IMAP and webmail: the password check,
-//! behind the per-address budget of attempts kept in the store.
+//! Logins shared by SMTP AUTH, POP3, IMAP, webmail and the admin console:
+//! the password check, behind the per-address budget of attempts kept in
+//! the store (one budget for all of them).
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use crate::model::address::Address;
-use crate::model::{Activation, Mailbox};
+use crate::model::{Activation, Administrator, Mailbox};
 use crate::store::LoginSlot;
 use crate::{password, Store, StoreResult};
 
@@ -18,9 +19,9 @@ const SLOT_WAIT: Duration = Duration::from_secs(10);
 
 /// What a login attempt came to.
 #[derive(Debug)]
-pub enum Login {
-    /// Right password, mailbox and domain enabled.
-    Opened(Mailbox),
+pub enum Login<T = Mailbox> {
+    /// Right password (and for a mailbox: mailbox and domain enabled).
+    Opened(T),
     /// Wrong, after the pause this address has earned; `failures` in the
     /// window so far, this one included.
     Refused { failures: u32 },
@@ -35,6 +36,33 @@ pub enum Login {
 /// slot taken from the store, so the limit holds across connections and
 /// instances; a failure keeps its slot for the rest of the window.
 pub async fn login(store: &Store, ip: IpAddr, user: &str, pass: &str) -> StoreResult<Login> {
+    guarded(store, ip, check(store, user, pass)).await
+}
+
+/// Checks an administrator's password for a client at `ip`, within the
+/// same budget as every other login from that address.
+pub async fn login_administrator(
+    store: &Store,
+    ip: IpAddr,
+    name: &str,
+    pass: &str,
+) -> StoreResult<Login<Administrator>> {
+    let check = async {
+        let Some(admin) = store.get_administrator(name).await? else {
+            return Ok(None);
+        };
+        let ok = verify(pass, &admin.password_hash).await;
+        Ok(ok.then_some(admin))
+    };
+    guarded(store, ip, check).await
+}
+
+/// Runs `check` (`Some` when the password was right) in a login slot.
+async fn guarded<T>(
+    store: &Store,
+    ip: IpAddr,
+    check: impl std::future::Future<Output = StoreResult<Option<T>>>,
+) -> StoreResult<Login<T>> {
     let deadline = Instant::now() + SLOT_WAIT;
     let mut pause = Duration::from_millis(10);
     loop {
@@ -48,13 +76,13 @@ pub async fn login(store: &Store, ip: IpAddr, user: &str, pass: &str) -> StoreRe
             }
         }
     }
-    match check(store, user, pass).await {
-        Ok(Some(mailbox)) => {
+    match check.await {
+        Ok(Some(found)) => {
             if let Err(e) = store.login_succeeded(ip).await {
                 // The slot comes back when the window ends.
                 tracing::warn!(%ip, "login slot not given back: {e}");
             }
-            Ok(Login::Opened(mailbox))
+            Ok(Login::Opened(found))
         }
         Ok(None) => {
             let failures = store.login_failed(ip).await?;
@@ -84,13 +112,16 @@ async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mail
     if mailbox.state != Activation::Enabled || !domain_enabled {
         return Ok(None);
     }
-    let hash = mailbox.password_hash.clone();
-    let pass = pass.to_string();
-    // Argon2 takes tens of milliseconds of CPU: keep it off the I/O threads.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pass, &hash))
-        .await
-        .unwrap_or(false);
+    let ok = verify(pass, &mailbox.password_hash).await;
     Ok(ok.then_some(mailbox))
+}
+
+/// Argon2 takes tens of milliseconds of CPU: keep it off the I/O threads.
+async fn verify(pass: &str, hash: &str) -> bool {
+    let (pass, hash) = (pass.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || password::verify(&pass, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// How long to hold the answer to the `n`-th failure: more each time, so

@@ -26,6 +26,9 @@ pub enum Command {
     /// The delivery queue.
     #[command(subcommand)]
     Queue(QueueCmd),
+    /// Administrators of the admin console and its API.
+    #[command(subcommand)]
+    Admin(AdminCmd),
     /// Write the man pages of every Mismo binary into DIR (section 1 for
     /// mismoctl, section 8 for the services), without touching the store.
     Man { dir: std::path::PathBuf },
@@ -56,6 +59,26 @@ pub enum QueueCmd {
     Delete { id: String },
     /// How many messages are in each state.
     Stats,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Add an administrator: of the given domains, or global without --domain.
+    /// Without --password-stdin a password is generated and printed.
+    Add {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+        /// A domain the administrator manages; repeat for more.
+        #[arg(long = "domain")]
+        domains: Vec<String>,
+    },
+    /// List administrators.
+    List,
+    /// Remove an administrator, with their sessions and API tokens.
+    Remove { name: String },
+    /// Make an API token acting as the administrator; it is printed once.
+    Token { name: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mailbox(cmd) => commands::mailbox::run(&admin, &out, cmd).await,
         Command::Alias(cmd) => commands::alias::run(&admin, &out, cmd).await,
         Command::Queue(cmd) => commands::queue::run(&store, &out, cmd).await,
+        Command::Admin(cmd) => commands::admin::run(&admin, &out, cmd).await,
         Command::Man { .. } => unreachable!("answered before the store is reached"),
     };
     store.shutdown().await;

@@ -598,3 +598,84 @@ async fn mailbox_pgp_regenerate_makes_a_key_gnupg_accepts() {
         None,
     );
 }
+
+#[tokio::test]
+async fn administrators_and_their_tokens() {
+    let server = TestStore::start();
+    let ctl = ctl(&server);
+    ctl.expect(0, &["domain", "add", "a.test"], None);
+
+    let out = ctl.expect(
+        0,
+        &["admin", "add", "root", "--password-stdin"],
+        Some("root's long password\n"),
+    );
+    assert_eq!(out.trim(), "administrator root added (global)");
+    let out = ctl.expect(0, &["admin", "add", "ann", "--domain", "A.test"], None);
+    assert!(
+        out.starts_with("administrator ann added for a.test; password: "),
+        "{out}"
+    );
+
+    // What is wrong is named: a domain that does not exist, a taken or bad
+    // name, a short password.
+    let err = ctl.expect(1, &["admin", "add", "bob", "--domain", "b.test"], None);
+    assert!(err.contains("no domain b.test"), "{err}");
+    let err = ctl.expect(1, &["admin", "add", "root"], None);
+    assert!(err.contains("exists already"), "{err}");
+    let err = ctl.expect(1, &["admin", "add", "Bad Name"], None);
+    assert!(err.contains("bad administrator name"), "{err}");
+    let err = ctl.expect(
+        1,
+        &["admin", "add", "carl", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(err.contains("at least 8"), "{err}");
+
+    let list = ctl.json(&["admin", "list"]);
+    let rows: Vec<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().into(),
+                a["role"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("ann".into(), "domain".into()),
+            ("root".into(), "global".into())
+        ]
+    );
+
+    // A token is printed once and only its hash is kept.
+    let token = ctl.json(&["admin", "token", "ann"])["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(token.len(), 64);
+    let store = server.store().await;
+    let admin = mismo_core::admin::Admin::new(&store);
+    let found = admin
+        .token_administrator(&token)
+        .await
+        .unwrap()
+        .expect("the token works");
+    assert_eq!(found.name, "ann");
+    assert!(
+        store.get_api_token(&token).await.unwrap().is_none(),
+        "not stored in clear"
+    );
+
+    // Removing an administrator removes their tokens.
+    ctl.expect(0, &["admin", "remove", "ann"], None);
+    assert!(admin.token_administrator(&token).await.unwrap().is_none());
+    let err = ctl.expect(1, &["admin", "remove", "ann"], None);
+    assert!(err.contains("no administrator ann"), "{err}");
+    let err = ctl.expect(1, &["admin", "token", "nobody"], None);
+    assert!(err.contains("no administrator nobody"), "{err}");
+}

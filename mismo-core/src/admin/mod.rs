@@ -1,10 +1,12 @@
 //! The operations of the admin console and `mismoctl`, with their checks, so
 //! both front ends apply the same rules and only format the results.
 
+mod administrators;
 mod aliases;
 mod domains;
 mod mailboxes;
 
+pub use administrators::{new_token, token_hash, SESSION_LIFETIME};
 pub use domains::verify_domain;
 
 use crate::StoreError;

@@ -7,6 +7,7 @@
 //! - states and flags are enum strings or integers, never booleans.
 
 pub mod address;
+mod administrator;
 mod alias;
 mod blob;
 mod domain;
@@ -15,6 +16,7 @@ mod mailbox;
 mod mailbox_entry;
 mod queue;
 
+pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken};
 pub use alias::Alias;
 pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};

@@ -5,6 +5,7 @@
 //! Writes use the configured write concern (default `majority`, journaled), so
 //! an `Ok` means the store has acknowledged the data durably.
 
+mod administrators;
 mod aliases;
 mod blobs;
 mod changes;
@@ -64,6 +65,10 @@ pub mod names {
     pub const PGP_KEYS: &str = "pgp_keys";
     /// Blobs a sweep found unreferenced, kept until a later sweep agrees.
     pub const ORPHAN_BLOBS: &str = "orphan_blobs";
+    /// Console and API administrators, their sessions and tokens.
+    pub const ADMINISTRATORS: &str = "administrators";
+    pub const ADMIN_SESSIONS: &str = "admin_sessions";
+    pub const API_TOKENS: &str = "api_tokens";
 }
 
 #[derive(Clone)]

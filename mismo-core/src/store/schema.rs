@@ -105,6 +105,23 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || vec![expiring("expires_at_1", "expires_at")],
     },
     CollectionSpec {
+        name: ADMINISTRATORS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: Vec::new,
+    },
+    CollectionSpec {
+        name: ADMIN_SESSIONS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // Sessions end by themselves; signing out removes one at once.
+        indexes: || vec![expiring("expires_at_1", "expires_at")],
+    },
+    CollectionSpec {
+        name: API_TOKENS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // Removing an administrator removes their tokens.
+        indexes: || vec![index("admin_1", doc! { "admin": 1 })],
+    },
+    CollectionSpec {
         name: DKIM_KEYS,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,

@@ -1,5 +1,6 @@
 //! One module per noun; each turns a subcommand into admin operations and output.
 
+pub mod admin;
 pub mod alias;
 pub mod domain;
 pub mod mailbox;
