@@ -31,7 +31,7 @@ setsid scripts/cluster.sh >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
     grep -q "pop3d .*serving" "$log" 2>/dev/null && grep -q "imapd .*serving" "$log" \
-        && grep -q "smtp-engine .*serving" "$log" && break
+        && grep -q "smtp-engine .*serving" "$log" && grep -q "admin-console .*serving" "$log" && break
     kill -0 "$pid" 2>/dev/null || fail "cluster.sh exited early"
     sleep 0.5
 done
@@ -67,13 +67,19 @@ assert c.select("INBOX")[1] == [b"1"]
 assert b"Subject: smoke" in c.fetch("1", "(BODY.PEEK[HEADER])")[1][0][1]
 c.logout()
 PY
+python3 - "$ADMIN_LISTEN" <<'PY' || fail "the admin console's sign-in page is not served"
+import sys, urllib.request
+r = urllib.request.urlopen(f"http://{sys.argv[1]}/login")
+assert r.status == 200 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+assert b'name="username"' in r.read()
+PY
 
 kill -TERM "$pid"
 for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 kill -0 "$pid" 2>/dev/null && fail "cluster.sh did not stop"
 wait "$pid" || fail "cluster.sh exited with $?"
 grep -q "cluster: stopped" "$log" || fail "no clean stop"
-for svc in smtp-engine qprocessor pop3d imapd; do
+for svc in smtp-engine qprocessor pop3d imapd admin-console; do
     grep -q "^$svc .*stopped" "$log" || fail "$svc did not stop cleanly"
 done
 pgrep -f "$data" >/dev/null && fail "processes left behind"

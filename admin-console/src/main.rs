@@ -1,15 +1,7 @@
-//! admin-console: reads its settings and prepares the store; its protocol is not
-//! served yet, so it says so and exits cleanly.
-
-use mismo_core::config::AdminSettings;
-use mismo_core::service;
+//! admin-console: the operators' web console and JSON API.
 
 #[tokio::main]
 async fn main() {
-    let settings: AdminSettings = service::settings("admin-console");
-    let Some(store) = service::connect_store(&settings.0.store).await else {
-        return;
-    };
-    tracing::info!("settings and store are ready; no listener in this version yet");
-    store.shutdown().await;
+    let settings = mismo_core::service::settings("admin-console");
+    admin_console::run(settings).await;
 }

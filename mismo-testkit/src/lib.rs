@@ -94,6 +94,7 @@ pub struct Ports {
     pub pop3s: u16,
     pub imap: u16,
     pub imaps: u16,
+    pub admin: u16,
 }
 
 impl Ports {
@@ -220,6 +221,7 @@ impl TestStore {
             pop3s: free_port(),
             imap: free_port(),
             imaps: free_port(),
+            admin: free_port(),
         };
         let mut env = self.env();
         for (k, port) in [
@@ -231,6 +233,7 @@ impl TestStore {
             ("POP3S_LISTEN", ports.pop3s),
             ("IMAP_LISTEN", ports.imap),
             ("IMAPS_LISTEN", ports.imaps),
+            ("ADMIN_LISTEN", ports.admin),
         ] {
             env.push((k.into(), format!("127.0.0.1:{port}")));
         }

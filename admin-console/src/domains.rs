@@ -1,0 +1,111 @@
+//! The domain operations of the console, for pages and API alike: each
+//! checks what the administrator may do, then acts through
+//! `mismo_core::admin`.
+
+use mismo_core::model::{Activation, Administrator, Domain};
+use serde::Serialize;
+
+use crate::error::Failure;
+use crate::scope;
+use crate::state::AppState;
+
+/// A domain as pages and the API show it.
+#[derive(Debug, Serialize)]
+pub struct DomainView {
+    pub name: String,
+    /// `enabled` or `disabled`.
+    pub state: &'static str,
+    /// `unverified`, `verified` or `failed`.
+    pub verification: String,
+    /// What the last verification found.
+    pub detail: Option<String>,
+    /// The TXT record value that proves control of the domain.
+    pub record: String,
+    pub mailboxes: u64,
+    pub created_at: i64,
+}
+
+async fn view(state: &AppState, d: Domain) -> Result<DomainView, Failure> {
+    let mailboxes = state.store.count_mailboxes(&d.name).await?;
+    let verification = serde_json::to_value(d.verification.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    Ok(DomainView {
+        record: d.verification_record(),
+        state: d.state.as_str(),
+        verification,
+        detail: d.verification.detail,
+        mailboxes,
+        created_at: d.created_at,
+        name: d.name,
+    })
+}
+
+/// The domains this administrator manages.
+pub async fn list(state: &AppState, admin: &Administrator) -> Result<Vec<DomainView>, Failure> {
+    let mut out = Vec::new();
+    for d in state.store.list_domains().await? {
+        if admin.manages(&d.name) {
+            out.push(view(state, d).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The domain's normalised name, if well-formed and this administrator's.
+fn name(admin: &Administrator, raw: &str) -> Result<String, Failure> {
+    let name = mismo_core::model::address::normalize_domain(raw)
+        .map_err(|e| Failure::Invalid(e.to_string()))?;
+    scope::domain(admin, &name)?;
+    Ok(name)
+}
+
+pub async fn get(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+) -> Result<DomainView, Failure> {
+    let name = name(admin, raw)?;
+    view(state, state.admin().domain(&name).await?).await
+}
+
+pub async fn add(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+) -> Result<DomainView, Failure> {
+    scope::global(admin)?;
+    let d = state.admin().add_domain(raw).await?;
+    tracing::info!(admin = %admin.name, domain = %d.name, "domain added");
+    view(state, d).await
+}
+
+pub async fn set_state(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+    wanted: &str,
+) -> Result<DomainView, Failure> {
+    let name = name(admin, raw)?;
+    let activation = match wanted {
+        "enabled" => Activation::Enabled,
+        "disabled" => Activation::Disabled,
+        other => {
+            return Err(Failure::Invalid(format!(
+                "state must be 'enabled' or 'disabled', not {other:?}"
+            )))
+        }
+    };
+    let d = state.admin().set_domain_state(&name, activation).await?;
+    tracing::info!(admin = %admin.name, domain = %d.name, state = wanted, "domain state set");
+    view(state, d).await
+}
+
+pub async fn remove(state: &AppState, admin: &Administrator, raw: &str) -> Result<(), Failure> {
+    let name = name(admin, raw)?;
+    scope::global(admin)?;
+    state.admin().remove_domain(&name).await?;
+    tracing::info!(admin = %admin.name, domain = %name, "domain removed");
+    Ok(())
+}

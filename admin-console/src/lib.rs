@@ -1,0 +1,57 @@
+//! admin-console: the operators' web console and its JSON API, one binary.
+//!
+//! Pages are rendered on the server ([`templates`], autoescaped) and work
+//! without JavaScript; every change is a POST carrying the session's CSRF
+//! token ([`session`]). The API under `/api/v1` ([`api`]) runs the same
+//! operations with a bearer token. Both act through `mismo_core::admin`, as
+//! mismoctl does, and both ask [`scope`] what an administrator may see.
+
+mod api;
+mod domains;
+mod error;
+mod openapi;
+mod pages;
+mod scope;
+mod security;
+mod session;
+mod state;
+mod templates;
+
+use std::net::SocketAddr;
+
+use mismo_core::config::AdminSettings;
+use mismo_core::service;
+
+pub use state::AppState;
+
+/// Serves the console until a stop signal.
+pub async fn run(settings: AdminSettings) {
+    let settings = settings.0;
+    let socket = service::bind("admin-console", "ADMIN_LISTEN", settings.listen).await;
+    let Some(store) = service::connect_store(&settings.store).await else {
+        return;
+    };
+    tracing::info!(listen = %settings.listen, "admin console serving");
+    let app = router(AppState::new(store.clone()));
+    let served = axum::serve(
+        socket,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(mismo_core::shutdown::signal())
+    .await;
+    if let Err(e) = served {
+        tracing::error!("admin console: {e}");
+    }
+    store.shutdown().await;
+    tracing::info!("stopped");
+}
+
+/// Every route of the console and the API.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .merge(pages::routes())
+        .merge(session::routes())
+        .nest("/api/v1", api::routes())
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}

@@ -1,0 +1,84 @@
+//! Domain pages: the list, one domain, and the forms that change them.
+
+use axum::extract::{Path, State};
+use axum::response::{Html, Redirect};
+use axum::Form;
+
+use crate::error::PageError;
+use crate::session::{field, Fields, SignedIn};
+use crate::state::AppState;
+use crate::templates::render;
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+) -> Result<Html<String>, PageError> {
+    let domains = crate::domains::list(&state, &signed.admin).await?;
+    let page = minijinja::context! { title => "Domains", domains };
+    Ok(Html(render(
+        "domains.html",
+        super::context(&signed, "domains", page),
+    )))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(name): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let domain = crate::domains::get(&state, &signed.admin, &name).await?;
+    let page = minijinja::context! { title => domain.name.clone(), domain };
+    Ok(Html(render(
+        "domain.html",
+        super::context(&signed, "domains", page),
+    )))
+}
+
+fn to_domain(name: &str) -> Redirect {
+    let path: String = name
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    Redirect::to(&format!("/domains/{path}"))
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let domain = crate::domains::add(&state, &signed.admin, field(&fields, "name")?).await?;
+    Ok(to_domain(&domain.name))
+}
+
+pub async fn set_state(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(name): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let wanted = field(&fields, "state")?;
+    let domain = crate::domains::set_state(&state, &signed.admin, &name, wanted).await?;
+    Ok(to_domain(&domain.name))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(name): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    if fields.get("confirm").map(String::as_str) != Some("yes") {
+        return Err(
+            crate::error::Failure::Invalid("tick the box to confirm the removal".into()).into(),
+        );
+    }
+    crate::domains::remove(&state, &signed.admin, &name).await?;
+    Ok(Redirect::to("/domains"))
+}

@@ -1,0 +1,52 @@
+//! What an administrator may see and change. A domain administrator is
+//! told "not found" about any other domain, exactly as about one that does
+//! not exist, so the console reveals nothing outside their domains.
+
+use mismo_core::model::{AdminRole, Administrator};
+
+use crate::error::Failure;
+
+/// The domain, if this administrator manages it; else the same 404 as for
+/// a domain that does not exist.
+pub fn domain(admin: &Administrator, name: &str) -> Result<(), Failure> {
+    match admin.manages(name) {
+        true => Ok(()),
+        false => Err(Failure::NotFound(format!("no domain {name}"))),
+    }
+}
+
+/// Only a global administrator may do this (add or remove domains, see the
+/// whole queue).
+pub fn global(admin: &Administrator) -> Result<(), Failure> {
+    match admin.role {
+        AdminRole::Global => Ok(()),
+        AdminRole::Domain => Err(Failure::Forbidden(
+            "only a global administrator may do this".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admin(role: AdminRole, domains: &[&str]) -> Administrator {
+        Administrator {
+            name: "a".into(),
+            password_hash: String::new(),
+            role,
+            domains: domains.iter().map(|d| d.to_string()).collect(),
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn domain_administrators_see_only_their_domains() {
+        let ann = admin(AdminRole::Domain, &["a.test"]);
+        assert!(domain(&ann, "a.test").is_ok());
+        assert!(matches!(domain(&ann, "b.test"), Err(Failure::NotFound(_))));
+        assert!(matches!(global(&ann), Err(Failure::Forbidden(_))));
+        let root = admin(AdminRole::Global, &[]);
+        assert!(domain(&root, "b.test").is_ok() && global(&root).is_ok());
+    }
+}

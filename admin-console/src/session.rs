@@ -1,0 +1,237 @@
+//! Signing in and out, and who is signed in.
+//!
+//! A session is a document in the store (`admin_sessions`) named by the
+//! hash of a random token kept in an HttpOnly, SameSite=Strict cookie
+//! (Secure when the request came over TLS). Every form of a session
+//! carries the session's own CSRF token. The sign-in form, before there is
+//! a session, carries a token that must match a cookie of its own (double
+//! submit). Failed sign-ins draw on the same per-address budget as every
+//! other login to Mismo: slowed down, then refused.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use mismo_core::auth::{self, Login};
+use mismo_core::model::{AdminSession, Administrator};
+
+use crate::error::{Failure, PageError};
+use crate::security::same_token;
+use crate::state::AppState;
+use crate::templates::render;
+
+const SESSION_COOKIE: &str = "mismo_admin";
+const LOGIN_COOKIE: &str = "mismo_login";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+/// A form's fields. Missing ones are reported by name, not by a generic
+/// parser error.
+pub type Fields = HashMap<String, String>;
+
+pub fn field<'a>(fields: &'a Fields, name: &str) -> Result<&'a str, Failure> {
+    fields
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| Failure::BadRequest(format!("the form has no field '{name}'")))
+}
+
+/// The value of one cookie of the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Whether the client reached us over TLS (directly, or through a proxy
+/// that says so); the cookie is then marked Secure.
+fn over_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
+}
+
+/// The signed-in administrator of a page request; without one, the
+/// browser is sent to the sign-in page.
+pub struct SignedIn {
+    pub admin: Administrator,
+    pub session: AdminSession,
+    token: String,
+}
+
+impl SignedIn {
+    /// Refuses a form that does not carry this session's CSRF token.
+    pub fn check_csrf(&self, fields: &Fields) -> Result<(), Failure> {
+        match fields.get("csrf") {
+            Some(sent) if same_token(sent, &self.session.csrf) => Ok(()),
+            _ => Err(Failure::Forbidden(
+                "the form has expired or did not come from this console; reload the page and try again"
+                    .into(),
+            )),
+        }
+    }
+}
+
+pub enum NotSignedIn {
+    Redirect,
+    Failed(PageError),
+}
+
+impl IntoResponse for NotSignedIn {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Redirect => Redirect::to("/login").into_response(),
+            Self::Failed(e) => e.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(NotSignedIn::Redirect);
+        };
+        match state.admin().session(&token).await {
+            Ok(Some((session, admin))) => Ok(Self {
+                admin,
+                session,
+                token,
+            }),
+            Ok(None) => Err(NotSignedIn::Redirect),
+            Err(e) => Err(NotSignedIn::Failed(e.into())),
+        }
+    }
+}
+
+async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if let Ok(Some(_)) = state.admin().session(&token).await {
+            return Redirect::to("/").into_response();
+        }
+    }
+    login_form(&headers, StatusCode::OK, None, "")
+}
+
+/// The sign-in form with a fresh double-submit token.
+fn login_form(
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<&str>,
+    username: &str,
+) -> Response {
+    let token = mismo_core::admin::new_token();
+    let page = render(
+        "login.html",
+        minijinja::context! { title => "Sign in", csrf => token, error, username },
+    );
+    (
+        status,
+        [(
+            header::SET_COOKIE,
+            set_cookie(LOGIN_COOKIE, &token, 3600, over_tls(headers)),
+        )],
+        Html(page),
+    )
+        .into_response()
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Result<Response, PageError> {
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
+    if !same_token(sent, &expected) {
+        return Ok(login_form(
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("The sign-in form expired; please try again."),
+            "",
+        ));
+    }
+    let username = field(&fields, "username")?.trim();
+    let password = field(&fields, "password")?;
+    match auth::login_administrator(&state.store, peer.ip(), username, password).await? {
+        Login::Opened(admin) => {
+            let (token, _) = state.admin().open_session(&admin).await?;
+            tracing::info!(admin = %admin.name, peer = %peer.ip(), "signed in");
+            let secure = over_tls(&headers);
+            let lifetime = mismo_core::admin::SESSION_LIFETIME.as_secs() as i64;
+            let mut response = Redirect::to("/").into_response();
+            let h = response.headers_mut();
+            for value in [
+                set_cookie(SESSION_COOKIE, &token, lifetime, secure),
+                set_cookie(LOGIN_COOKIE, "", 0, secure),
+            ] {
+                h.append(header::SET_COOKIE, value.parse().expect("cookie header"));
+            }
+            Ok(response)
+        }
+        Login::Refused { .. } => {
+            tracing::info!(user = username, peer = %peer.ip(), "sign-in failed");
+            Ok(login_form(
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong name or password."),
+                username,
+            ))
+        }
+        Login::Blocked => Err(Failure::TooMany.into()),
+        Login::Busy => Err(Failure::Unavailable.into()),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Result<Response, PageError> {
+    signed.check_csrf(&fields)?;
+    state.admin().close_session(&signed.token).await?;
+    let cookie = set_cookie(SESSION_COOKIE, "", 0, over_tls(&headers));
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_and_written_strictly() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; mismo_admin=tok; b=2".parse().unwrap());
+        assert_eq!(cookie(&h, "mismo_admin").as_deref(), Some("tok"));
+        assert_eq!(cookie(&h, "mismo"), None);
+        let c = set_cookie("x", "v", 60, true);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.ends_with("Secure"));
+        assert!(!set_cookie("x", "v", 60, false).contains("Secure"));
+    }
+}

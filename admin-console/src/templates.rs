@@ -1,0 +1,96 @@
+//! The page templates (minijinja), compiled into the binary. Every `.html`
+//! template is autoescaped: a value from the store or a form cannot become
+//! markup.
+
+use std::sync::LazyLock;
+
+use minijinja::Environment;
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        ("error.html", include_str!("../templates/error.html")),
+        (
+            "dashboard.html",
+            include_str!("../templates/dashboard.html"),
+        ),
+        ("domains.html", include_str!("../templates/domains.html")),
+        ("domain.html", include_str!("../templates/domain.html")),
+    ] {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env
+});
+
+/// Renders a page. The templates are part of the binary and tested, so a
+/// failure here is a defect: it is logged and a plain message shown.
+pub fn render(name: &str, context: minijinja::Value) -> String {
+    match TEMPLATES.get_template(name).and_then(|t| t.render(context)) {
+        Ok(page) => page,
+        Err(e) => {
+            tracing::error!("rendering {name}: {e:#}");
+            "<!doctype html><title>Error</title><p>This page could not be shown.".into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped() {
+        let page = render(
+            "error.html",
+            minijinja::context! { title => "t", status => 400, message => "<script>x</script>" },
+        );
+        assert!(page.contains("&lt;script&gt;x&lt;"), "{page}");
+        assert!(!page.contains("<script>x"));
+    }
+
+    /// Every page renders with the data its handler gives it (a template
+    /// error shows only a stub page, so it must be caught here).
+    #[test]
+    fn every_page_renders() {
+        let layout = minijinja::context! {
+            admin => minijinja::context! { name => "ann", role => "domain" },
+            csrf => "c".repeat(64),
+            global => true,
+            nav => "domains",
+        };
+        let domain = minijinja::context! {
+            name => "a.test", state => "enabled", verification => "unverified",
+            detail => "no TXT record", record => "mismo-verification=x", mailboxes => 2,
+        };
+        for (name, page) in [
+            (
+                "login.html",
+                minijinja::context! { title => "Sign in", csrf => "c", error => "e", username => "u" },
+            ),
+            (
+                "error.html",
+                minijinja::context! { title => "t", status => 404, message => "m" },
+            ),
+            (
+                "dashboard.html",
+                minijinja::context! { title => "D", domains => 1, enabled => 1, mailboxes => 2,
+                queue => vec![("ENQUEUED", 3)], ..layout.clone() },
+            ),
+            (
+                "domains.html",
+                minijinja::context! { title => "Domains", domains => vec![domain.clone()], ..layout.clone() },
+            ),
+            (
+                "domain.html",
+                minijinja::context! { title => "a.test", domain => domain.clone(), ..layout.clone() },
+            ),
+        ] {
+            let html = TEMPLATES.get_template(name).unwrap().render(page);
+            let html = html.unwrap_or_else(|e| panic!("{name}: {e:#}"));
+            assert!(html.contains("</html>"), "{name}");
+        }
+    }
+}

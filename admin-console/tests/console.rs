@@ -1,0 +1,598 @@
+//! The admin console over HTTP, as a browser and an API client use it:
+//! sign-in and its cookies, CSRF on every change, a domain administrator
+//! kept to their own domains on every route, and the API with its OpenAPI
+//! document.
+
+use mismo_core::admin::Admin;
+use mismo_core::model::Activation;
+use mismo_testkit::service::Service;
+use mismo_testkit::{binary, Ports, TestStore};
+use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+use reqwest::{Client, Response, StatusCode};
+
+const ROOT_PASSWORD: &str = "root's long password";
+const ANN_PASSWORD: &str = "ann's long password";
+
+struct Console {
+    server: TestStore,
+    _service: Service,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Console {
+    /// A store with domains a.test and b.test, a global administrator
+    /// `root` and `ann`, who manages a.test only; and the console.
+    async fn start() -> Self {
+        let server = TestStore::start();
+        let store = server.store().await;
+        let admin = Admin::new(&store);
+        admin.add_domain("a.test").await.unwrap();
+        admin.add_domain("b.test").await.unwrap();
+        admin
+            .add_administrator("root", ROOT_PASSWORD, &[])
+            .await
+            .unwrap();
+        admin
+            .add_administrator("ann", ANN_PASSWORD, &["a.test".into()])
+            .await
+            .unwrap();
+        let (env, ports) = server.env_with_ports();
+        let dir = tempfile::tempdir().unwrap();
+        let service = Service::start(
+            &binary("admin-console"),
+            &env,
+            dir.path(),
+            Ports::at(ports.admin),
+        );
+        Self {
+            server,
+            _service: service,
+            base: format!("http://127.0.0.1:{}", ports.admin),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn domain_state(&self, name: &str) -> Option<Activation> {
+        let store = self.server.store().await;
+        store.get_domain(name).await.unwrap().map(|d| d.state)
+    }
+
+    /// A browser that keeps cookies and shows redirects as they are.
+    fn browser() -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Signs `browser` in; returns the session's CSRF token.
+    async fn sign_in(&self, browser: &Client, name: &str, password: &str) -> String {
+        let csrf = csrf_of(&get(browser, &self.url("/login")).await.1);
+        let response = browser
+            .post(self.url("/login"))
+            .form(&[("username", name), ("password", password), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in of {name}"
+        );
+        let (status, page) = get(browser, &self.url("/domains")).await;
+        assert_eq!(status, StatusCode::OK);
+        csrf_of(&page)
+    }
+
+    async fn post(
+        &self,
+        browser: &Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let response = browser
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.text().await.unwrap())
+    }
+}
+
+async fn get(client: &Client, url: &str) -> (StatusCode, String) {
+    let response = client.get(url).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The value of a page's hidden `csrf` field.
+fn csrf_of(page: &str) -> String {
+    let start = page
+        .find("name=\"csrf\" value=\"")
+        .unwrap_or_else(|| panic!("no csrf field: {page}"))
+        + 19;
+    page[start..start + 64].to_string()
+}
+
+fn cookies(response: &Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn sign_in_sessions_and_headers() {
+    let console = Console::start().await;
+    let browser = Console::browser();
+
+    // Every page but the sign-in form sends a stranger there.
+    for path in ["/", "/domains", "/domains/a.test"] {
+        let response = browser.get(console.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()[LOCATION], "/login");
+    }
+    let response = browser.get(console.url("/login")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    let login_cookie = cookies(&response).join("\n");
+    assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("SameSite=Strict"));
+    let page = response.text().await.unwrap();
+    let csrf = csrf_of(&page);
+
+    // Without the form's token; with a wrong password.
+    let (status, _) = console
+        .post(
+            &browser,
+            "/login",
+            &[("username", "root"), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let csrf2 = csrf_of(&get(&browser, &console.url("/login")).await.1);
+    assert_ne!(csrf, csrf2, "a fresh token each time");
+    let (status, page) = console
+        .post(
+            &browser,
+            "/login",
+            &[
+                ("username", "root"),
+                ("password", "wrong"),
+                ("csrf", &csrf2),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("Wrong name or password."));
+
+    // Signed in: an HttpOnly, SameSite=Strict session cookie, Secure over TLS.
+    let csrf = csrf_of(&page);
+    let response = browser
+        .post(console.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("username", "root"),
+            ("password", ROOT_PASSWORD),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/");
+    let session = cookies(&response)
+        .into_iter()
+        .find(|c| c.starts_with("mismo_admin="))
+        .expect("a session cookie");
+    for part in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(session.contains(part), "{session}");
+    }
+
+    // The dashboard shows the queue to a global administrator.
+    let store = console.server.store().await;
+    mismo_testkit::enqueue(&store, "x@far.test", &["zoe@a.test"], "hi").await;
+    let (status, page) = get(&browser, &console.url("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("ENQUEUED") || page.contains("enqueued"),
+        "{page}"
+    );
+    assert!(page.contains(">root<"));
+
+    // Signing out needs the session's token, and ends the session.
+    let csrf = csrf_of(&page);
+    let (status, _) = console.post(&browser, "/logout", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = console.post(&browser, "/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = get(&browser, &console.url("/")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out");
+
+    // Unknown pages answer 404 with a page.
+    let (status, _) = get(&browser, &console.url("/nothing/here")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_slowed_then_refused() {
+    let console = Console::start().await;
+    let browser = Console::browser();
+    for n in 1..=5 {
+        let csrf = csrf_of(&get(&browser, &console.url("/login")).await.1);
+        let (status, _) = console
+            .post(
+                &browser,
+                "/login",
+                &[("username", "root"), ("password", "guess"), ("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let csrf = csrf_of(&get(&browser, &console.url("/login")).await.1);
+    let (status, page) = console
+        .post(
+            &browser,
+            "/login",
+            &[
+                ("username", "root"),
+                ("password", ROOT_PASSWORD),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right password, too late"
+    );
+    assert!(page.contains("too many failed sign-ins"));
+}
+
+#[tokio::test]
+async fn every_change_needs_the_csrf_token_and_a_domain_administrator_sees_only_theirs() {
+    let console = Console::start().await;
+    let ann = Console::browser();
+    let ann_csrf = console.sign_in(&ann, "ann", ANN_PASSWORD).await;
+
+    // Pages: ann's domain only; another domain is as absent as a missing one.
+    let (_, page) = get(&ann, &console.url("/domains")).await;
+    assert!(
+        page.contains("a.test") && !page.contains("b.test"),
+        "{page}"
+    );
+    let (_, page) = get(&ann, &console.url("/")).await;
+    assert!(!page.contains("b.test") && !page.contains("ENQUEUED") && !page.contains("Queue"));
+    let (missing, missing_page) = get(&ann, &console.url("/domains/none.test")).await;
+    let (other, other_page) = get(&ann, &console.url("/domains/b.test")).await;
+    assert_eq!(
+        (missing, other),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        missing_page.replace("none.test", "b.test"),
+        other_page,
+        "the same answer as for a domain that does not exist"
+    );
+    let (status, _) = get(&ann, &console.url("/domains/a.test")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Changes to another domain, or a global administrator's, are refused.
+    let csrf = ann_csrf.as_str();
+    for (path, form, want) in [
+        (
+            "/domains/b.test/state",
+            vec![("csrf", csrf), ("state", "disabled")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/domains/b.test/remove",
+            vec![("csrf", csrf), ("confirm", "yes")],
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/domains",
+            vec![("csrf", csrf), ("name", "c.test")],
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/domains/a.test/remove",
+            vec![("csrf", csrf), ("confirm", "yes")],
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let (status, _) = console.post(&ann, path, &form).await;
+        assert_eq!(status, want, "{path}");
+    }
+    assert_eq!(
+        console.domain_state("b.test").await,
+        Some(Activation::Enabled)
+    );
+    assert_eq!(
+        console.domain_state("a.test").await,
+        Some(Activation::Enabled)
+    );
+    assert_eq!(console.domain_state("c.test").await, None);
+
+    // Her own domain, with the token: done. Without it, or with another
+    // session's token: refused, and nothing changes.
+    let root = Console::browser();
+    let root_csrf = console.sign_in(&root, "root", ROOT_PASSWORD).await;
+    for form in [
+        vec![("state", "disabled")],
+        vec![("state", "disabled"), ("csrf", root_csrf.as_str())],
+    ] {
+        let (status, page) = console.post(&ann, "/domains/a.test/state", &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(page.contains("reload the page"), "{page}");
+    }
+    assert_eq!(
+        console.domain_state("a.test").await,
+        Some(Activation::Enabled)
+    );
+    let (status, _) = console
+        .post(
+            &ann,
+            "/domains/a.test/state",
+            &[("csrf", csrf), ("state", "disabled")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        console.domain_state("a.test").await,
+        Some(Activation::Disabled)
+    );
+
+    // A global administrator adds and removes domains; bad input is named.
+    let root_csrf = root_csrf.as_str();
+    let (status, _) = console
+        .post(
+            &root,
+            "/domains",
+            &[("csrf", root_csrf), ("name", "C.Test")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        console.domain_state("c.test").await,
+        Some(Activation::Enabled)
+    );
+    let (status, page) = console
+        .post(
+            &root,
+            "/domains",
+            &[("csrf", root_csrf), ("name", "c.test")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("exists already"), "{page}");
+    let (status, _) = console
+        .post(
+            &root,
+            "/domains",
+            &[("csrf", root_csrf), ("name", "not a domain")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, page) = console
+        .post(&root, "/domains", &[("csrf", root_csrf)])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("no field &#x27;name&#x27;") || page.contains("no field 'name'"),
+        "{page}"
+    );
+    let (status, _) = console
+        .post(&root, "/domains/c.test/remove", &[("csrf", root_csrf)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "not confirmed");
+    let (status, _) = console
+        .post(
+            &root,
+            "/domains/c.test/remove",
+            &[("csrf", root_csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(console.domain_state("c.test").await, None);
+}
+
+#[tokio::test]
+async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
+    let console = Console::start().await;
+    let store = console.server.store().await;
+    let admin = Admin::new(&store);
+    let root = admin.new_api_token("root").await.unwrap();
+    let ann = admin.new_api_token("ann").await.unwrap();
+    let api = Client::new();
+    let url = |p: &str| console.url(&format!("/api/v1{p}"));
+
+    for token in [None, Some("not-a-token")] {
+        let mut request = api.get(url("/domains"));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert!(body["error"].is_string());
+    }
+
+    let names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let list = api
+        .get(url("/domains"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(list.json().await.unwrap()), ["a.test"]);
+    let list = api
+        .get(url("/domains"))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(list.json().await.unwrap()), ["a.test", "b.test"]);
+
+    // ann and b.test: as if it did not exist; global operations: forbidden.
+    let status = |r: Response| r.status();
+    assert_eq!(
+        status(
+            api.get(url("/domains/b.test"))
+                .bearer_auth(&ann)
+                .send()
+                .await
+                .unwrap()
+        ),
+        404
+    );
+    let put = api
+        .put(url("/domains/b.test/state"))
+        .bearer_auth(&ann)
+        .json(&serde_json::json!({ "state": "disabled" }));
+    assert_eq!(status(put.send().await.unwrap()), 404);
+    assert_eq!(
+        status(
+            api.delete(url("/domains/a.test"))
+                .bearer_auth(&ann)
+                .send()
+                .await
+                .unwrap()
+        ),
+        403
+    );
+    let post = api
+        .post(url("/domains"))
+        .bearer_auth(&ann)
+        .json(&serde_json::json!({ "name": "c.test" }));
+    assert_eq!(status(post.send().await.unwrap()), 403);
+    assert_eq!(
+        console.domain_state("b.test").await,
+        Some(Activation::Enabled)
+    );
+
+    // root: created, conflict, bad name, not JSON, bad state, removed.
+    let add = |body: serde_json::Value| api.post(url("/domains")).bearer_auth(&root).json(&body);
+    let created = add(serde_json::json!({ "name": "c.test" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert!(created["record"]
+        .as_str()
+        .unwrap()
+        .starts_with("mismo-verification="));
+    assert_eq!(
+        status(
+            add(serde_json::json!({ "name": "c.test" }))
+                .send()
+                .await
+                .unwrap()
+        ),
+        409
+    );
+    assert_eq!(
+        status(
+            add(serde_json::json!({ "name": "no way" }))
+                .send()
+                .await
+                .unwrap()
+        ),
+        422
+    );
+    assert_eq!(
+        status(
+            add(serde_json::json!({ "nom": "x.test" }))
+                .send()
+                .await
+                .unwrap()
+        ),
+        422
+    );
+    let text = api
+        .post(url("/domains"))
+        .bearer_auth(&root)
+        .body("name=x.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status(), 400);
+    let bad = api
+        .put(url("/domains/c.test/state"))
+        .bearer_auth(&root)
+        .json(&serde_json::json!({ "state": "sleeping" }));
+    assert_eq!(status(bad.send().await.unwrap()), 422);
+    assert_eq!(
+        status(
+            api.delete(url("/domains/c.test"))
+                .bearer_auth(&root)
+                .send()
+                .await
+                .unwrap()
+        ),
+        204
+    );
+    assert_eq!(console.domain_state("c.test").await, None);
+
+    // Every operation the document lists exists, and answers with a status
+    // the document lists for it.
+    let doc: serde_json::Value = api
+        .get(url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 3);
+    let mut operations = 0;
+    for (path, item) in paths {
+        let concrete = path.replace("{name}", "b.test");
+        for (method, op) in item.as_object().unwrap() {
+            if method == "parameters" {
+                continue;
+            }
+            let request = match method.as_str() {
+                "get" => api.get(console.url(&concrete)),
+                "post" => api
+                    .post(console.url(&concrete))
+                    .json(&serde_json::json!({ "name": "d.test" })),
+                "put" => api
+                    .put(console.url(&concrete))
+                    .json(&serde_json::json!({ "state": "enabled" })),
+                "delete" => api.delete(console.url(&concrete)),
+                other => panic!("unexpected method {other}"),
+            };
+            let response = request.bearer_auth(&root).send().await.unwrap();
+            let code = response.status().as_u16().to_string();
+            assert!(
+                op["responses"].get(&code).is_some(),
+                "{method} {path} answered {code}, which the document does not list"
+            );
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 5);
+}
