@@ -3,7 +3,7 @@
 //! errors are `{"error": "..."}` with a 4xx status, never a 500 for bad input.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -21,6 +21,11 @@ pub fn routes() -> Router<AppState> {
         .route("/domains", get(list_domains).post(add_domain))
         .route("/domains/{name}", get(get_domain).delete(remove_domain))
         .route("/domains/{name}/state", put(set_domain_state))
+        .route("/mailboxes", get(list_mailboxes).post(add_mailbox))
+        .route("/mailboxes/{address}", get(get_mailbox))
+        .route("/mailboxes/{address}/state", put(set_mailbox_state))
+        .route("/mailboxes/{address}/password", put(set_mailbox_password))
+        .route("/mailboxes/{address}/details", put(set_mailbox_details))
         .fallback(not_found)
 }
 
@@ -92,8 +97,9 @@ async fn get_domain(
     Ok(Json(crate::domains::get(&state, &admin, &name).await?))
 }
 
+/// `{"state": "enabled" | "disabled"}`, for domains and mailboxes.
 #[derive(Deserialize)]
-struct DomainState {
+struct StateChange {
     state: String,
 }
 
@@ -101,7 +107,7 @@ async fn set_domain_state(
     State(state): State<AppState>,
     Caller(admin): Caller,
     Path(name): Path<String>,
-    json: Result<Json<DomainState>, JsonRejection>,
+    json: Result<Json<StateChange>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let wanted = body(json)?;
     Ok(Json(
@@ -116,4 +122,110 @@ async fn remove_domain(
 ) -> Result<impl IntoResponse, ApiError> {
     crate::domains::remove(&state, &admin, &name).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct MailboxQuery {
+    #[serde(default)]
+    q: String,
+    after: Option<String>,
+}
+
+async fn list_mailboxes(
+    State(state): State<AppState>,
+    Caller(admin): Caller,
+    Query(query): Query<MailboxQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let page = crate::mailboxes::page(&state, &admin, &query.q, query.after.as_deref()).await?;
+    Ok(Json(page))
+}
+
+#[derive(Deserialize)]
+struct NewMailbox {
+    address: String,
+    password: Option<String>,
+    #[serde(default)]
+    quota_bytes: i64,
+}
+
+async fn add_mailbox(
+    State(state): State<AppState>,
+    Caller(admin): Caller,
+    json: Result<Json<NewMailbox>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let new = body(json)?;
+    let (mailbox, generated) = crate::mailboxes::add(
+        &state,
+        &admin,
+        &new.address,
+        new.password.as_deref(),
+        new.quota_bytes,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "mailbox": mailbox, "generated_password": generated })),
+    ))
+}
+
+async fn get_mailbox(
+    State(state): State<AppState>,
+    Caller(admin): Caller,
+    Path(address): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(crate::mailboxes::get(&state, &admin, &address).await?))
+}
+
+async fn set_mailbox_state(
+    State(state): State<AppState>,
+    Caller(admin): Caller,
+    Path(address): Path<String>,
+    json: Result<Json<StateChange>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let wanted = body(json)?;
+    Ok(Json(
+        crate::mailboxes::set_state(&state, &admin, &address, &wanted.state).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewPassword {
+    password: Option<String>,
+}
+
+async fn set_mailbox_password(
+    State(state): State<AppState>,
+    Caller(admin): Caller,
+    Path(address): Path<String>,
+    json: Result<Json<NewPassword>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let new = body(json)?;
+    let generated =
+        crate::mailboxes::set_password(&state, &admin, &address, new.password.as_deref()).await?;
+    Ok(Json(serde_json::json!({ "generated_password": generated })))
+}
+
+#[derive(Deserialize)]
+struct MailboxDetails {
+    quota_bytes: i64,
+    #[serde(default)]
+    display_name: String,
+}
+
+async fn set_mailbox_details(
+    State(state): State<AppState>,
+    Caller(admin): Caller,
+    Path(address): Path<String>,
+    json: Result<Json<MailboxDetails>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let details = body(json)?;
+    let view = crate::mailboxes::set_details(
+        &state,
+        &admin,
+        &address,
+        details.quota_bytes,
+        &details.display_name,
+    )
+    .await?;
+    Ok(Json(view))
 }

@@ -9,6 +9,7 @@
 mod api;
 mod domains;
 mod error;
+mod mailboxes;
 mod openapi;
 mod pages;
 mod scope;

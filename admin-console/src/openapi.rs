@@ -23,6 +23,43 @@ fn domain_response(description: &str) -> Value {
     })
 }
 
+fn json_body(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn address_parameter() -> Value {
+    json!({
+        "name": "address", "in": "path", "required": true,
+        "description": "The mailbox's address.",
+        "schema": { "type": "string", "minLength": 1 }
+    })
+}
+
+/// The answers every operation on one mailbox may give besides its own.
+fn mailbox_errors(mut responses: Value) -> Value {
+    let map = responses.as_object_mut().expect("responses");
+    map.insert("401".into(), error("No valid token"));
+    map.insert(
+        "404".into(),
+        error("No such mailbox, or not in the caller's domains"),
+    );
+    map.insert(
+        "422".into(),
+        error("Not an address, or an unacceptable value"),
+    );
+    responses
+}
+
 fn name_parameter() -> Value {
     json!({
         "name": "name", "in": "path", "required": true,
@@ -104,7 +141,7 @@ pub fn spec() -> Value {
                     "summary": "Enable or disable a domain",
                     "requestBody": {
                         "required": true,
-                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/DomainState" } } }
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/StateChange" } } }
                     },
                     "responses": {
                         "200": domain_response("The domain"),
@@ -113,6 +150,80 @@ pub fn spec() -> Value {
                         "404": error("No such domain, or not the caller's"),
                         "422": error("Not a domain name, or not a state")
                     }
+                }
+            },
+            "/api/v1/mailboxes": {
+                "get": {
+                    "operationId": "listMailboxes",
+                    "summary": "A page of the mailboxes in the caller's domains, by address",
+                    "parameters": [
+                        { "name": "q", "in": "query", "required": false,
+                          "description": "Only addresses that start with this.", "schema": { "type": "string" } },
+                        { "name": "after", "in": "query", "required": false,
+                          "description": "The `next` of the previous page.", "schema": { "type": "string" } }
+                    ],
+                    "responses": {
+                        "200": ok("A page of mailboxes", "MailboxPage"),
+                        "400": error("A malformed query"),
+                        "401": error("No valid token")
+                    }
+                },
+                "post": {
+                    "operationId": "addMailbox",
+                    "summary": "Add a mailbox; without a password one is generated and returned once",
+                    "requestBody": json_body("NewMailbox"),
+                    "responses": {
+                        "201": ok("The new mailbox", "NewMailboxResult"),
+                        "400": error("Not a JSON body"),
+                        "401": error("No valid token"),
+                        "404": error("The domain is not hosted here, or not the caller's"),
+                        "409": error("The address is taken"),
+                        "422": error("Not an address, a short password or a negative quota")
+                    }
+                }
+            },
+            "/api/v1/mailboxes/{address}": {
+                "parameters": [address_parameter()],
+                "get": {
+                    "operationId": "getMailbox",
+                    "summary": "One mailbox with its usage, summed in the store",
+                    "responses": mailbox_errors(json!({ "200": ok("The mailbox", "MailboxDetail") }))
+                }
+            },
+            "/api/v1/mailboxes/{address}/state": {
+                "parameters": [address_parameter()],
+                "put": {
+                    "operationId": "setMailboxState",
+                    "summary": "Enable or disable a mailbox",
+                    "requestBody": json_body("StateChange"),
+                    "responses": mailbox_errors(json!({
+                        "200": ok("The mailbox", "Mailbox"),
+                        "400": error("Not a JSON body")
+                    }))
+                }
+            },
+            "/api/v1/mailboxes/{address}/password": {
+                "parameters": [address_parameter()],
+                "put": {
+                    "operationId": "setMailboxPassword",
+                    "summary": "Set a new password; without one, one is generated and returned once",
+                    "requestBody": json_body("NewPassword"),
+                    "responses": mailbox_errors(json!({
+                        "200": ok("Done", "PasswordResult"),
+                        "400": error("Not a JSON body")
+                    }))
+                }
+            },
+            "/api/v1/mailboxes/{address}/details": {
+                "parameters": [address_parameter()],
+                "put": {
+                    "operationId": "setMailboxDetails",
+                    "summary": "Set the quota and the display name",
+                    "requestBody": json_body("MailboxDetails"),
+                    "responses": mailbox_errors(json!({
+                        "200": ok("The mailbox", "Mailbox"),
+                        "400": error("Not a JSON body")
+                    }))
                 }
             }
         },
@@ -127,9 +238,68 @@ pub fn spec() -> Value {
                     "type": "object", "required": ["name"],
                     "properties": { "name": { "type": "string" } }
                 },
-                "DomainState": {
+                "StateChange": {
                     "type": "object", "required": ["state"],
                     "properties": { "state": { "type": "string", "enum": ["enabled", "disabled"] } }
+                },
+                "Mailbox": {
+                    "type": "object",
+                    "required": ["address", "domain", "state", "quota_bytes", "has_pgp_key", "created_at"],
+                    "properties": {
+                        "address": { "type": "string" },
+                        "domain": { "type": "string" },
+                        "state": { "type": "string", "enum": ["enabled", "disabled"] },
+                        "display_name": { "type": ["string", "null"] },
+                        "quota_bytes": { "type": "integer", "minimum": 0 },
+                        "has_pgp_key": { "type": "boolean" },
+                        "created_at": { "type": "integer" }
+                    }
+                },
+                "MailboxDetail": {
+                    "allOf": [
+                        { "$ref": "#/components/schemas/Mailbox" },
+                        { "type": "object", "required": ["messages", "bytes"], "properties": {
+                            "messages": { "type": "integer", "minimum": 0 },
+                            "bytes": { "type": "integer", "minimum": 0 }
+                        } }
+                    ]
+                },
+                "MailboxPage": {
+                    "type": "object", "required": ["mailboxes"],
+                    "properties": {
+                        "mailboxes": { "type": "array", "items": { "$ref": "#/components/schemas/Mailbox" } },
+                        "next": { "type": ["string", "null"] }
+                    }
+                },
+                "NewMailbox": {
+                    "type": "object", "required": ["address"],
+                    "properties": {
+                        "address": { "type": "string" },
+                        "password": { "type": ["string", "null"] },
+                        "quota_bytes": { "type": "integer", "minimum": 0 }
+                    }
+                },
+                "NewMailboxResult": {
+                    "type": "object", "required": ["mailbox"],
+                    "properties": {
+                        "mailbox": { "$ref": "#/components/schemas/Mailbox" },
+                        "generated_password": { "type": ["string", "null"] }
+                    }
+                },
+                "NewPassword": {
+                    "type": "object",
+                    "properties": { "password": { "type": ["string", "null"] } }
+                },
+                "PasswordResult": {
+                    "type": "object",
+                    "properties": { "generated_password": { "type": ["string", "null"] } }
+                },
+                "MailboxDetails": {
+                    "type": "object", "required": ["quota_bytes"],
+                    "properties": {
+                        "quota_bytes": { "type": "integer", "minimum": 0 },
+                        "display_name": { "type": "string" }
+                    }
                 },
                 "Domain": {
                     "type": "object",

@@ -8,6 +8,7 @@ use minijinja::Environment;
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    env.add_filter("bytes", bytes);
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
@@ -18,12 +19,33 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("domains.html", include_str!("../templates/domains.html")),
         ("domain.html", include_str!("../templates/domain.html")),
+        (
+            "mailboxes.html",
+            include_str!("../templates/mailboxes.html"),
+        ),
+        ("mailbox.html", include_str!("../templates/mailbox.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
     }
     env
 });
+
+/// A size for people: `1.5 MiB`. (minijinja's own lives in a separate
+/// crate for this one filter.)
+fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{n} bytes"),
+        _ => format!("{value:.1} {}", UNITS[unit]),
+    }
+}
 
 /// Renders a page. The templates are part of the binary and tested, so a
 /// failure here is a defect: it is logged and a plain message shown.
@@ -40,6 +62,14 @@ pub fn render(name: &str, context: minijinja::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(bytes(0), "0 bytes");
+        assert_eq!(bytes(1023), "1023 bytes");
+        assert_eq!(bytes(5 << 20), "5.0 MiB");
+        assert_eq!(bytes(1536), "1.5 KiB");
+    }
 
     #[test]
     fn values_are_escaped() {
@@ -65,6 +95,10 @@ mod tests {
             name => "a.test", state => "enabled", verification => "unverified",
             detail => "no TXT record", record => "mismo-verification=x", mailboxes => 2,
         };
+        let mailbox = minijinja::context! {
+            address => "z@a.test", domain => "a.test", state => "disabled", display_name => "Z",
+            quota_bytes => 1024, has_pgp_key => false, messages => 1, bytes => 2048,
+        };
         for (name, page) in [
             (
                 "login.html",
@@ -86,6 +120,16 @@ mod tests {
             (
                 "domain.html",
                 minijinja::context! { title => "a.test", domain => domain.clone(), ..layout.clone() },
+            ),
+            (
+                "mailboxes.html",
+                minijinja::context! { title => "Mailboxes", mailboxes => vec![mailbox.clone()],
+                next => "z@a.test", q => "z", paged => true, domains => vec!["a.test"], ..layout.clone() },
+            ),
+            (
+                "mailbox.html",
+                minijinja::context! { title => "z@a.test", mailbox => mailbox.clone(),
+                notice => "n", ..layout.clone() },
             ),
         ] {
             let html = TEMPLATES.get_template(name).unwrap().render(page);

@@ -24,6 +24,14 @@ pub fn verify(password: &str, stored: &str) -> bool {
     }
 }
 
+/// A random 20-character password from an alphabet without look-alikes.
+pub fn generate() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..20)
+        .map(|_| ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()] as char)
+        .collect()
+}
+
 /// Checks a new password is usable; the reason otherwise.
 pub fn check_new(password: &str) -> Result<(), &'static str> {
     if password.chars().count() < 8 {

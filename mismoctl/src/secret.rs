@@ -16,19 +16,11 @@ pub async fn read_stdin() -> Result<String, String> {
     Ok(line)
 }
 
-/// A random 20-character password from an alphabet without look-alikes.
-pub fn generate() -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    (0..20)
-        .map(|_| ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()] as char)
-        .collect()
-}
-
 /// The password to set, and whether it was generated (and must be shown).
 pub async fn obtain(from_stdin: bool) -> Result<(String, bool), String> {
     if from_stdin {
         Ok((read_stdin().await?, false))
     } else {
-        Ok((generate(), true))
+        Ok((mismo_core::password::generate(), true))
     }
 }

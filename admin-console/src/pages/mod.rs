@@ -2,6 +2,7 @@
 
 mod dashboard;
 mod domains;
+mod mailboxes;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -20,6 +21,14 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/state", post(domains::set_state))
         .route("/domains/{name}/remove", post(domains::remove))
+        .route("/mailboxes", get(mailboxes::list).post(mailboxes::add))
+        .route("/mailboxes/{address}", get(mailboxes::show))
+        .route("/mailboxes/{address}/state", post(mailboxes::set_state))
+        .route(
+            "/mailboxes/{address}/password",
+            post(mailboxes::set_password),
+        )
+        .route("/mailboxes/{address}/details", post(mailboxes::set_details))
         .route("/static/admin.css", get(stylesheet))
         .fallback(not_found)
 }

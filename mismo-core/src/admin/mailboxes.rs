@@ -68,6 +68,32 @@ impl Admin<'_> {
         Ok(())
     }
 
+    /// Sets the quota (bytes, 0 for none) and the display name (none when
+    /// empty; at most 100 characters, no control characters).
+    pub async fn set_mailbox_details(
+        &self,
+        address: &str,
+        quota_bytes: i64,
+        display_name: &str,
+    ) -> AdminResult<Mailbox> {
+        if quota_bytes < 0 {
+            return Err(AdminError::Invalid("the quota must not be negative".into()));
+        }
+        let name = display_name.trim();
+        if name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(AdminError::Invalid(
+                "the display name must be at most 100 characters, without control characters"
+                    .into(),
+            ));
+        }
+        let mailbox = self.mailbox(address).await?;
+        let name = (!name.is_empty()).then_some(name);
+        self.store
+            .set_mailbox_details(&mailbox.address, quota_bytes, name)
+            .await?;
+        self.mailbox(&mailbox.address).await
+    }
+
     pub async fn set_mailbox_state(
         &self,
         address: &str,

@@ -42,6 +42,53 @@ impl Store {
         self.run(cursor.try_collect()).await
     }
 
+    /// One page of mailboxes by address: those starting with `prefix`, after
+    /// `after`, in `domains` (all domains when `None`). Both bounds are
+    /// ranges on `_id`, so a page costs one index walk of `limit` entries
+    /// however many mailboxes there are (no `skip`).
+    pub async fn mailbox_page(
+        &self,
+        domains: Option<&[String]>,
+        prefix: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<Mailbox>> {
+        let mut id = doc! { "$gte": prefix };
+        if !prefix.is_empty() {
+            // Every address that starts with the prefix sorts below this.
+            id.insert("$lt", format!("{prefix}\u{10FFFF}"));
+        }
+        if let Some(after) = after {
+            id.insert("$gt", after);
+        }
+        let mut filter = doc! { "_id": id };
+        if let Some(domains) = domains {
+            filter.insert("domain", doc! { "$in": domains });
+        }
+        let cursor = self
+            .run(
+                self.mailboxes()
+                    .find(filter)
+                    .sort(doc! { "_id": 1 })
+                    .limit(limit),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
+    pub async fn set_mailbox_details(
+        &self,
+        address: &str,
+        quota_bytes: i64,
+        display_name: Option<&str>,
+    ) -> StoreResult<bool> {
+        self.update_mailbox(
+            address,
+            doc! { "quota_bytes": quota_bytes, "display_name": display_name },
+        )
+        .await
+    }
+
     pub async fn count_mailboxes(&self, domain: &str) -> StoreResult<u64> {
         self.run(self.mailboxes().count_documents(doc! { "domain": domain }))
             .await

@@ -1,0 +1,207 @@
+//! The mailbox operations of the console, for pages and API alike: each
+//! checks the mailbox's domain against the administrator, then acts through
+//! `mismo_core::admin`.
+
+use mismo_core::model::address::Address;
+use mismo_core::model::{Activation, AdminRole, Administrator, Mailbox};
+use serde::Serialize;
+
+use crate::error::Failure;
+use crate::scope;
+use crate::state::AppState;
+
+/// Mailboxes on one page of the list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A mailbox as pages and the API show it.
+#[derive(Debug, Serialize)]
+pub struct MailboxView {
+    pub address: String,
+    pub domain: String,
+    /// `enabled` or `disabled`.
+    pub state: &'static str,
+    pub display_name: Option<String>,
+    /// Bytes; 0 means no limit.
+    pub quota_bytes: i64,
+    pub has_pgp_key: bool,
+    pub created_at: i64,
+}
+
+impl From<Mailbox> for MailboxView {
+    fn from(m: Mailbox) -> Self {
+        Self {
+            state: m.state.as_str(),
+            has_pgp_key: m.pgp_public_key.is_some(),
+            address: m.address,
+            domain: m.domain,
+            display_name: m.display_name,
+            quota_bytes: m.quota_bytes,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// One mailbox with what it holds (summed in the store).
+#[derive(Debug, Serialize)]
+pub struct MailboxDetail {
+    #[serde(flatten)]
+    pub mailbox: MailboxView,
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+/// A page of the list and where the next one starts.
+#[derive(Debug, Serialize)]
+pub struct MailboxPage {
+    pub mailboxes: Vec<MailboxView>,
+    /// Pass as `after` for the next page; absent on the last.
+    pub next: Option<String>,
+}
+
+/// A page of the mailboxes this administrator manages whose address starts
+/// with `search`, after the address `after`.
+pub async fn page(
+    state: &AppState,
+    admin: &Administrator,
+    search: &str,
+    after: Option<&str>,
+) -> Result<MailboxPage, Failure> {
+    let domains = match admin.role {
+        AdminRole::Global => None,
+        AdminRole::Domain => Some(admin.domains.as_slice()),
+    };
+    let prefix = search.trim().to_lowercase();
+    let mut found = state
+        .store
+        .mailbox_page(domains, &prefix, after, PAGE_SIZE + 1)
+        .await?;
+    let more = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let next = if more {
+        found.last().map(|m| m.address.clone())
+    } else {
+        None
+    };
+    Ok(MailboxPage {
+        mailboxes: found.into_iter().map(MailboxView::from).collect(),
+        next,
+    })
+}
+
+/// The mailbox's normalised address, if well-formed and in this
+/// administrator's domains (else the same 404 as for no such mailbox).
+fn address(admin: &Administrator, raw: &str) -> Result<String, Failure> {
+    let address = Address::parse(raw).map_err(|e| Failure::Invalid(e.to_string()))?;
+    if scope::domain(admin, address.domain()).is_err() {
+        return Err(Failure::NotFound(format!("no mailbox {address}")));
+    }
+    Ok(address.to_string())
+}
+
+pub async fn get(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+) -> Result<MailboxDetail, Failure> {
+    let address = address(admin, raw)?;
+    let (mailbox, usage) = state.admin().mailbox_usage(&address).await?;
+    Ok(MailboxDetail {
+        mailbox: mailbox.into(),
+        messages: usage.messages,
+        bytes: usage.bytes,
+    })
+}
+
+/// A quota as typed: bytes, or with K, M or G; empty or 0 for none.
+pub fn quota(text: &str) -> Result<i64, Failure> {
+    let text = text.trim();
+    if text.is_empty() || text == "0" {
+        return Ok(0);
+    }
+    mismo_core::config::values::byte_size(text)
+        .ok()
+        .and_then(|n| i64::try_from(n).ok())
+        .ok_or_else(|| {
+            Failure::Invalid(format!(
+                "quota {text:?}: expected a number of bytes, optionally with K, M or G"
+            ))
+        })
+}
+
+/// Adds a mailbox; returns it and the password, generated when none was
+/// given (it is shown once).
+pub async fn add(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+    password: Option<&str>,
+    quota_bytes: i64,
+) -> Result<(MailboxView, Option<String>), Failure> {
+    let address = Address::parse(raw).map_err(|e| Failure::Invalid(e.to_string()))?;
+    scope::domain(admin, address.domain()).map_err(|_| {
+        Failure::NotFound(format!("domain {} is not hosted here", address.domain()))
+    })?;
+    let generated = password.is_none().then(mismo_core::password::generate);
+    let password = password.or(generated.as_deref()).unwrap_or_default();
+    let mailbox = state
+        .admin()
+        .add_mailbox(&address.to_string(), password, quota_bytes)
+        .await?;
+    tracing::info!(admin = %admin.name, mailbox = %mailbox.address, "mailbox added");
+    Ok((mailbox.into(), generated))
+}
+
+pub async fn set_state(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+    wanted: &str,
+) -> Result<MailboxView, Failure> {
+    let address = address(admin, raw)?;
+    let activation = match wanted {
+        "enabled" => Activation::Enabled,
+        "disabled" => Activation::Disabled,
+        other => {
+            return Err(Failure::Invalid(format!(
+                "state must be 'enabled' or 'disabled', not {other:?}"
+            )))
+        }
+    };
+    let mailbox = state
+        .admin()
+        .set_mailbox_state(&address, activation)
+        .await?;
+    tracing::info!(admin = %admin.name, mailbox = %address, state = wanted, "mailbox state set");
+    Ok(mailbox.into())
+}
+
+/// Sets a new password: the one given, or a generated one, returned.
+pub async fn set_password(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+    password: Option<&str>,
+) -> Result<Option<String>, Failure> {
+    let address = address(admin, raw)?;
+    let generated = password.is_none().then(mismo_core::password::generate);
+    let password = password.or(generated.as_deref()).unwrap_or_default();
+    state.admin().set_password(&address, password).await?;
+    tracing::info!(admin = %admin.name, mailbox = %address, "mailbox password reset");
+    Ok(generated)
+}
+
+pub async fn set_details(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+    quota_bytes: i64,
+    display_name: &str,
+) -> Result<MailboxView, Failure> {
+    let address = address(admin, raw)?;
+    let mailbox = state
+        .admin()
+        .set_mailbox_details(&address, quota_bytes, display_name)
+        .await?;
+    tracing::info!(admin = %admin.name, mailbox = %address, "mailbox details set");
+    Ok(mailbox.into())
+}

@@ -1,0 +1,145 @@
+//! Mailbox pages: the list with search and paging, one mailbox with its
+//! usage, and the forms that change them. A generated password is shown
+//! once, on the page that answers the form, never in a URL.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::error::PageError;
+use crate::mailboxes;
+use crate::session::{field, Fields, SignedIn};
+use crate::state::AppState;
+use crate::templates::render;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    after: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = mailboxes::page(&state, &signed.admin, &query.q, query.after.as_deref()).await?;
+    let domains: Vec<String> = crate::domains::list(&state, &signed.admin)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    let context = minijinja::context! {
+        title => "Mailboxes",
+        mailboxes => page.mailboxes,
+        next => page.next,
+        q => query.q,
+        paged => query.after.is_some(),
+        domains,
+    };
+    Ok(Html(render(
+        "mailboxes.html",
+        super::context(&signed, "mailboxes", context),
+    )))
+}
+
+/// One mailbox's page, with a notice (a generated password, say).
+async fn detail(
+    state: &AppState,
+    signed: &SignedIn,
+    address: &str,
+    notice: Option<String>,
+) -> Result<Html<String>, PageError> {
+    let mailbox = mailboxes::get(state, &signed.admin, address).await?;
+    let context = minijinja::context! {
+        title => mailbox.mailbox.address.clone(),
+        mailbox,
+        notice,
+    };
+    Ok(Html(render(
+        "mailbox.html",
+        super::context(signed, "mailboxes", context),
+    )))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(address): Path<String>,
+) -> Result<Html<String>, PageError> {
+    detail(&state, &signed, &address, None).await
+}
+
+/// The password field, or `None` to generate one.
+fn given_password(fields: &Fields) -> Option<&str> {
+    fields
+        .get("password")
+        .map(String::as_str)
+        .filter(|p| !p.is_empty())
+}
+
+fn generated_notice(password: Option<String>) -> Option<String> {
+    password.map(|p| format!("Generated password, shown only now: {p}"))
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(fields): Form<Fields>,
+) -> Result<Response, PageError> {
+    signed.check_csrf(&fields)?;
+    let quota = mailboxes::quota(fields.get("quota").map(String::as_str).unwrap_or(""))?;
+    let (mailbox, generated) = mailboxes::add(
+        &state,
+        &signed.admin,
+        field(&fields, "address")?,
+        given_password(&fields),
+        quota,
+    )
+    .await?;
+    let notice =
+        generated_notice(generated).or(Some(format!("Mailbox {} added.", mailbox.address)));
+    Ok(detail(&state, &signed, &mailbox.address, notice)
+        .await?
+        .into_response())
+}
+
+pub async fn set_state(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(address): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let mailbox =
+        mailboxes::set_state(&state, &signed.admin, &address, field(&fields, "state")?).await?;
+    Ok(Redirect::to(&format!("/mailboxes/{}", mailbox.address)))
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(address): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Html<String>, PageError> {
+    signed.check_csrf(&fields)?;
+    let generated =
+        mailboxes::set_password(&state, &signed.admin, &address, given_password(&fields)).await?;
+    let notice = generated_notice(generated).unwrap_or_else(|| "Password changed.".into());
+    detail(&state, &signed, &address, Some(notice)).await
+}
+
+pub async fn set_details(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(address): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let quota = mailboxes::quota(field(&fields, "quota")?)?;
+    let name = field(&fields, "display_name")?;
+    let mailbox = mailboxes::set_details(&state, &signed.admin, &address, quota, name).await?;
+    Ok(Redirect::to(&format!("/mailboxes/{}", mailbox.address)))
+}
