@@ -9,9 +9,9 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use mismo_core::model::Administrator;
 use serde::Deserialize;
 
+use crate::actor::{client_ip, Actor};
 use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 
@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains", get(list_domains).post(add_domain))
         .route("/domains/{name}", get(get_domain).delete(remove_domain))
         .route("/domains/{name}/state", put(set_domain_state))
+        .route("/audit", get(audit_log))
         .route("/mailboxes", get(list_mailboxes).post(add_mailbox))
         .route("/mailboxes/{address}", get(get_mailbox))
         .route("/mailboxes/{address}/state", put(set_mailbox_state))
@@ -33,8 +34,9 @@ async fn not_found() -> ApiError {
     ApiError(Failure::NotFound("no such API route".into()))
 }
 
-/// The administrator a request's bearer token acts as.
-pub struct Caller(pub Administrator);
+/// The administrator a request's bearer token acts as, from the request's
+/// address.
+pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -49,7 +51,10 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or(ApiError(Failure::Unauthorized))?;
         match state.admin().token_administrator(token).await? {
-            Some(admin) => Ok(Self(admin)),
+            Some(admin) => Ok(Self(Actor {
+                admin,
+                ip: client_ip(parts),
+            })),
             None => Err(ApiError(Failure::Unauthorized)),
         }
     }
@@ -69,9 +74,9 @@ fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 
 async fn list_domains(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(crate::domains::list(&state, &admin).await?))
+    Ok(Json(crate::domains::list(&state, &actor.admin).await?))
 }
 
 #[derive(Deserialize)]
@@ -81,20 +86,22 @@ struct NewDomain {
 
 async fn add_domain(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     json: Result<Json<NewDomain>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let new = body(json)?;
-    let view = crate::domains::add(&state, &admin, &new.name).await?;
+    let view = crate::domains::add(&state, &actor, &new.name).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
 async fn get_domain(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(crate::domains::get(&state, &admin, &name).await?))
+    Ok(Json(
+        crate::domains::get(&state, &actor.admin, &name).await?,
+    ))
 }
 
 /// `{"state": "enabled" | "disabled"}`, for domains and mailboxes.
@@ -105,22 +112,22 @@ struct StateChange {
 
 async fn set_domain_state(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(name): Path<String>,
     json: Result<Json<StateChange>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let wanted = body(json)?;
     Ok(Json(
-        crate::domains::set_state(&state, &admin, &name, &wanted.state).await?,
+        crate::domains::set_state(&state, &actor, &name, &wanted.state).await?,
     ))
 }
 
 async fn remove_domain(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    crate::domains::remove(&state, &admin, &name).await?;
+    crate::domains::remove(&state, &actor, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -133,10 +140,11 @@ struct MailboxQuery {
 
 async fn list_mailboxes(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Query(query): Query<MailboxQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let page = crate::mailboxes::page(&state, &admin, &query.q, query.after.as_deref()).await?;
+    let page =
+        crate::mailboxes::page(&state, &actor.admin, &query.q, query.after.as_deref()).await?;
     Ok(Json(page))
 }
 
@@ -150,13 +158,13 @@ struct NewMailbox {
 
 async fn add_mailbox(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     json: Result<Json<NewMailbox>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let new = body(json)?;
     let (mailbox, generated) = crate::mailboxes::add(
         &state,
-        &admin,
+        &actor,
         &new.address,
         new.password.as_deref(),
         new.quota_bytes,
@@ -170,21 +178,23 @@ async fn add_mailbox(
 
 async fn get_mailbox(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(address): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(Json(crate::mailboxes::get(&state, &admin, &address).await?))
+    Ok(Json(
+        crate::mailboxes::get(&state, &actor.admin, &address).await?,
+    ))
 }
 
 async fn set_mailbox_state(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(address): Path<String>,
     json: Result<Json<StateChange>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let wanted = body(json)?;
     Ok(Json(
-        crate::mailboxes::set_state(&state, &admin, &address, &wanted.state).await?,
+        crate::mailboxes::set_state(&state, &actor, &address, &wanted.state).await?,
     ))
 }
 
@@ -195,13 +205,13 @@ struct NewPassword {
 
 async fn set_mailbox_password(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(address): Path<String>,
     json: Result<Json<NewPassword>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let new = body(json)?;
     let generated =
-        crate::mailboxes::set_password(&state, &admin, &address, new.password.as_deref()).await?;
+        crate::mailboxes::set_password(&state, &actor, &address, new.password.as_deref()).await?;
     Ok(Json(serde_json::json!({ "generated_password": generated })))
 }
 
@@ -214,18 +224,34 @@ struct MailboxDetails {
 
 async fn set_mailbox_details(
     State(state): State<AppState>,
-    Caller(admin): Caller,
+    Caller(actor): Caller,
     Path(address): Path<String>,
     json: Result<Json<MailboxDetails>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let details = body(json)?;
     let view = crate::mailboxes::set_details(
         &state,
-        &admin,
+        &actor,
         &address,
         details.quota_bytes,
         &details.display_name,
     )
     .await?;
     Ok(Json(view))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    #[serde(default)]
+    q: String,
+    before: Option<String>,
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(query): Query<AuditQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let page = crate::audit::page(&state, &actor.admin, &query.q, query.before.as_deref()).await?;
+    Ok(Json(page))
 }

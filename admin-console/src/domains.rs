@@ -5,6 +5,7 @@
 use mismo_core::model::{Activation, Administrator, Domain};
 use serde::Serialize;
 
+use crate::actor::Actor;
 use crate::error::Failure;
 use crate::scope;
 use crate::state::AppState;
@@ -42,6 +43,17 @@ async fn view(state: &AppState, d: Domain) -> Result<DomainView, Failure> {
     })
 }
 
+/// A state as sent by a form or the API, for domains and mailboxes.
+pub fn activation(wanted: &str) -> Result<Activation, Failure> {
+    match wanted {
+        "enabled" => Ok(Activation::Enabled),
+        "disabled" => Ok(Activation::Disabled),
+        other => Err(Failure::Invalid(format!(
+            "state must be 'enabled' or 'disabled', not {other:?}"
+        ))),
+    }
+}
+
 /// The domains this administrator manages.
 pub async fn list(state: &AppState, admin: &Administrator) -> Result<Vec<DomainView>, Failure> {
     let mut out = Vec::new();
@@ -70,42 +82,38 @@ pub async fn get(
     view(state, state.admin().domain(&name).await?).await
 }
 
-pub async fn add(
-    state: &AppState,
-    admin: &Administrator,
-    raw: &str,
-) -> Result<DomainView, Failure> {
-    scope::global(admin)?;
+pub async fn add(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, Failure> {
+    scope::global(&actor.admin)?;
     let d = state.admin().add_domain(raw).await?;
-    tracing::info!(admin = %admin.name, domain = %d.name, "domain added");
+    actor
+        .record(state, "domain.add", &d.name, &d.name, None)
+        .await;
     view(state, d).await
 }
 
 pub async fn set_state(
     state: &AppState,
-    admin: &Administrator,
+    actor: &Actor,
     raw: &str,
     wanted: &str,
 ) -> Result<DomainView, Failure> {
-    let name = name(admin, raw)?;
-    let activation = match wanted {
-        "enabled" => Activation::Enabled,
-        "disabled" => Activation::Disabled,
-        other => {
-            return Err(Failure::Invalid(format!(
-                "state must be 'enabled' or 'disabled', not {other:?}"
-            )))
-        }
-    };
+    let name = name(&actor.admin, raw)?;
+    let activation = activation(wanted)?;
     let d = state.admin().set_domain_state(&name, activation).await?;
-    tracing::info!(admin = %admin.name, domain = %d.name, state = wanted, "domain state set");
+    let action = match activation {
+        Activation::Enabled => "domain.enable",
+        Activation::Disabled => "domain.disable",
+    };
+    actor.record(state, action, &name, &name, None).await;
     view(state, d).await
 }
 
-pub async fn remove(state: &AppState, admin: &Administrator, raw: &str) -> Result<(), Failure> {
-    let name = name(admin, raw)?;
-    scope::global(admin)?;
+pub async fn remove(state: &AppState, actor: &Actor, raw: &str) -> Result<(), Failure> {
+    let name = name(&actor.admin, raw)?;
+    scope::global(&actor.admin)?;
     state.admin().remove_domain(&name).await?;
-    tracing::info!(admin = %admin.name, domain = %name, "domain removed");
+    actor
+        .record(state, "domain.remove", &name, &name, None)
+        .await;
     Ok(())
 }

@@ -6,7 +6,9 @@
 //! operations with a bearer token. Both act through `mismo_core::admin`, as
 //! mismoctl does, and both ask [`scope`] what an administrator may see.
 
+mod actor;
 mod api;
+mod audit;
 mod domains;
 mod error;
 mod mailboxes;

@@ -6,6 +6,7 @@ use mismo_core::model::address::Address;
 use mismo_core::model::{Activation, AdminRole, Administrator, Mailbox};
 use serde::Serialize;
 
+use crate::actor::Actor;
 use crate::error::Failure;
 use crate::scope;
 use crate::state::AppState;
@@ -132,13 +133,13 @@ pub fn quota(text: &str) -> Result<i64, Failure> {
 /// given (it is shown once).
 pub async fn add(
     state: &AppState,
-    admin: &Administrator,
+    actor: &Actor,
     raw: &str,
     password: Option<&str>,
     quota_bytes: i64,
 ) -> Result<(MailboxView, Option<String>), Failure> {
     let address = Address::parse(raw).map_err(|e| Failure::Invalid(e.to_string()))?;
-    scope::domain(admin, address.domain()).map_err(|_| {
+    scope::domain(&actor.admin, address.domain()).map_err(|_| {
         Failure::NotFound(format!("domain {} is not hosted here", address.domain()))
     })?;
     let generated = password.is_none().then(mismo_core::password::generate);
@@ -147,61 +148,91 @@ pub async fn add(
         .admin()
         .add_mailbox(&address.to_string(), password, quota_bytes)
         .await?;
-    tracing::info!(admin = %admin.name, mailbox = %mailbox.address, "mailbox added");
+    let detail = format!("quota {quota_bytes}");
+    actor
+        .record(
+            state,
+            "mailbox.add",
+            &mailbox.address,
+            &mailbox.domain,
+            Some(detail),
+        )
+        .await;
     Ok((mailbox.into(), generated))
 }
 
 pub async fn set_state(
     state: &AppState,
-    admin: &Administrator,
+    actor: &Actor,
     raw: &str,
     wanted: &str,
 ) -> Result<MailboxView, Failure> {
-    let address = address(admin, raw)?;
-    let activation = match wanted {
-        "enabled" => Activation::Enabled,
-        "disabled" => Activation::Disabled,
-        other => {
-            return Err(Failure::Invalid(format!(
-                "state must be 'enabled' or 'disabled', not {other:?}"
-            )))
-        }
-    };
+    let address = address(&actor.admin, raw)?;
+    let activation = crate::domains::activation(wanted)?;
     let mailbox = state
         .admin()
         .set_mailbox_state(&address, activation)
         .await?;
-    tracing::info!(admin = %admin.name, mailbox = %address, state = wanted, "mailbox state set");
+    let action = match activation {
+        Activation::Enabled => "mailbox.enable",
+        Activation::Disabled => "mailbox.disable",
+    };
+    actor
+        .record(state, action, &address, &mailbox.domain, None)
+        .await;
     Ok(mailbox.into())
 }
 
 /// Sets a new password: the one given, or a generated one, returned.
 pub async fn set_password(
     state: &AppState,
-    admin: &Administrator,
+    actor: &Actor,
     raw: &str,
     password: Option<&str>,
 ) -> Result<Option<String>, Failure> {
-    let address = address(admin, raw)?;
+    let address = address(&actor.admin, raw)?;
     let generated = password.is_none().then(mismo_core::password::generate);
     let password = password.or(generated.as_deref()).unwrap_or_default();
     state.admin().set_password(&address, password).await?;
-    tracing::info!(admin = %admin.name, mailbox = %address, "mailbox password reset");
+    let domain = address.rsplit('@').next().unwrap_or_default();
+    let how = if generated.is_some() {
+        "generated"
+    } else {
+        "given"
+    };
+    actor
+        .record(
+            state,
+            "mailbox.password",
+            &address,
+            domain,
+            Some(how.into()),
+        )
+        .await;
     Ok(generated)
 }
 
 pub async fn set_details(
     state: &AppState,
-    admin: &Administrator,
+    actor: &Actor,
     raw: &str,
     quota_bytes: i64,
     display_name: &str,
 ) -> Result<MailboxView, Failure> {
-    let address = address(admin, raw)?;
+    let address = address(&actor.admin, raw)?;
     let mailbox = state
         .admin()
         .set_mailbox_details(&address, quota_bytes, display_name)
         .await?;
-    tracing::info!(admin = %admin.name, mailbox = %address, "mailbox details set");
+    let detail = format!("quota {quota_bytes}, display name {display_name:?}");
+    actor
+        .record(
+            state,
+            "mailbox.details",
+            &address,
+            &mailbox.domain,
+            Some(detail),
+        )
+        .await;
     Ok(mailbox.into())
 }

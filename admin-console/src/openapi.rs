@@ -152,6 +152,24 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/api/v1/audit": {
+                "get": {
+                    "operationId": "auditLog",
+                    "summary": "Changes made through the console and the API, newest first (a domain administrator: about their domains)",
+                    "parameters": [
+                        { "name": "q", "in": "query", "required": false,
+                          "description": "Only entries whose administrator, action, target or address contains this.",
+                          "schema": { "type": "string" } },
+                        { "name": "before", "in": "query", "required": false,
+                          "description": "The `next` of the previous page.", "schema": { "type": "string" } }
+                    ],
+                    "responses": {
+                        "200": ok("A page of entries", "AuditPage"),
+                        "400": error("A malformed query"),
+                        "401": error("No valid token")
+                    }
+                }
+            },
             "/api/v1/mailboxes": {
                 "get": {
                     "operationId": "listMailboxes",
@@ -241,6 +259,27 @@ pub fn spec() -> Value {
                 "StateChange": {
                     "type": "object", "required": ["state"],
                     "properties": { "state": { "type": "string", "enum": ["enabled", "disabled"] } }
+                },
+                "AuditEntry": {
+                    "type": "object",
+                    "required": ["_id", "at", "admin", "ip", "action", "target", "domain"],
+                    "properties": {
+                        "_id": { "type": "string" },
+                        "at": { "type": "integer" },
+                        "admin": { "type": "string" },
+                        "ip": { "type": "string" },
+                        "action": { "type": "string" },
+                        "target": { "type": "string" },
+                        "domain": { "type": "string" },
+                        "detail": { "type": ["string", "null"] }
+                    }
+                },
+                "AuditPage": {
+                    "type": "object", "required": ["entries"],
+                    "properties": {
+                        "entries": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } },
+                        "next": { "type": ["string", "null"] }
+                    }
                 },
                 "Mailbox": {
                     "type": "object",

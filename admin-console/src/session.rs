@@ -20,6 +20,7 @@ use axum::{Form, Router};
 use mismo_core::auth::{self, Login};
 use mismo_core::model::{AdminSession, Administrator};
 
+use crate::actor::{client_ip, Actor};
 use crate::error::{Failure, PageError};
 use crate::security::same_token;
 use crate::state::AppState;
@@ -77,9 +78,18 @@ pub struct SignedIn {
     pub admin: Administrator,
     pub session: AdminSession,
     token: String,
+    ip: std::net::IpAddr,
 }
 
 impl SignedIn {
+    /// The administrator, acting from this request's address.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            admin: self.admin.clone(),
+            ip: self.ip,
+        }
+    }
+
     /// Refuses a form that does not carry this session's CSRF token.
     pub fn check_csrf(&self, fields: &Fields) -> Result<(), Failure> {
         match fields.get("csrf") {
@@ -121,6 +131,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 admin,
                 session,
                 token,
+                ip: client_ip(parts),
             }),
             Ok(None) => Err(NotSignedIn::Redirect),
             Err(e) => Err(NotSignedIn::Failed(e.into())),

@@ -8,7 +8,7 @@ use minijinja::Environment;
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
-    env.add_filter("bytes", bytes);
+    env.add_filter("bytes", mismo_core::display::bytes);
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
@@ -24,28 +24,13 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../templates/mailboxes.html"),
         ),
         ("mailbox.html", include_str!("../templates/mailbox.html")),
+        ("audit.html", include_str!("../templates/audit.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
     }
     env
 });
-
-/// A size for people: `1.5 MiB`. (minijinja's own lives in a separate
-/// crate for this one filter.)
-fn bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    match unit {
-        0 => format!("{n} bytes"),
-        _ => format!("{value:.1} {}", UNITS[unit]),
-    }
-}
 
 /// Renders a page. The templates are part of the binary and tested, so a
 /// failure here is a defect: it is logged and a plain message shown.
@@ -62,14 +47,6 @@ pub fn render(name: &str, context: minijinja::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_read_as_people_write_them() {
-        assert_eq!(bytes(0), "0 bytes");
-        assert_eq!(bytes(1023), "1023 bytes");
-        assert_eq!(bytes(5 << 20), "5.0 MiB");
-        assert_eq!(bytes(1536), "1.5 KiB");
-    }
 
     #[test]
     fn values_are_escaped() {

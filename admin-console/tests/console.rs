@@ -409,6 +409,23 @@ async fn every_change_needs_the_csrf_token_and_a_domain_administrator_sees_only_
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(console.domain_state("c.test").await, None);
+
+    // The audit log: every change, who made it and from where; ann sees
+    // the entries about her domain only, and searches are literal.
+    let (_, page) = get(&root, &console.url("/audit")).await;
+    for action in ["domain.disable", "domain.add", "domain.remove"] {
+        assert!(page.contains(action), "{action}: {page}");
+    }
+    assert!(page.contains("127.0.0.1") && page.contains(">ann<") && page.contains(">root<"));
+    let (_, page) = get(&ann, &console.url("/audit")).await;
+    assert!(
+        page.contains("domain.disable") && !page.contains("c.test"),
+        "{page}"
+    );
+    let (_, page) = get(&root, &console.url("/audit?q=c.test")).await;
+    assert_eq!(page.matches("<code>domain.").count(), 2, "{page}");
+    let (_, page) = get(&root, &console.url("/audit?q=c.t*")).await;
+    assert_eq!(page.matches("<code>domain.").count(), 0, "{page}");
 }
 
 #[tokio::test]
@@ -605,7 +622,43 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 11);
+    assert_eq!(operations, 12);
+
+    // Every change above is in the audit log: who, from where, what.
+    let log: serde_json::Value = api
+        .get(url("/audit?q=c.test"))
+        .bearer_auth(&root)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["domain.remove", "domain.add"], "newest first");
+    let entry = &log["entries"][0];
+    assert_eq!(
+        (entry["admin"].as_str(), entry["ip"].as_str()),
+        (Some("root"), Some("127.0.0.1"))
+    );
+    // ann sees the entries about her domain only.
+    let log: serde_json::Value = api
+        .get(url("/audit"))
+        .bearer_auth(&ann)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = log["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|e| e["domain"] == "a.test"), "{log}");
 }
 
 #[tokio::test]

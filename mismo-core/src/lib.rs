@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod directory;
+pub mod display;
 pub mod dkim;
 pub mod dns;
 pub mod model;

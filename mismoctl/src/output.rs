@@ -1,7 +1,5 @@
 //! Printing results: a table for people, JSON for scripts.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use comfy_table::Table;
 use serde::Serialize;
 
@@ -39,24 +37,4 @@ impl Output {
     }
 }
 
-/// A stored time (ms since the epoch) as RFC 3339, to the second.
-pub fn time(ms: i64) -> String {
-    let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
-    humantime::format_rfc3339_seconds(at).to_string()
-}
-
-/// Bytes for people: 1.5 MiB.
-pub fn bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
+pub use mismo_core::display::{bytes, time};

@@ -51,7 +51,7 @@ pub async fn add(
     Form(fields): Form<Fields>,
 ) -> Result<Redirect, PageError> {
     signed.check_csrf(&fields)?;
-    let domain = crate::domains::add(&state, &signed.admin, field(&fields, "name")?).await?;
+    let domain = crate::domains::add(&state, &signed.actor(), field(&fields, "name")?).await?;
     Ok(to_domain(&domain.name))
 }
 
@@ -63,7 +63,7 @@ pub async fn set_state(
 ) -> Result<Redirect, PageError> {
     signed.check_csrf(&fields)?;
     let wanted = field(&fields, "state")?;
-    let domain = crate::domains::set_state(&state, &signed.admin, &name, wanted).await?;
+    let domain = crate::domains::set_state(&state, &signed.actor(), &name, wanted).await?;
     Ok(to_domain(&domain.name))
 }
 
@@ -79,6 +79,6 @@ pub async fn remove(
             crate::error::Failure::Invalid("tick the box to confirm the removal".into()).into(),
         );
     }
-    crate::domains::remove(&state, &signed.admin, &name).await?;
+    crate::domains::remove(&state, &signed.actor(), &name).await?;
     Ok(Redirect::to("/domains"))
 }

@@ -93,7 +93,7 @@ pub async fn add(
     let quota = mailboxes::quota(fields.get("quota").map(String::as_str).unwrap_or(""))?;
     let (mailbox, generated) = mailboxes::add(
         &state,
-        &signed.admin,
+        &signed.actor(),
         field(&fields, "address")?,
         given_password(&fields),
         quota,
@@ -114,7 +114,7 @@ pub async fn set_state(
 ) -> Result<Redirect, PageError> {
     signed.check_csrf(&fields)?;
     let mailbox =
-        mailboxes::set_state(&state, &signed.admin, &address, field(&fields, "state")?).await?;
+        mailboxes::set_state(&state, &signed.actor(), &address, field(&fields, "state")?).await?;
     Ok(Redirect::to(&format!("/mailboxes/{}", mailbox.address)))
 }
 
@@ -126,7 +126,7 @@ pub async fn set_password(
 ) -> Result<Html<String>, PageError> {
     signed.check_csrf(&fields)?;
     let generated =
-        mailboxes::set_password(&state, &signed.admin, &address, given_password(&fields)).await?;
+        mailboxes::set_password(&state, &signed.actor(), &address, given_password(&fields)).await?;
     let notice = generated_notice(generated).unwrap_or_else(|| "Password changed.".into());
     detail(&state, &signed, &address, Some(notice)).await
 }
@@ -140,6 +140,6 @@ pub async fn set_details(
     signed.check_csrf(&fields)?;
     let quota = mailboxes::quota(field(&fields, "quota")?)?;
     let name = field(&fields, "display_name")?;
-    let mailbox = mailboxes::set_details(&state, &signed.admin, &address, quota, name).await?;
+    let mailbox = mailboxes::set_details(&state, &signed.actor(), &address, quota, name).await?;
     Ok(Redirect::to(&format!("/mailboxes/{}", mailbox.address)))
 }

@@ -1,5 +1,6 @@
 //! The console's pages.
 
+mod audit;
 mod dashboard;
 mod domains;
 mod mailboxes;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/state", post(domains::set_state))
         .route("/domains/{name}/remove", post(domains::remove))
+        .route("/audit", get(audit::list))
         .route("/mailboxes", get(mailboxes::list).post(mailboxes::add))
         .route("/mailboxes/{address}", get(mailboxes::show))
         .route("/mailboxes/{address}/state", post(mailboxes::set_state))

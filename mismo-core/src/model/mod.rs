@@ -9,6 +9,7 @@
 pub mod address;
 mod administrator;
 mod alias;
+mod audit;
 mod blob;
 mod domain;
 mod folder;
@@ -18,6 +19,7 @@ mod queue;
 
 pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken};
 pub use alias::Alias;
+pub use audit::AuditEntry;
 pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
 pub use folder::{Folder, DEFAULT_FOLDERS, SEPARATOR};

@@ -7,6 +7,7 @@
 
 mod administrators;
 mod aliases;
+mod audit;
 mod blobs;
 mod changes;
 pub use changes::Changes;
@@ -69,6 +70,8 @@ pub mod names {
     pub const ADMINISTRATORS: &str = "administrators";
     pub const ADMIN_SESSIONS: &str = "admin_sessions";
     pub const API_TOKENS: &str = "api_tokens";
+    /// Every change made through the admin console or its API.
+    pub const AUDIT_LOG: &str = "audit_log";
 }
 
 #[derive(Clone)]

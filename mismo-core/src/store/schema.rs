@@ -122,6 +122,12 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || vec![index("admin_1", doc! { "admin": 1 })],
     },
     CollectionSpec {
+        name: AUDIT_LOG,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // Newest first, of all domains or of one.
+        indexes: || vec![index("domain_1__id_-1", doc! { "domain": 1, "_id": -1 })],
+    },
+    CollectionSpec {
         name: DKIM_KEYS,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,

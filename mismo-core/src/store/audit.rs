@@ -1,0 +1,81 @@
+//! The audit log of the admin console.
+
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, Regex};
+
+use super::names::AUDIT_LOG;
+use super::{Store, StoreResult};
+use crate::model::AuditEntry;
+
+impl Store {
+    fn audit_log(&self) -> mongodb::Collection<AuditEntry> {
+        self.collection(AUDIT_LOG)
+    }
+
+    pub async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.run(self.audit_log().insert_one(entry)).await?;
+        Ok(())
+    }
+
+    /// Entries newest first, older than `before` (an entry id), about
+    /// `domains` (all when `None`), and when `search` is not empty, whose
+    /// administrator, action, target or address contains it (any case).
+    pub async fn audit_page(
+        &self,
+        domains: Option<&[String]>,
+        search: &str,
+        before: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let mut filter = doc! {};
+        if let Some(domains) = domains {
+            filter.insert("domain", doc! { "$in": domains });
+        }
+        if let Some(before) = before {
+            filter.insert("_id", doc! { "$lt": before });
+        }
+        if !search.is_empty() {
+            let pattern = Regex {
+                pattern: regex_literal(search),
+                options: "i".into(),
+            };
+            filter.insert(
+                "$or",
+                ["admin", "action", "target", "ip"]
+                    .iter()
+                    .map(|field| doc! { *field: pattern.clone() })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let cursor = self
+            .run(
+                self.audit_log()
+                    .find(filter)
+                    .sort(doc! { "_id": -1 })
+                    .limit(limit),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+}
+
+/// `text` as a regular expression that matches it literally.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn searches_are_literal() {
+        assert_eq!(super::regex_literal("a.b(c)*"), "a\\.b\\(c\\)\\*");
+        assert_eq!(super::regex_literal("zoe@x"), "zoe@x");
+    }
+}
