@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -22,12 +22,16 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}", get(get_domain).delete(remove_domain))
         .route("/domains/{name}/state", put(set_domain_state))
         .route("/audit", get(audit_log))
+        .route("/queue", get(list_queue))
+        .route("/queue/{id}", get(get_queued).delete(delete_queued))
+        .route("/queue/{id}/retry", post(retry_queued))
         .route("/mailboxes", get(list_mailboxes).post(add_mailbox))
         .route("/mailboxes/{address}", get(get_mailbox))
         .route("/mailboxes/{address}/state", put(set_mailbox_state))
         .route("/mailboxes/{address}/password", put(set_mailbox_password))
         .route("/mailboxes/{address}/details", put(set_mailbox_details))
         .fallback(not_found)
+        .layer(axum::middleware::map_response(crate::error::as_json))
 }
 
 async fn not_found() -> ApiError {
@@ -254,4 +258,38 @@ async fn audit_log(
 ) -> Result<impl IntoResponse, ApiError> {
     let page = crate::audit::page(&state, &actor.admin, &query.q, query.before.as_deref()).await?;
     Ok(Json(page))
+}
+
+async fn list_queue(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(filter): Query<crate::queue::Filter>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(crate::queue::page(&state, &actor, &filter).await?))
+}
+
+async fn get_queued(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(crate::queue::detail(&state, &actor, &id).await?))
+}
+
+async fn retry_queued(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::queue::retry(&state, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_queued(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::queue::delete(&state, &actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

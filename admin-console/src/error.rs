@@ -24,6 +24,9 @@ pub enum Failure {
     TooMany,
     /// The store did not answer (503).
     Unavailable,
+    /// Refused by the web framework before any handler ran (a wrong
+    /// method, an unreadable query or body), with its status.
+    Rejected(StatusCode, String),
 }
 
 impl Failure {
@@ -37,6 +40,7 @@ impl Failure {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Rejected(status, _) => *status,
         }
     }
 
@@ -46,7 +50,8 @@ impl Failure {
             | Self::Forbidden(m)
             | Self::NotFound(m)
             | Self::Conflict(m)
-            | Self::Invalid(m) => m.clone(),
+            | Self::Invalid(m)
+            | Self::Rejected(_, m) => m.clone(),
             Self::Unauthorized => "sign in first: no valid session or token".into(),
             Self::TooMany => "too many failed sign-ins from your address; try again later".into(),
             Self::Unavailable => "the store is not answering; try again shortly".into(),
@@ -120,5 +125,47 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+/// Rejections that axum answers by itself (a malformed query, path or
+/// body, a method a route does not have) come as bare text. These turn
+/// them into the console's own answers: JSON for the API, a page for the
+/// pages, with axum's text as the message.
+async fn plain_rejection(response: Response) -> Result<(StatusCode, String), Response> {
+    let status = response.status();
+    let is_plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !status.is_client_error() || !is_plain {
+        return Err(response);
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 << 10)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_string();
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("bad request")
+            .to_lowercase()
+    } else {
+        text
+    };
+    Ok((status, message))
+}
+
+pub async fn as_json(response: Response) -> Response {
+    match plain_rejection(response).await {
+        Ok((status, message)) => ApiError(Failure::Rejected(status, message)).into_response(),
+        Err(response) => response,
+    }
+}
+
+pub async fn as_page(response: Response) -> Response {
+    match plain_rejection(response).await {
+        Ok((status, message)) => PageError(Failure::Rejected(status, message)).into_response(),
+        Err(response) => response,
     }
 }

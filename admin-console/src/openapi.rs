@@ -37,6 +37,14 @@ fn ok(description: &str, schema: &str) -> Value {
     })
 }
 
+fn id_parameter() -> Value {
+    json!({
+        "name": "id", "in": "path", "required": true,
+        "description": "The queue id, as given in the 250 reply.",
+        "schema": { "type": "string", "minLength": 1 }
+    })
+}
+
 fn address_parameter() -> Value {
     json!({
         "name": "address", "in": "path", "required": true,
@@ -170,6 +178,67 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/api/v1/queue": {
+                "get": {
+                    "operationId": "listQueue",
+                    "summary": "A page of queued messages, oldest first (global administrators)",
+                    "parameters": [
+                        { "name": "state", "in": "query", "required": false,
+                          "schema": { "type": "string", "enum": ["", "ENQUEUED", "DELIVERING", "DELIVERED", "FAILED"] } },
+                        { "name": "domain", "in": "query", "required": false,
+                          "description": "A sender's or recipient's domain.", "schema": { "type": "string" } },
+                        { "name": "address", "in": "query", "required": false,
+                          "description": "The sender or a recipient.", "schema": { "type": "string" } },
+                        { "name": "after", "in": "query", "required": false,
+                          "description": "The `next` of the previous page.", "schema": { "type": "string" } }
+                    ],
+                    "responses": {
+                        "200": ok("A page of messages", "QueuePage"),
+                        "400": error("A malformed query"),
+                        "401": error("No valid token"),
+                        "403": error("Not a global administrator"),
+                        "422": error("Not a state, a domain or an address")
+                    }
+                }
+            },
+            "/api/v1/queue/{id}": {
+                "parameters": [id_parameter()],
+                "get": {
+                    "operationId": "getQueued",
+                    "summary": "One message: envelope, headers, each recipient's status",
+                    "responses": {
+                        "200": ok("The message", "QueueDetail"),
+                        "401": error("No valid token"),
+                        "403": error("Not a global administrator"),
+                        "404": error("No such message")
+                    }
+                },
+                "delete": {
+                    "operationId": "deleteQueued",
+                    "summary": "Remove a message from the queue (not while it is being delivered)",
+                    "responses": {
+                        "204": { "description": "Deleted" },
+                        "401": error("No valid token"),
+                        "403": error("Not a global administrator"),
+                        "404": error("No such message"),
+                        "409": error("Being delivered right now")
+                    }
+                }
+            },
+            "/api/v1/queue/{id}/retry": {
+                "parameters": [id_parameter()],
+                "post": {
+                    "operationId": "retryQueued",
+                    "summary": "Make a waiting message due now",
+                    "responses": {
+                        "204": { "description": "Due now" },
+                        "401": error("No valid token"),
+                        "403": error("Not a global administrator"),
+                        "404": error("No such message"),
+                        "409": error("Not waiting (being delivered, or final)")
+                    }
+                }
+            },
             "/api/v1/mailboxes": {
                 "get": {
                     "operationId": "listMailboxes",
@@ -280,6 +349,48 @@ pub fn spec() -> Value {
                         "entries": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } },
                         "next": { "type": ["string", "null"] }
                     }
+                },
+                "QueueRow": {
+                    "type": "object",
+                    "required": ["id", "state", "from", "recipients", "size", "attempts", "received_at", "due_at"],
+                    "properties": {
+                        "id": { "type": "string" },
+                        "state": { "type": "string", "enum": ["ENQUEUED", "DELIVERING", "DELIVERED", "FAILED"] },
+                        "from": { "type": "string" },
+                        "recipients": { "type": "array", "items": { "type": "string" } },
+                        "subject": { "type": ["string", "null"] },
+                        "size": { "type": "integer" },
+                        "attempts": { "type": "integer" },
+                        "received_at": { "type": "integer" },
+                        "due_at": { "type": "integer" }
+                    }
+                },
+                "QueuePage": {
+                    "type": "object", "required": ["messages"],
+                    "properties": {
+                        "messages": { "type": "array", "items": { "$ref": "#/components/schemas/QueueRow" } },
+                        "next": { "type": ["string", "null"] }
+                    }
+                },
+                "QueueDetail": {
+                    "allOf": [
+                        { "$ref": "#/components/schemas/QueueRow" },
+                        { "type": "object", "required": ["origin", "headers", "header_block", "recipients_status"], "properties": {
+                            "origin": { "type": "object" },
+                            "headers": { "type": "object" },
+                            "header_block": { "type": "string" },
+                            "recipients_status": { "type": "array", "items": {
+                                "type": "object", "required": ["address", "status", "attempts"],
+                                "properties": {
+                                    "address": { "type": "string" },
+                                    "status": { "type": "string", "enum": ["pending", "deferred", "delivered", "failed"] },
+                                    "attempts": { "type": "integer" },
+                                    "last_reply": { "type": ["string", "null"] },
+                                    "next_try": { "type": ["integer", "null"] }
+                                }
+                            } }
+                        } }
+                    ]
                 },
                 "Mailbox": {
                     "type": "object",

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
+        .layer(axum::middleware::map_response(crate::error::as_page))
 }
 
 /// A form's fields. Missing ones are reported by name, not by a generic

@@ -9,6 +9,7 @@ use minijinja::Environment;
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.add_filter("bytes", mismo_core::display::bytes);
+    env.add_filter("time", mismo_core::display::time);
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
@@ -25,6 +26,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ),
         ("mailbox.html", include_str!("../templates/mailbox.html")),
         ("audit.html", include_str!("../templates/audit.html")),
+        ("queue.html", include_str!("../templates/queue.html")),
+        ("queued.html", include_str!("../templates/queued.html")),
     ] {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("template {name}: {e}"));
@@ -76,6 +79,11 @@ mod tests {
             address => "z@a.test", domain => "a.test", state => "disabled", display_name => "Z",
             quota_bytes => 1024, has_pgp_key => false, messages => 1, bytes => 2048,
         };
+        let message = minijinja::context! {
+            id => "01J", state => "ENQUEUED", from => "", recipients => vec!["z@a.test"],
+            subject => "s", size => 10, attempts => 1, received_at => 1_795_000_000_000_i64,
+            due_at => 1_795_000_000_000_i64,
+        };
         for (name, page) in [
             (
                 "login.html",
@@ -107,6 +115,28 @@ mod tests {
                 "mailbox.html",
                 minijinja::context! { title => "z@a.test", mailbox => mailbox.clone(),
                 notice => "n", ..layout.clone() },
+            ),
+            (
+                "audit.html",
+                minijinja::context! { title => "Audit log", q => "x", paged => true, next => "01J",
+                entries => vec![minijinja::context! { at => "2026-11-23T18:00:00Z", admin => "ann",
+                ip => "127.0.0.1", action => "domain.add", target => "a.test", detail => () }],
+                ..layout.clone() },
+            ),
+            (
+                "queue.html",
+                minijinja::context! { title => "Queue", messages => vec![message.clone()], next => "01J",
+                state => "ENQUEUED", domain => "", address => "", paged => true,
+                states => ["ENQUEUED", "FAILED"], ..layout.clone() },
+            ),
+            (
+                "queued.html",
+                minijinja::context! { title => "Message", message => minijinja::context! {
+                recipients_status => vec![minijinja::context! { address => "z@a.test", status => "deferred",
+                    attempts => 2, last_reply => "451 4.3.0 try later", next_try => 1_795_000_000_000_i64 }],
+                origin => minijinja::context! { client_ip => "192.0.2.1", helo => "h", listener => "mx",
+                    auth_user => () },
+                header_block => "Subject: s", ..message.clone() }, ..layout.clone() },
             ),
         ] {
             let html = TEMPLATES.get_template(name).unwrap().render(page);

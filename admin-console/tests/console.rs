@@ -223,9 +223,23 @@ async fn sign_in_sessions_and_headers() {
     let (status, _) = get(&browser, &console.url("/")).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "signed out");
 
-    // Unknown pages answer 404 with a page.
-    let (status, _) = get(&browser, &console.url("/nothing/here")).await;
+    // Unknown pages answer 404 with a page; so do malformed requests
+    // that axum refuses by itself (wrong method, a form that is not one).
+    let (status, page) = get(&browser, &console.url("/nothing/here")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("</html>"));
+    let (status, page) = get(&browser, &console.url("/logout")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.contains("</html>") && page.contains("405"), "{page}");
+    let response = browser
+        .post(console.url("/login"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(response.text().await.unwrap().contains("</html>"));
 }
 
 #[tokio::test]
@@ -622,7 +636,7 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 12);
+    assert_eq!(operations, 16);
 
     // Every change above is in the audit log: who, from where, what.
     let log: serde_json::Value = api
@@ -870,4 +884,113 @@ async fn mailboxes_are_added_searched_paged_and_changed_within_the_domains_one_m
     );
     let (_, page) = get(&ann, &console.url("/mailboxes?q=user11")).await;
     assert_eq!(page.matches("href=\"/mailboxes/user11").count(), 10);
+}
+
+#[tokio::test]
+async fn the_queue_is_filtered_shown_retried_and_deleted_by_global_administrators_only() {
+    let console = Console::start().await;
+    let store = console.server.store().await;
+    let to_a = mismo_testkit::enqueue(
+        &store,
+        "x@far.test",
+        &["zoe@a.test"],
+        "Subject: for a\r\n\r\nhi",
+    )
+    .await;
+    let to_b = mismo_testkit::enqueue(
+        &store,
+        "y@far.test",
+        &["bob@b.test"],
+        "Subject: for b\r\n\r\nhi",
+    )
+    .await;
+    let later = mismo_core::model::now_ms() + 3_600_000;
+    store
+        .database()
+        .collection::<mongodb::bson::Document>("messages")
+        .update_one(
+            mongodb::bson::doc! { "_id": &to_a },
+            mongodb::bson::doc! { "$set": { "due_at": later } },
+        )
+        .await
+        .unwrap();
+    let root = Console::browser();
+    let csrf = console.sign_in(&root, "root", ROOT_PASSWORD).await;
+    let csrf = csrf.as_str();
+
+    let listed = |page: &str| -> Vec<String> {
+        page.split("href=\"/queue/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect()
+    };
+    let (_, page) = get(&root, &console.url("/queue")).await;
+    assert_eq!(listed(&page), [to_a.clone(), to_b.clone()]);
+    let (_, page) = get(&root, &console.url("/queue?domain=B.test")).await;
+    assert_eq!(listed(&page), std::slice::from_ref(&to_b));
+    let (_, page) = get(&root, &console.url("/queue?address=x@far.test")).await;
+    assert_eq!(listed(&page), std::slice::from_ref(&to_a));
+    let (_, page) = get(&root, &console.url("/queue?state=FAILED")).await;
+    assert!(listed(&page).is_empty());
+    let (status, page) = get(&root, &console.url("/queue?state=LOST")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("state must be"), "{page}");
+    let (status, _) = get(&root, &console.url("/queue?domain=a.t*st")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The detail: envelope, headers, each recipient.
+    let (status, page) = get(&root, &console.url(&format!("/queue/{to_a}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    for part in [
+        "for a",
+        "x@far.test",
+        "zoe@a.test",
+        "Subject: for a",
+        "Retry now",
+    ] {
+        assert!(page.contains(part), "{part}: {page}");
+    }
+    let (status, _) = get(&root, &console.url("/queue/01NOSUCHID")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Retry makes it due now; delete needs the box ticked.
+    let (status, _) = console
+        .post(&root, &format!("/queue/{to_a}/retry"), &[("csrf", csrf)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let m = store.get_queued(&to_a).await.unwrap().unwrap();
+    assert!(m.due_at <= mismo_core::model::now_ms());
+    let (status, _) = console
+        .post(&root, &format!("/queue/{to_b}/delete"), &[("csrf", csrf)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = console
+        .post(
+            &root,
+            &format!("/queue/{to_b}/delete"),
+            &[("csrf", csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(store.get_queued(&to_b).await.unwrap().is_none());
+
+    // A domain administrator sees no queue at all: it mixes every domain.
+    let ann = Console::browser();
+    let ann_csrf = console.sign_in(&ann, "ann", ANN_PASSWORD).await;
+    for path in ["/queue".to_string(), format!("/queue/{to_a}")] {
+        let (status, page) = get(&ann, &console.url(&path)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(!page.contains("zoe@a.test"));
+    }
+    let (status, _) = console
+        .post(
+            &ann,
+            &format!("/queue/{to_a}/delete"),
+            &[("csrf", ann_csrf.as_str()), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(store.get_queued(&to_a).await.unwrap().is_some());
+    let (_, page) = get(&ann, &console.url("/")).await;
+    assert!(!page.contains("href=\"/queue\""), "no queue link for ann");
 }

@@ -4,6 +4,7 @@ mod audit;
 mod dashboard;
 mod domains;
 mod mailboxes;
+mod queue;
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -23,6 +24,10 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}/state", post(domains::set_state))
         .route("/domains/{name}/remove", post(domains::remove))
         .route("/audit", get(audit::list))
+        .route("/queue", get(queue::list))
+        .route("/queue/{id}", get(queue::show))
+        .route("/queue/{id}/retry", post(queue::retry))
+        .route("/queue/{id}/delete", post(queue::delete))
         .route("/mailboxes", get(mailboxes::list).post(mailboxes::add))
         .route("/mailboxes/{address}", get(mailboxes::show))
         .route("/mailboxes/{address}/state", post(mailboxes::set_state))
@@ -33,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mailboxes/{address}/details", post(mailboxes::set_details))
         .route("/static/admin.css", get(stylesheet))
         .fallback(not_found)
+        .layer(axum::middleware::map_response(crate::error::as_page))
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -5,6 +5,7 @@ mod administrators;
 mod aliases;
 mod domains;
 mod mailboxes;
+mod queue;
 
 pub use administrators::{new_token, token_hash, SESSION_LIFETIME};
 pub use domains::verify_domain;

@@ -36,7 +36,7 @@ impl Store {
         }
         if !search.is_empty() {
             let pattern = Regex {
-                pattern: regex_literal(search),
+                pattern: super::regex_literal(search),
                 options: "i".into(),
             };
             filter.insert(
@@ -56,26 +56,5 @@ impl Store {
             )
             .await?;
         self.run(cursor.try_collect()).await
-    }
-}
-
-/// `text` as a regular expression that matches it literally.
-fn regex_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if "\\^$.|?*+()[]{}".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn searches_are_literal() {
-        assert_eq!(super::regex_literal("a.b(c)*"), "a\\.b\\(c\\)\\*");
-        assert_eq!(super::regex_literal("zoe@x"), "zoe@x");
     }
 }

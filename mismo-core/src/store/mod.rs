@@ -48,6 +48,19 @@ pub(crate) fn integer(doc: &Document, field: &str) -> Option<i64> {
         .or_else(|| doc.get_i32(field).ok().map(i64::from))
 }
 
+/// `text` as a regular expression that matches it literally, for searches
+/// typed by people.
+pub(crate) fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Collection names. No dots: the embedded store refuses them.
 pub mod names {
     pub const DOMAINS: &str = "domains";
@@ -151,4 +164,13 @@ async fn bounded<T>(limit: Duration, op: impl IntoFuture<Output = T>) -> StoreRe
             limit.as_millis()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn searches_are_literal() {
+        assert_eq!(super::regex_literal("a.b(c)*"), "a\\.b\\(c\\)\\*");
+        assert_eq!(super::regex_literal("zoe@x-y"), "zoe@x-y");
+    }
 }

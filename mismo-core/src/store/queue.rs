@@ -98,6 +98,52 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A page of queue documents, oldest first, after the id `after`: of
+    /// one state, and with `address` as sender or a recipient, and with a
+    /// recipient or the sender in `domain`, when those are given.
+    pub async fn queue_page(
+        &self,
+        state: Option<QueueState>,
+        address: Option<&str>,
+        domain: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<QueuedMessage>> {
+        let mut filter = doc! {};
+        if let Some(s) = state {
+            filter.insert("state", s.as_str());
+        }
+        if let Some(after) = after {
+            filter.insert("_id", doc! { "$gt": after });
+        }
+        let mut all = Vec::new();
+        if let Some(a) = address {
+            all.push(doc! { "$or": [ { "mail_from": a }, { "recipients.address": a } ] });
+        }
+        if let Some(d) = domain {
+            let at = mongodb::bson::Regex {
+                pattern: format!("@{}$", super::regex_literal(d)),
+                options: String::new(),
+            };
+            all.push(doc! { "$or": [ { "mail_from": at.clone() }, { "recipients.address": at } ] });
+        }
+        if !all.is_empty() {
+            filter.insert("$and", all);
+        }
+        let cursor = self
+            .run(
+                self.queue()
+                    .find(filter)
+                    .sort(doc! { "_id": 1 })
+                    .limit(limit)
+                    .projection(doc! { "blob.inline": 0 }),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+}
+
 /// Counts of queue documents by state.
 pub type QueueCounts = Vec<(String, i64)>;
 

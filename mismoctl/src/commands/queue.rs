@@ -1,4 +1,5 @@
-use mismo_core::model::{now_ms, QueueState, QueuedMessage};
+use mismo_core::admin::Admin;
+use mismo_core::model::{QueueState, QueuedMessage};
 use mismo_core::Store;
 use serde::Serialize;
 
@@ -51,11 +52,7 @@ fn store_err(e: mismo_core::StoreError) -> Failure {
 }
 
 async fn message(store: &Store, id: &str) -> Result<QueuedMessage, Failure> {
-    store
-        .get_queued(id)
-        .await
-        .map_err(store_err)?
-        .ok_or_else(|| Failure(format!("no message {id} in the queue")))
+    Ok(Admin::new(store).queued(id).await?)
 }
 
 pub async fn run(store: &Store, out: &Output, cmd: QueueCmd) -> CmdResult {
@@ -112,25 +109,13 @@ pub async fn run(store: &Store, out: &Output, cmd: QueueCmd) -> CmdResult {
             });
         }
         QueueCmd::Retry { id } => {
-            let m = message(store, &id).await?;
-            if !store.retry_now(&id, now_ms()).await.map_err(store_err)? {
-                return Err(Failure(format!(
-                    "message {id} is {}, not waiting; only ENQUEUED messages can be retried",
-                    m.state.as_str()
-                )));
-            }
+            Admin::new(store).retry_queued(&id).await?;
             out.one(&serde_json::json!({ "retried": id }), || {
                 format!("message {id} is due now")
             });
         }
         QueueCmd::Delete { id } => {
-            let m = message(store, &id).await?;
-            if !store.delete_queued(&id).await.map_err(store_err)? {
-                return Err(Failure(format!(
-                    "message {id} is {}: a qprocessor is delivering it; try again in a moment",
-                    m.state.as_str()
-                )));
-            }
+            Admin::new(store).delete_queued(&id).await?;
             out.one(&serde_json::json!({ "deleted": id }), || {
                 format!("message {id} deleted")
             });

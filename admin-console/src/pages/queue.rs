@@ -1,0 +1,71 @@
+//! Queue pages: the filtered list, one message, retry and delete.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use axum::Form;
+
+use crate::error::{Failure, PageError};
+use crate::queue::{self, Filter};
+use crate::session::{Fields, SignedIn};
+use crate::state::AppState;
+use crate::templates::render;
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(filter): Query<Filter>,
+) -> Result<Html<String>, PageError> {
+    let page = queue::page(&state, &signed.actor(), &filter).await?;
+    let context = minijinja::context! {
+        title => "Queue",
+        messages => page.messages,
+        next => page.next,
+        state => filter.state,
+        domain => filter.domain,
+        address => filter.address,
+        paged => filter.after.is_some(),
+        states => ["ENQUEUED", "DELIVERING", "DELIVERED", "FAILED"],
+    };
+    Ok(Html(render(
+        "queue.html",
+        super::context(&signed, "queue", context),
+    )))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let message = queue::detail(&state, &signed.actor(), &id).await?;
+    let context = minijinja::context! { title => format!("Message {id}"), message };
+    Ok(Html(render(
+        "queued.html",
+        super::context(&signed, "queue", context),
+    )))
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    queue::retry(&state, &signed.actor(), &id).await?;
+    Ok(Redirect::to(&format!("/queue/{id}")))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    if fields.get("confirm").map(String::as_str) != Some("yes") {
+        return Err(Failure::Invalid("tick the box to confirm the deletion".into()).into());
+    }
+    queue::delete(&state, &signed.actor(), &id).await?;
+    Ok(Redirect::to("/queue"))
+}
