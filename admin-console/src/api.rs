@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains", get(list_domains).post(add_domain))
         .route("/domains/{name}", get(get_domain).delete(remove_domain))
         .route("/domains/{name}/state", put(set_domain_state))
+        .route("/domains/{name}/verify", post(verify_domain))
         .route("/audit", get(audit_log))
         .route("/queue", get(list_queue))
         .route("/queue/{id}", get(get_queued).delete(delete_queued))
@@ -30,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/mailboxes/{address}/state", put(set_mailbox_state))
         .route("/mailboxes/{address}/password", put(set_mailbox_password))
         .route("/mailboxes/{address}/details", put(set_mailbox_details))
+        .route(
+            "/mailboxes/{address}/pgp",
+            get(mailbox_key).post(regenerate_mailbox_key),
+        )
         .fallback(not_found)
         .layer(axum::middleware::map_response(crate::error::as_json))
 }
@@ -292,4 +297,32 @@ async fn delete_queued(
 ) -> Result<impl IntoResponse, ApiError> {
     crate::queue::delete(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn verify_domain(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(crate::domains::verify(&state, &actor, &name).await?))
+}
+
+async fn mailbox_key(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(address): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        crate::mailboxes::public_key(&state, &actor.admin, &address).await?,
+    ))
+}
+
+async fn regenerate_mailbox_key(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(address): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        crate::mailboxes::regenerate_key(&state, &actor, &address).await?,
+    ))
 }

@@ -108,6 +108,22 @@ pub async fn set_state(
     view(state, d).await
 }
 
+/// Looks up the domain's TXT records through DNS_RESOLVER and records
+/// whether the verification record is among them.
+pub async fn verify(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, Failure> {
+    let name = name(&actor.admin, raw)?;
+    let resolver = state.fresh_resolver().map_err(|e| {
+        tracing::error!("DNS resolver: {e}");
+        Failure::Unavailable
+    })?;
+    let d = state.admin().verify_domain(&name, &resolver).await?;
+    let outcome = d.verification.detail.clone();
+    actor
+        .record(state, "domain.verify", &name, &name, outcome)
+        .await;
+    view(state, d).await
+}
+
 pub async fn remove(state: &AppState, actor: &Actor, raw: &str) -> Result<(), Failure> {
     let name = name(&actor.admin, raw)?;
     scope::global(&actor.admin)?;

@@ -30,13 +30,18 @@ pub use state::AppState;
 
 /// Serves the console until a stop signal.
 pub async fn run(settings: AdminSettings) {
-    let settings = settings.0;
+    // Checked once at start, so a bad resolver set-up is told at once.
+    if let Err(e) = mismo_core::dns::resolver(settings.dns_resolver) {
+        service::fail("admin-console", &format!("DNS_RESOLVER: {e}"));
+    }
+    let dns_resolver = settings.dns_resolver;
+    let settings = settings.web;
     let socket = service::bind("admin-console", "ADMIN_LISTEN", settings.listen).await;
     let Some(store) = service::connect_store(&settings.store).await else {
         return;
     };
     tracing::info!(listen = %settings.listen, "admin console serving");
-    let app = router(AppState::new(store.clone()));
+    let app = router(AppState::new(store.clone(), dns_resolver));
     let served = axum::serve(
         socket,
         app.into_make_service_with_connect_info::<SocketAddr>(),

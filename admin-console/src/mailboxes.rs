@@ -49,6 +49,8 @@ pub struct MailboxDetail {
     pub mailbox: MailboxView,
     pub messages: i64,
     pub bytes: i64,
+    /// The OpenPGP key's fingerprint, once one was made.
+    pub pgp_fingerprint: Option<String>,
 }
 
 /// A page of the list and where the next one starts.
@@ -106,10 +108,12 @@ pub async fn get(
 ) -> Result<MailboxDetail, Failure> {
     let address = address(admin, raw)?;
     let (mailbox, usage) = state.admin().mailbox_usage(&address).await?;
+    let key = state.store.get_pgp_key(&address).await?;
     Ok(MailboxDetail {
         mailbox: mailbox.into(),
         messages: usage.messages,
         bytes: usage.bytes,
+        pgp_fingerprint: key.map(|k| k.fingerprint),
     })
 }
 
@@ -181,6 +185,55 @@ pub async fn set_state(
         .record(state, action, &address, &mailbox.domain, None)
         .await;
     Ok(mailbox.into())
+}
+
+/// A mailbox's OpenPGP public key: fingerprint and ASCII armour.
+#[derive(Debug, Serialize)]
+pub struct PublicKey {
+    pub fingerprint: String,
+    pub armored: String,
+}
+
+/// Replaces the mailbox's OpenPGP key with a fresh one.
+pub async fn regenerate_key(
+    state: &AppState,
+    actor: &Actor,
+    raw: &str,
+) -> Result<PublicKey, Failure> {
+    let address = address(&actor.admin, raw)?;
+    let key = state.admin().regenerate_pgp(&address).await?;
+    let domain = address.rsplit('@').next().unwrap_or_default();
+    actor
+        .record(
+            state,
+            "mailbox.pgp",
+            &address,
+            domain,
+            Some(key.fingerprint.clone()),
+        )
+        .await;
+    Ok(PublicKey {
+        fingerprint: key.fingerprint,
+        armored: key.public_key,
+    })
+}
+
+/// The mailbox's public key, if it has one.
+pub async fn public_key(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+) -> Result<PublicKey, Failure> {
+    let address = address(admin, raw)?;
+    let key = state
+        .store
+        .get_pgp_key(&address)
+        .await?
+        .ok_or_else(|| Failure::NotFound(format!("{address} has no OpenPGP key yet")))?;
+    Ok(PublicKey {
+        fingerprint: key.fingerprint,
+        armored: key.public_key,
+    })
 }
 
 /// Sets a new password: the one given, or a generated one, returned.

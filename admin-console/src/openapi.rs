@@ -160,6 +160,32 @@ pub fn spec() -> Value {
                     }
                 }
             },
+            "/api/v1/domains/{name}/verify": {
+                "parameters": [name_parameter()],
+                "post": {
+                    "operationId": "verifyDomain",
+                    "summary": "Look up the domain's TXT records through DNS_RESOLVER and record whether its verification record is there",
+                    "responses": {
+                        "200": domain_response("The domain, with the outcome"),
+                        "401": error("No valid token"),
+                        "404": error("No such domain, or not the caller's"),
+                        "422": error("Not a domain name")
+                    }
+                }
+            },
+            "/api/v1/mailboxes/{address}/pgp": {
+                "parameters": [address_parameter()],
+                "get": {
+                    "operationId": "getMailboxKey",
+                    "summary": "The mailbox's OpenPGP public key",
+                    "responses": mailbox_errors(json!({ "200": ok("The key", "PublicKey") }))
+                },
+                "post": {
+                    "operationId": "regenerateMailboxKey",
+                    "summary": "Replace the mailbox's OpenPGP key with a new one",
+                    "responses": mailbox_errors(json!({ "200": ok("The new key", "PublicKey") }))
+                }
+            },
             "/api/v1/audit": {
                 "get": {
                     "operationId": "auditLog",
@@ -350,6 +376,13 @@ pub fn spec() -> Value {
                         "next": { "type": ["string", "null"] }
                     }
                 },
+                "PublicKey": {
+                    "type": "object", "required": ["fingerprint", "armored"],
+                    "properties": {
+                        "fingerprint": { "type": "string" },
+                        "armored": { "type": "string" }
+                    }
+                },
                 "QueueRow": {
                     "type": "object",
                     "required": ["id", "state", "from", "recipients", "size", "attempts", "received_at", "due_at"],
@@ -410,7 +443,8 @@ pub fn spec() -> Value {
                         { "$ref": "#/components/schemas/Mailbox" },
                         { "type": "object", "required": ["messages", "bytes"], "properties": {
                             "messages": { "type": "integer", "minimum": 0 },
-                            "bytes": { "type": "integer", "minimum": 0 }
+                            "bytes": { "type": "integer", "minimum": 0 },
+                            "pgp_fingerprint": { "type": ["string", "null"] }
                         } }
                     ]
                 },

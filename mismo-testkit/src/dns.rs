@@ -15,7 +15,9 @@ pub struct Bind9 {
 
 impl Bind9 {
     /// Serves each zone with its records (zone-file lines relative to the zone,
-    /// like `@ MX 10 mx1` or `mx1 A 127.0.0.2`). SOA and NS are added.
+    /// like `@ MX 10 mx1` or `mx1 A 127.0.0.2`). SOA and NS are added. The
+    /// zones take dynamic updates (`nsupdate`) from loopback, as an
+    /// operator's DNS host takes a record they publish.
     pub fn start(zones: &[(&str, &[String])]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
@@ -36,7 +38,7 @@ impl Bind9 {
             std::fs::write(&file, body).expect("zone file");
             writeln!(
                 conf,
-                "zone \"{zone}\" {{ type primary; file \"{file}\"; }};"
+                "zone \"{zone}\" {{ type primary; file \"{file}\"; allow-update {{ 127.0.0.1; }}; }};"
             )
             .unwrap();
         }

@@ -35,14 +35,7 @@ pub async fn show(
 }
 
 fn to_domain(name: &str) -> Redirect {
-    let path: String = name
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    Redirect::to(&format!("/domains/{path}"))
+    super::to_item("/domains", name)
 }
 
 pub async fn add(
@@ -64,6 +57,17 @@ pub async fn set_state(
     signed.check_csrf(&fields)?;
     let wanted = field(&fields, "state")?;
     let domain = crate::domains::set_state(&state, &signed.actor(), &name, wanted).await?;
+    Ok(to_domain(&domain.name))
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(name): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let domain = crate::domains::verify(&state, &signed.actor(), &name).await?;
     Ok(to_domain(&domain.name))
 }
 

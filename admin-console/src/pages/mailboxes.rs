@@ -115,7 +115,7 @@ pub async fn set_state(
     signed.check_csrf(&fields)?;
     let mailbox =
         mailboxes::set_state(&state, &signed.actor(), &address, field(&fields, "state")?).await?;
-    Ok(Redirect::to(&format!("/mailboxes/{}", mailbox.address)))
+    Ok(super::to_item("/mailboxes", &mailbox.address))
 }
 
 pub async fn set_password(
@@ -141,5 +141,52 @@ pub async fn set_details(
     let quota = mailboxes::quota(field(&fields, "quota")?)?;
     let name = field(&fields, "display_name")?;
     let mailbox = mailboxes::set_details(&state, &signed.actor(), &address, quota, name).await?;
-    Ok(Redirect::to(&format!("/mailboxes/{}", mailbox.address)))
+    Ok(super::to_item("/mailboxes", &mailbox.address))
+}
+
+/// Answered with a redirect, so reloading the page does not make yet
+/// another key.
+pub async fn regenerate_key(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(address): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    mailboxes::regenerate_key(&state, &signed.actor(), &address).await?;
+    Ok(super::to_item("/mailboxes", &address))
+}
+
+/// The public key as an `.asc` download, never shown inline.
+pub async fn public_key(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(address): Path<String>,
+) -> Result<Response, PageError> {
+    let key = mailboxes::public_key(&state, &signed.admin, &address).await?;
+    // The address was checked and normalised: letters, digits and . _ - + @.
+    let file: String = address
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-+@".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pgp-keys".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.asc\""),
+            ),
+        ],
+        key.armored,
+    )
+        .into_response())
 }

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}", get(domains::show))
         .route("/domains/{name}/state", post(domains::set_state))
         .route("/domains/{name}/remove", post(domains::remove))
+        .route("/domains/{name}/verify", post(domains::verify))
         .route("/audit", get(audit::list))
         .route("/queue", get(queue::list))
         .route("/queue/{id}", get(queue::show))
@@ -36,7 +37,11 @@ pub fn routes() -> Router<AppState> {
             post(mailboxes::set_password),
         )
         .route("/mailboxes/{address}/details", post(mailboxes::set_details))
+        .route("/mailboxes/{address}/pgp", post(mailboxes::regenerate_key))
+        .route("/mailboxes/{address}/pgp.asc", get(mailboxes::public_key))
         .route("/static/admin.css", get(stylesheet))
+        .route("/static/favicon.svg", get(icon))
+        .route("/favicon.ico", get(icon))
         .fallback(not_found)
         .layer(axum::middleware::map_response(crate::error::as_page))
 }
@@ -51,8 +56,33 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
+async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+}
+
 async fn not_found() -> PageError {
     PageError(Failure::NotFound("no such page".into()))
+}
+
+/// Characters kept as they are in a path segment; the rest are escaped.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'@')
+    .remove(b'+');
+
+/// A redirect to one item: `prefix/segment`, the segment percent-encoded,
+/// since an address may hold UTF-8 or characters a Location header cannot.
+pub fn to_item(prefix: &str, segment: &str) -> axum::response::Redirect {
+    let segment = percent_encoding::utf8_percent_encode(segment, SEGMENT);
+    axum::response::Redirect::to(&format!("{prefix}/{segment}"))
 }
 
 /// What every signed-in page's layout needs, merged with the page's own.
@@ -67,4 +97,23 @@ fn context(signed: &SignedIn, nav: &str, page: Value) -> Value {
         nav,
     };
     minijinja::context! { ..page, ..layout }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+
+    #[test]
+    fn redirects_escape_what_a_header_cannot_carry() {
+        let response = super::to_item("/mailboxes", "zoë+x@a.test").into_response();
+        assert_eq!(
+            response.headers()["location"],
+            "/mailboxes/zo%C3%AB+x@a.test"
+        );
+        let response = super::to_item("/queue", "a b\r\nSet-Cookie: x").into_response();
+        assert_eq!(
+            response.headers()["location"],
+            "/queue/a%20b%0D%0ASet%2DCookie%3A%20x".replace("%2D", "-")
+        );
+    }
 }

@@ -53,7 +53,7 @@ pub async fn retry(
 ) -> Result<Redirect, PageError> {
     signed.check_csrf(&fields)?;
     queue::retry(&state, &signed.actor(), &id).await?;
-    Ok(Redirect::to(&format!("/queue/{id}")))
+    Ok(super::to_item("/queue", &id))
 }
 
 pub async fn delete(

@@ -342,19 +342,26 @@ pub struct WebSettings {
 
 /// admin-console.
 #[derive(Debug, Clone, Serialize)]
-pub struct AdminSettings(pub WebSettings);
+pub struct AdminSettings {
+    pub web: WebSettings,
+    /// Where domain verification and the DNS record checks ask.
+    pub dns_resolver: Option<SocketAddr>,
+}
 
 impl FromEnv for AdminSettings {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self(WebSettings {
-            store: StoreSettings::from_env(env)?,
-            node: NodeSettings::from_env(env)?,
-            listen: env.get(
-                "ADMIN_LISTEN",
-                ([127, 0, 0, 1], 8080).into(),
-                v::socket_addr,
-            )?,
-        }))
+        Ok(Self {
+            web: WebSettings {
+                store: StoreSettings::from_env(env)?,
+                node: NodeSettings::from_env(env)?,
+                listen: env.get(
+                    "ADMIN_LISTEN",
+                    ([127, 0, 0, 1], 8080).into(),
+                    v::socket_addr,
+                )?,
+            },
+            dns_resolver: env.get_opt("DNS_RESOLVER", v::dns_server)?,
+        })
     }
 }
 
@@ -435,7 +442,7 @@ mod tests {
         assert!(!p.allow_plaintext_auth);
 
         let a = AdminSettings::from_env(&e).unwrap();
-        assert_eq!(a.0.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(a.web.listen, "127.0.0.1:8080".parse().unwrap());
         let w = WebmailSettings::from_env(&e).unwrap();
         assert_eq!(w.0.listen, "0.0.0.0:8081".parse().unwrap());
     }
