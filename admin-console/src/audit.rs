@@ -5,9 +5,8 @@ use mismo_core::model::{AdminRole, Administrator, AuditEntry};
 use serde::Serialize;
 
 use crate::error::Failure;
+use crate::paging;
 use crate::state::AppState;
-
-pub const PAGE_SIZE: i64 = 50;
 
 #[derive(Debug, Serialize)]
 pub struct AuditPage {
@@ -26,16 +25,10 @@ pub async fn page(
         AdminRole::Global => None,
         AdminRole::Domain => Some(admin.domains.as_slice()),
     };
-    let mut entries = state
+    let found = state
         .store
-        .audit_page(domains, search.trim(), before, PAGE_SIZE + 1)
+        .audit_page(domains, search.trim(), before, paging::FETCH)
         .await?;
-    let more = entries.len() as i64 > PAGE_SIZE;
-    entries.truncate(PAGE_SIZE as usize);
-    let next = if more {
-        entries.last().map(|e| e.id.clone())
-    } else {
-        None
-    };
+    let (entries, next) = paging::split(found, |e| e.id.clone());
     Ok(AuditPage { entries, next })
 }

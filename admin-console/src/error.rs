@@ -132,7 +132,7 @@ impl IntoResponse for ApiError {
 /// body, a method a route does not have) come as bare text. These turn
 /// them into the console's own answers: JSON for the API, a page for the
 /// pages, with axum's text as the message.
-async fn plain_rejection(response: Response) -> Result<(StatusCode, String), Response> {
+async fn plain_rejection(response: Response) -> Result<Failure, Response> {
     let status = response.status();
     let is_plain = response
         .headers()
@@ -153,19 +153,19 @@ async fn plain_rejection(response: Response) -> Result<(StatusCode, String), Res
     } else {
         text
     };
-    Ok((status, message))
+    Ok(Failure::Rejected(status, message))
 }
 
 pub async fn as_json(response: Response) -> Response {
     match plain_rejection(response).await {
-        Ok((status, message)) => ApiError(Failure::Rejected(status, message)).into_response(),
+        Ok(failure) => ApiError(failure).into_response(),
         Err(response) => response,
     }
 }
 
 pub async fn as_page(response: Response) -> Response {
     match plain_rejection(response).await {
-        Ok((status, message)) => PageError(Failure::Rejected(status, message)).into_response(),
+        Ok(failure) => PageError(failure).into_response(),
         Err(response) => response,
     }
 }

@@ -14,6 +14,7 @@ mod error;
 mod mailboxes;
 mod openapi;
 mod pages;
+mod paging;
 mod queue;
 mod scope;
 mod security;

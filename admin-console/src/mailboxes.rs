@@ -8,11 +8,9 @@ use serde::Serialize;
 
 use crate::actor::Actor;
 use crate::error::Failure;
+use crate::paging;
 use crate::scope;
 use crate::state::AppState;
-
-/// Mailboxes on one page of the list.
-pub const PAGE_SIZE: i64 = 50;
 
 /// A mailbox as pages and the API show it.
 #[derive(Debug, Serialize)]
@@ -74,17 +72,11 @@ pub async fn page(
         AdminRole::Domain => Some(admin.domains.as_slice()),
     };
     let prefix = search.trim().to_lowercase();
-    let mut found = state
+    let found = state
         .store
-        .mailbox_page(domains, &prefix, after, PAGE_SIZE + 1)
+        .mailbox_page(domains, &prefix, after, paging::FETCH)
         .await?;
-    let more = found.len() as i64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
-    let next = if more {
-        found.last().map(|m| m.address.clone())
-    } else {
-        None
-    };
+    let (found, next) = paging::split(found, |m| m.address.clone());
     Ok(MailboxPage {
         mailboxes: found.into_iter().map(MailboxView::from).collect(),
         next,

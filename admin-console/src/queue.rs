@@ -7,10 +7,9 @@ use serde::Serialize;
 
 use crate::actor::Actor;
 use crate::error::Failure;
+use crate::paging;
 use crate::scope;
 use crate::state::AppState;
-
-pub const PAGE_SIZE: i64 = 50;
 
 /// What a queue listing may be narrowed to, as typed.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -90,23 +89,17 @@ pub async fn page(state_: &AppState, actor: &Actor, filter: &Filter) -> Result<Q
         "" => None,
         d => Some(normalize_domain(d).map_err(|e| Failure::Invalid(e.to_string()))?),
     };
-    let mut found = state_
+    let found = state_
         .store
         .queue_page(
             wanted,
             address.as_deref(),
             domain.as_deref(),
             filter.after.as_deref(),
-            PAGE_SIZE + 1,
+            paging::FETCH,
         )
         .await?;
-    let more = found.len() as i64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
-    let next = if more {
-        found.last().map(|m| m.id.clone())
-    } else {
-        None
-    };
+    let (found, next) = paging::split(found, |m| m.id.clone());
     Ok(QueuePage {
         messages: found.iter().map(QueueRow::from).collect(),
         next,

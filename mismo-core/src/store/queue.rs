@@ -81,20 +81,7 @@ impl Store {
         state: Option<QueueState>,
         limit: i64,
     ) -> StoreResult<Vec<QueuedMessage>> {
-        let filter = match state {
-            Some(s) => doc! { "state": s.as_str() },
-            None => doc! {},
-        };
-        let cursor = self
-            .run(
-                self.queue()
-                    .find(filter)
-                    .sort(doc! { "_id": 1 })
-                    .limit(limit)
-                    .projection(doc! { "blob.inline": 0 }),
-            )
-            .await?;
-        self.run(cursor.try_collect()).await
+        self.queue_page(state, None, None, None, limit).await
     }
 }
 
