@@ -534,33 +534,14 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
         .as_str()
         .unwrap()
         .starts_with("mismo-verification="));
-    assert_eq!(
-        status(
-            add(serde_json::json!({ "name": "c.test" }))
-                .send()
-                .await
-                .unwrap()
-        ),
-        409
-    );
-    assert_eq!(
-        status(
-            add(serde_json::json!({ "name": "no way" }))
-                .send()
-                .await
-                .unwrap()
-        ),
-        422
-    );
-    assert_eq!(
-        status(
-            add(serde_json::json!({ "nom": "x.test" }))
-                .send()
-                .await
-                .unwrap()
-        ),
-        422
-    );
+    for (body, want) in [
+        (serde_json::json!({ "name": "c.test" }), 409),
+        (serde_json::json!({ "name": "no way" }), 422),
+        (serde_json::json!({ "nom": "x.test" }), 422),
+    ] {
+        let response = add(body.clone()).send().await.unwrap();
+        assert_eq!(status(response), want, "{body}");
+    }
     let text = api
         .post(url("/domains"))
         .bearer_auth(&root)
