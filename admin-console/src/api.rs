@@ -140,21 +140,14 @@ async fn remove_domain(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct MailboxQuery {
-    #[serde(default)]
-    q: String,
-    after: Option<String>,
-}
-
 async fn list_mailboxes(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Query(query): Query<MailboxQuery>,
+    Query(query): Query<crate::mailboxes::ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let page =
-        crate::mailboxes::page(&state, &actor.admin, &query.q, query.after.as_deref()).await?;
-    Ok(Json(page))
+    Ok(Json(
+        crate::mailboxes::page(&state, &actor.admin, &query).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -249,20 +242,14 @@ async fn set_mailbox_details(
     Ok(Json(view))
 }
 
-#[derive(Deserialize)]
-struct AuditQuery {
-    #[serde(default)]
-    q: String,
-    before: Option<String>,
-}
-
 async fn audit_log(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Query(query): Query<AuditQuery>,
+    Query(query): Query<crate::audit::AuditQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let page = crate::audit::page(&state, &actor.admin, &query.q, query.before.as_deref()).await?;
-    Ok(Json(page))
+    Ok(Json(
+        crate::audit::page(&state, &actor.admin, &query).await?,
+    ))
 }
 
 async fn list_queue(

@@ -1,12 +1,21 @@
 //! Reading the audit log: newest first, searchable, and for a domain
 //! administrator only the entries about their domains.
 
-use mismo_core::model::{AdminRole, Administrator, AuditEntry};
-use serde::Serialize;
+use mismo_core::model::{Administrator, AuditEntry};
+use serde::{Deserialize, Serialize};
 
 use crate::error::Failure;
 use crate::paging;
+use crate::scope;
 use crate::state::AppState;
+
+/// Which page: entries matching `q`, older than the entry `before`.
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub q: String,
+    pub before: Option<String>,
+}
 
 #[derive(Debug, Serialize)]
 pub struct AuditPage {
@@ -18,16 +27,16 @@ pub struct AuditPage {
 pub async fn page(
     state: &AppState,
     admin: &Administrator,
-    search: &str,
-    before: Option<&str>,
+    query: &AuditQuery,
 ) -> Result<AuditPage, Failure> {
-    let domains = match admin.role {
-        AdminRole::Global => None,
-        AdminRole::Domain => Some(admin.domains.as_slice()),
-    };
     let found = state
         .store
-        .audit_page(domains, search.trim(), before, paging::FETCH)
+        .audit_page(
+            scope::domains(admin),
+            query.q.trim(),
+            query.before.as_deref(),
+            paging::FETCH,
+        )
         .await?;
     let (entries, next) = paging::split(found, |e| e.id.clone());
     Ok(AuditPage { entries, next })

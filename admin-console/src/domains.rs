@@ -17,7 +17,7 @@ pub struct DomainView {
     /// `enabled` or `disabled`.
     pub state: &'static str,
     /// `unverified`, `verified` or `failed`.
-    pub verification: String,
+    pub verification: &'static str,
     /// What the last verification found.
     pub detail: Option<String>,
     /// The TXT record value that proves control of the domain.
@@ -26,21 +26,24 @@ pub struct DomainView {
     pub created_at: i64,
 }
 
+impl DomainView {
+    fn new(d: Domain, mailboxes: u64) -> Self {
+        Self {
+            record: d.verification_record(),
+            state: d.state.as_str(),
+            verification: d.verification.status.as_str(),
+            detail: d.verification.detail,
+            mailboxes,
+            created_at: d.created_at,
+            name: d.name,
+        }
+    }
+}
+
+/// One domain as shown, with its mailboxes counted.
 async fn view(state: &AppState, d: Domain) -> Result<DomainView, Failure> {
     let mailboxes = state.store.count_mailboxes(&d.name).await?;
-    let verification = serde_json::to_value(d.verification.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    Ok(DomainView {
-        record: d.verification_record(),
-        state: d.state.as_str(),
-        verification,
-        detail: d.verification.detail,
-        mailboxes,
-        created_at: d.created_at,
-        name: d.name,
-    })
+    Ok(DomainView::new(d, mailboxes))
 }
 
 /// A state as sent by a form or the API, for domains and mailboxes.
@@ -54,21 +57,30 @@ pub fn activation(wanted: &str) -> Result<Activation, Failure> {
     }
 }
 
-/// The domains this administrator manages.
+/// The domains this administrator manages, their mailboxes counted in one
+/// aggregation for all of them.
 pub async fn list(state: &AppState, admin: &Administrator) -> Result<Vec<DomainView>, Failure> {
-    let mut out = Vec::new();
-    for d in state.store.list_domains().await? {
-        if admin.manages(&d.name) {
-            out.push(view(state, d).await?);
-        }
-    }
-    Ok(out)
+    let counts = state.store.mailbox_counts().await?;
+    Ok(managed(state, admin)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let n = counts.get(&d.name).copied().unwrap_or(0);
+            DomainView::new(d, n)
+        })
+        .collect())
+}
+
+/// The domains this administrator manages, as stored (nothing counted).
+pub async fn managed(state: &AppState, admin: &Administrator) -> Result<Vec<Domain>, Failure> {
+    let mut all = state.store.list_domains().await?;
+    all.retain(|d| admin.manages(&d.name));
+    Ok(all)
 }
 
 /// The domain's normalised name, if well-formed and this administrator's.
 fn name(admin: &Administrator, raw: &str) -> Result<String, Failure> {
-    let name = mismo_core::model::address::normalize_domain(raw)
-        .map_err(|e| Failure::Invalid(e.to_string()))?;
+    let name = mismo_core::model::address::normalize_domain(raw)?;
     scope::domain(admin, &name)?;
     Ok(name)
 }

@@ -70,6 +70,12 @@ impl From<AdminError> for Failure {
     }
 }
 
+impl From<mismo_core::model::address::AddressError> for Failure {
+    fn from(e: mismo_core::model::address::AddressError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
 impl From<mismo_core::StoreError> for Failure {
     fn from(e: mismo_core::StoreError) -> Self {
         tracing::warn!("store: {e}");

@@ -3,8 +3,8 @@
 //! `mismo_core::admin`.
 
 use mismo_core::model::address::Address;
-use mismo_core::model::{Activation, AdminRole, Administrator, Mailbox};
-use serde::Serialize;
+use mismo_core::model::{Activation, Administrator, Mailbox};
+use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
 use crate::error::Failure;
@@ -59,22 +59,29 @@ pub struct MailboxPage {
     pub next: Option<String>,
 }
 
-/// A page of the mailboxes this administrator manages whose address starts
-/// with `search`, after the address `after`.
+/// Which page of the list: addresses starting with `q`, after `after`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    pub after: Option<String>,
+}
+
+/// A page of the mailboxes this administrator manages.
 pub async fn page(
     state: &AppState,
     admin: &Administrator,
-    search: &str,
-    after: Option<&str>,
+    query: &ListQuery,
 ) -> Result<MailboxPage, Failure> {
-    let domains = match admin.role {
-        AdminRole::Global => None,
-        AdminRole::Domain => Some(admin.domains.as_slice()),
-    };
-    let prefix = search.trim().to_lowercase();
+    let prefix = query.q.trim().to_lowercase();
     let found = state
         .store
-        .mailbox_page(domains, &prefix, after, paging::FETCH)
+        .mailbox_page(
+            scope::domains(admin),
+            &prefix,
+            query.after.as_deref(),
+            paging::FETCH,
+        )
         .await?;
     let (found, next) = paging::split(found, |m| m.address.clone());
     Ok(MailboxPage {
@@ -83,14 +90,26 @@ pub async fn page(
     })
 }
 
-/// The mailbox's normalised address, if well-formed and in this
-/// administrator's domains (else the same 404 as for no such mailbox).
-fn address(admin: &Administrator, raw: &str) -> Result<String, Failure> {
-    let address = Address::parse(raw).map_err(|e| Failure::Invalid(e.to_string()))?;
+/// The mailbox's address, if well-formed and in this administrator's
+/// domains (else the same 404 as for no such mailbox).
+fn address(admin: &Administrator, raw: &str) -> Result<Address, Failure> {
+    let address = Address::parse(raw)?;
     if scope::domain(admin, address.domain()).is_err() {
         return Err(Failure::NotFound(format!("no mailbox {address}")));
     }
-    Ok(address.to_string())
+    Ok(address)
+}
+
+/// The password to set: the one given, or a fresh one, which is also
+/// returned to be shown once.
+fn chosen(password: Option<&str>) -> (String, Option<String>) {
+    match password {
+        Some(p) => (p.to_string(), None),
+        None => {
+            let fresh = mismo_core::password::generate();
+            (fresh.clone(), Some(fresh))
+        }
+    }
 }
 
 pub async fn get(
@@ -98,7 +117,7 @@ pub async fn get(
     admin: &Administrator,
     raw: &str,
 ) -> Result<MailboxDetail, Failure> {
-    let address = address(admin, raw)?;
+    let address = address(admin, raw)?.to_string();
     let (mailbox, usage) = state.admin().mailbox_usage(&address).await?;
     let key = state.store.get_pgp_key(&address).await?;
     Ok(MailboxDetail {
@@ -134,15 +153,14 @@ pub async fn add(
     password: Option<&str>,
     quota_bytes: i64,
 ) -> Result<(MailboxView, Option<String>), Failure> {
-    let address = Address::parse(raw).map_err(|e| Failure::Invalid(e.to_string()))?;
+    let address = Address::parse(raw)?;
     scope::domain(&actor.admin, address.domain()).map_err(|_| {
         Failure::NotFound(format!("domain {} is not hosted here", address.domain()))
     })?;
-    let generated = password.is_none().then(mismo_core::password::generate);
-    let password = password.or(generated.as_deref()).unwrap_or_default();
+    let (password, generated) = chosen(password);
     let mailbox = state
         .admin()
-        .add_mailbox(&address.to_string(), password, quota_bytes)
+        .add_mailbox(&address.to_string(), &password, quota_bytes)
         .await?;
     let detail = format!("quota {quota_bytes}");
     actor
@@ -163,7 +181,7 @@ pub async fn set_state(
     raw: &str,
     wanted: &str,
 ) -> Result<MailboxView, Failure> {
-    let address = address(&actor.admin, raw)?;
+    let address = address(&actor.admin, raw)?.to_string();
     let activation = crate::domains::activation(wanted)?;
     let mailbox = state
         .admin()
@@ -193,14 +211,13 @@ pub async fn regenerate_key(
     raw: &str,
 ) -> Result<PublicKey, Failure> {
     let address = address(&actor.admin, raw)?;
-    let key = state.admin().regenerate_pgp(&address).await?;
-    let domain = address.rsplit('@').next().unwrap_or_default();
+    let key = state.admin().regenerate_pgp(&address.to_string()).await?;
     actor
         .record(
             state,
             "mailbox.pgp",
-            &address,
-            domain,
+            &key.address,
+            address.domain(),
             Some(key.fingerprint.clone()),
         )
         .await;
@@ -216,7 +233,7 @@ pub async fn public_key(
     admin: &Administrator,
     raw: &str,
 ) -> Result<PublicKey, Failure> {
-    let address = address(admin, raw)?;
+    let address = address(admin, raw)?.to_string();
     let key = state
         .store
         .get_pgp_key(&address)
@@ -236,10 +253,12 @@ pub async fn set_password(
     password: Option<&str>,
 ) -> Result<Option<String>, Failure> {
     let address = address(&actor.admin, raw)?;
-    let generated = password.is_none().then(mismo_core::password::generate);
-    let password = password.or(generated.as_deref()).unwrap_or_default();
-    state.admin().set_password(&address, password).await?;
-    let domain = address.rsplit('@').next().unwrap_or_default();
+    let (password, generated) = chosen(password);
+    state
+        .admin()
+        .set_password(&address.to_string(), &password)
+        .await?;
+    let domain = address.domain();
     let how = if generated.is_some() {
         "generated"
     } else {
@@ -249,7 +268,7 @@ pub async fn set_password(
         .record(
             state,
             "mailbox.password",
-            &address,
+            &address.to_string(),
             domain,
             Some(how.into()),
         )
@@ -264,7 +283,7 @@ pub async fn set_details(
     quota_bytes: i64,
     display_name: &str,
 ) -> Result<MailboxView, Failure> {
-    let address = address(&actor.admin, raw)?;
+    let address = address(&actor.admin, raw)?.to_string();
     let mailbox = state
         .admin()
         .set_mailbox_details(&address, quota_bytes, display_name)

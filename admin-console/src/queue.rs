@@ -2,7 +2,7 @@
 //! filtered pages, one message in detail, retry now and delete.
 
 use mismo_core::model::address::{normalize_domain, Address};
-use mismo_core::model::{QueueState, QueuedMessage};
+use mismo_core::model::{QueueState, QueuedMessage, RecipientStatus};
 use serde::Serialize;
 
 use crate::actor::Actor;
@@ -59,7 +59,8 @@ pub struct QueuePage {
     pub next: Option<String>,
 }
 
-fn state(text: &str) -> Result<Option<QueueState>, Failure> {
+/// A state as typed in a filter; empty for any.
+fn queue_state(text: &str) -> Result<Option<QueueState>, Failure> {
     Ok(match text.to_ascii_uppercase().as_str() {
         "" => None,
         "ENQUEUED" => Some(QueueState::Enqueued),
@@ -74,22 +75,18 @@ fn state(text: &str) -> Result<Option<QueueState>, Failure> {
     })
 }
 
-pub async fn page(state_: &AppState, actor: &Actor, filter: &Filter) -> Result<QueuePage, Failure> {
+pub async fn page(state: &AppState, actor: &Actor, filter: &Filter) -> Result<QueuePage, Failure> {
     scope::global(&actor.admin)?;
-    let wanted = state(filter.state.trim())?;
+    let wanted = queue_state(filter.state.trim())?;
     let address = match filter.address.trim() {
         "" => None,
-        a => Some(
-            Address::parse(a)
-                .map_err(|e| Failure::Invalid(e.to_string()))?
-                .to_string(),
-        ),
+        a => Some(Address::parse(a)?.to_string()),
     };
     let domain = match filter.domain.trim() {
         "" => None,
-        d => Some(normalize_domain(d).map_err(|e| Failure::Invalid(e.to_string()))?),
+        d => Some(normalize_domain(d)?),
     };
-    let found = state_
+    let found = state
         .store
         .queue_page(
             wanted,
@@ -110,7 +107,7 @@ pub async fn page(state_: &AppState, actor: &Actor, filter: &Filter) -> Result<Q
 #[derive(Debug, Serialize)]
 pub struct RecipientRow {
     pub address: String,
-    pub status: String,
+    pub status: RecipientStatus,
     pub attempts: i32,
     pub last_reply: Option<String>,
     /// When it is tried next; absent once final.
@@ -142,17 +139,16 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> Result<QueueDe
         .recipients
         .iter()
         .map(|r| {
-            let status = serde_json::to_value(r.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let open = matches!(status.as_str(), "pending" | "deferred");
+            let open = matches!(
+                r.status,
+                RecipientStatus::Pending | RecipientStatus::Deferred
+            );
             RecipientRow {
                 address: r.address.clone(),
+                status: r.status,
                 attempts: r.attempts,
                 last_reply: r.last_reply.clone(),
                 next_try: (waiting && open).then_some(m.due_at),
-                status,
             }
         })
         .collect();

@@ -15,6 +15,15 @@ pub fn domain(admin: &Administrator, name: &str) -> Result<(), Failure> {
     }
 }
 
+/// The domains a listing is narrowed to: `None` (all) for a global
+/// administrator.
+pub fn domains(admin: &Administrator) -> Option<&[String]> {
+    match admin.role {
+        AdminRole::Global => None,
+        AdminRole::Domain => Some(&admin.domains),
+    }
+}
+
 /// Only a global administrator may do this (add or remove domains, see the
 /// whole queue).
 pub fn global(admin: &Administrator) -> Result<(), Failure> {

@@ -119,7 +119,7 @@ mod tests {
             (
                 "audit.html",
                 minijinja::context! { title => "Audit log", q => "x", paged => true, next => "01J",
-                entries => vec![minijinja::context! { at => "2026-11-23T18:00:00Z", admin => "ann",
+                entries => vec![minijinja::context! { at => 1_795_000_000_000_i64, admin => "ann",
                 ip => "127.0.0.1", action => "domain.add", target => "a.test", detail => () }],
                 ..layout.clone() },
             ),

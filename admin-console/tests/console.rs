@@ -487,36 +487,21 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
 
     // ann and b.test: as if it did not exist; global operations: forbidden.
     let status = |r: Response| r.status();
-    assert_eq!(
-        status(
-            api.get(url("/domains/b.test"))
-                .bearer_auth(&ann)
-                .send()
-                .await
-                .unwrap()
+    let state = serde_json::json!({ "state": "disabled" });
+    for (request, want) in [
+        (api.get(url("/domains/b.test")), 404),
+        (api.put(url("/domains/b.test/state")).json(&state), 404),
+        (api.delete(url("/domains/a.test")), 403),
+        (
+            api.post(url("/domains"))
+                .json(&serde_json::json!({ "name": "c.test" })),
+            403,
         ),
-        404
-    );
-    let put = api
-        .put(url("/domains/b.test/state"))
-        .bearer_auth(&ann)
-        .json(&serde_json::json!({ "state": "disabled" }));
-    assert_eq!(status(put.send().await.unwrap()), 404);
-    assert_eq!(
-        status(
-            api.delete(url("/domains/a.test"))
-                .bearer_auth(&ann)
-                .send()
-                .await
-                .unwrap()
-        ),
-        403
-    );
-    let post = api
-        .post(url("/domains"))
-        .bearer_auth(&ann)
-        .json(&serde_json::json!({ "name": "c.test" }));
-    assert_eq!(status(post.send().await.unwrap()), 403);
+    ] {
+        let response = request.bearer_auth(&ann).send().await.unwrap();
+        let url = response.url().to_string();
+        assert_eq!(response.status(), want, "{url}");
+    }
     assert_eq!(
         console.domain_state("b.test").await,
         Some(Activation::Enabled)

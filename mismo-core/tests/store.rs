@@ -157,6 +157,20 @@ async fn mailboxes_round_trip_and_refuse_duplicates() {
         1
     );
     assert_eq!(store.count_mailboxes("example.org").await.unwrap(), 1);
+    store
+        .insert_mailbox(&mailbox("bo@other.test"))
+        .await
+        .unwrap();
+    let counts = store.mailbox_counts().await.unwrap();
+    assert_eq!(
+        (
+            counts.get("example.org"),
+            counts.get("other.test"),
+            counts.len()
+        ),
+        (Some(&1), Some(&2), 2)
+    );
+    assert!(store.remove_mailbox("bo@other.test").await.unwrap());
     assert!(store.remove_mailbox("al@other.test").await.unwrap());
     assert_eq!(store.get_mailbox("al@other.test").await.unwrap(), None);
 }

@@ -7,7 +7,6 @@ use axum::response::Html;
 use crate::error::PageError;
 use crate::session::SignedIn;
 use crate::state::AppState;
-use crate::templates::render;
 
 pub async fn show(
     State(state): State<AppState>,
@@ -28,8 +27,5 @@ pub async fn show(
         mailboxes,
         queue,
     };
-    Ok(Html(render(
-        "dashboard.html",
-        super::context(&signed, "dashboard", page),
-    )))
+    Ok(super::show(&signed, "dashboard.html", "dashboard", page))
 }

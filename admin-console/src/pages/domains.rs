@@ -7,7 +7,6 @@ use axum::Form;
 use crate::error::PageError;
 use crate::session::{field, Fields, SignedIn};
 use crate::state::AppState;
-use crate::templates::render;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -15,10 +14,7 @@ pub async fn list(
 ) -> Result<Html<String>, PageError> {
     let domains = crate::domains::list(&state, &signed.admin).await?;
     let page = minijinja::context! { title => "Domains", domains };
-    Ok(Html(render(
-        "domains.html",
-        super::context(&signed, "domains", page),
-    )))
+    Ok(super::show(&signed, "domains.html", "domains", page))
 }
 
 pub async fn show(
@@ -28,10 +24,7 @@ pub async fn show(
 ) -> Result<Html<String>, PageError> {
     let domain = crate::domains::get(&state, &signed.admin, &name).await?;
     let page = minijinja::context! { title => domain.name.clone(), domain };
-    Ok(Html(render(
-        "domain.html",
-        super::context(&signed, "domains", page),
-    )))
+    Ok(super::show(&signed, "domain.html", "domains", page))
 }
 
 fn to_domain(name: &str) -> Redirect {

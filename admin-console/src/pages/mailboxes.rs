@@ -5,28 +5,19 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
-use serde::Deserialize;
 
 use crate::error::PageError;
-use crate::mailboxes;
+use crate::mailboxes::{self, ListQuery};
 use crate::session::{field, Fields, SignedIn};
 use crate::state::AppState;
-use crate::templates::render;
-
-#[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    after: Option<String>,
-}
 
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
-    let page = mailboxes::page(&state, &signed.admin, &query.q, query.after.as_deref()).await?;
-    let domains: Vec<String> = crate::domains::list(&state, &signed.admin)
+    let page = mailboxes::page(&state, &signed.admin, &query).await?;
+    let domains: Vec<String> = crate::domains::managed(&state, &signed.admin)
         .await?
         .into_iter()
         .map(|d| d.name)
@@ -39,10 +30,7 @@ pub async fn list(
         paged => query.after.is_some(),
         domains,
     };
-    Ok(Html(render(
-        "mailboxes.html",
-        super::context(&signed, "mailboxes", context),
-    )))
+    Ok(super::show(&signed, "mailboxes.html", "mailboxes", context))
 }
 
 /// One mailbox's page, with a notice (a generated password, say).
@@ -58,10 +46,7 @@ async fn detail(
         mailbox,
         notice,
     };
-    Ok(Html(render(
-        "mailbox.html",
-        super::context(signed, "mailboxes", context),
-    )))
+    Ok(super::show(signed, "mailbox.html", "mailboxes", context))
 }
 
 pub async fn show(

@@ -7,7 +7,7 @@ mod mailboxes;
 mod queue;
 
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
@@ -15,6 +15,7 @@ use minijinja::Value;
 use crate::error::{Failure, PageError};
 use crate::session::SignedIn;
 use crate::state::AppState;
+use crate::templates::render;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -83,6 +84,12 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
 pub fn to_item(prefix: &str, segment: &str) -> axum::response::Redirect {
     let segment = percent_encoding::utf8_percent_encode(segment, SEGMENT);
     axum::response::Redirect::to(&format!("{prefix}/{segment}"))
+}
+
+/// A signed-in page: `template` rendered with the page's own values and
+/// what the layout needs; `nav` is the menu entry it belongs to.
+fn show(signed: &SignedIn, template: &str, nav: &str, page: Value) -> Html<String> {
+    Html(render(template, context(signed, nav, page)))
 }
 
 /// What every signed-in page's layout needs, merged with the page's own.

@@ -8,7 +8,6 @@ use crate::error::{Failure, PageError};
 use crate::queue::{self, Filter};
 use crate::session::{Fields, SignedIn};
 use crate::state::AppState;
-use crate::templates::render;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -26,10 +25,7 @@ pub async fn list(
         paged => filter.after.is_some(),
         states => ["ENQUEUED", "DELIVERING", "DELIVERED", "FAILED"],
     };
-    Ok(Html(render(
-        "queue.html",
-        super::context(&signed, "queue", context),
-    )))
+    Ok(super::show(&signed, "queue.html", "queue", context))
 }
 
 pub async fn show(
@@ -39,10 +35,7 @@ pub async fn show(
 ) -> Result<Html<String>, PageError> {
     let message = queue::detail(&state, &signed.actor(), &id).await?;
     let context = minijinja::context! { title => format!("Message {id}"), message };
-    Ok(Html(render(
-        "queued.html",
-        super::context(&signed, "queue", context),
-    )))
+    Ok(super::show(&signed, "queued.html", "queue", context))
 }
 
 pub async fn retry(

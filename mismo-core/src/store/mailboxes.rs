@@ -89,6 +89,25 @@ impl Store {
         .await
     }
 
+    /// How many mailboxes each domain has (domains with none are absent),
+    /// counted in the store in one aggregation.
+    pub async fn mailbox_counts(&self) -> StoreResult<std::collections::HashMap<String, u64>> {
+        let cursor = self
+            .run(self.raw(MAILBOXES).aggregate(vec![
+                doc! { "$group": { "_id": "$domain", "n": { "$sum": 1 } } },
+            ]))
+            .await?;
+        let groups: Vec<Document> = self.run(cursor.try_collect()).await?;
+        Ok(groups
+            .iter()
+            .filter_map(|g| {
+                let domain = g.get_str("_id").ok()?.to_string();
+                let n = u64::try_from(super::integer(g, "n")?).ok()?;
+                Some((domain, n))
+            })
+            .collect())
+    }
+
     pub async fn count_mailboxes(&self, domain: &str) -> StoreResult<u64> {
         self.run(self.mailboxes().count_documents(doc! { "domain": domain }))
             .await
