@@ -192,7 +192,7 @@ async fn login(
     let password = field(&fields, "password")?;
     match auth::login_administrator(&state.store, peer.ip(), username, password).await? {
         Login::Opened(admin) => {
-            let (token, _) = state.admin().open_session(&admin).await?;
+            let token = state.admin().open_session(&admin).await?;
             tracing::info!(admin = %admin.name, peer = %peer.ip(), "signed in");
             let secure = over_tls(&headers);
             let lifetime = mismo_core::admin::SESSION_LIFETIME.as_secs() as i64;

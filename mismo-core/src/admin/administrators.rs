@@ -116,8 +116,8 @@ impl Admin<'_> {
         Ok(self.store.get_administrator(&found.admin).await?)
     }
 
-    /// Opens a console session; returns the cookie's token and the session.
-    pub async fn open_session(&self, admin: &Administrator) -> AdminResult<(String, AdminSession)> {
+    /// Opens a console session; returns the cookie's token.
+    pub async fn open_session(&self, admin: &Administrator) -> AdminResult<String> {
         let token = new_token();
         let now = now_ms();
         let session = AdminSession {
@@ -130,7 +130,7 @@ impl Admin<'_> {
             ),
         };
         self.store.insert_admin_session(&session).await?;
-        Ok((token, session))
+        Ok(token)
     }
 
     /// The live session a cookie's token names, with its administrator.
