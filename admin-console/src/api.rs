@@ -22,6 +22,13 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}", get(get_domain).delete(remove_domain))
         .route("/domains/{name}/state", put(set_domain_state))
         .route("/domains/{name}/verify", post(verify_domain))
+        .route("/domains/{name}/records", get(domain_records))
+        .route("/aliases", get(list_aliases).post(add_alias))
+        .route("/aliases/{source}", get(get_alias).delete(remove_alias))
+        .route(
+            "/aliases/{source}/targets/{target}",
+            axum::routing::delete(remove_alias_target),
+        )
         .route("/audit", get(audit_log))
         .route("/queue", get(list_queue))
         .route("/queue/{id}", get(get_queued).delete(delete_queued))
@@ -140,10 +147,78 @@ async fn remove_domain(
     Ok(StatusCode::NO_CONTENT)
 }
 
+async fn domain_records(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(name): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        crate::domains::records(&state, &actor.admin, &name).await?,
+    ))
+}
+
+async fn list_aliases(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(query): Query<crate::paging::ListQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        crate::aliases::page(&state, &actor.admin, &query).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct NewAlias {
+    source: String,
+    targets: Vec<String>,
+}
+
+async fn add_alias(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    json: Result<Json<NewAlias>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let new = body(json)?;
+    let alias = crate::aliases::add(&state, &actor, &new.source, &new.targets).await?;
+    Ok((StatusCode::CREATED, Json(alias)))
+}
+
+async fn get_alias(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(source): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(
+        crate::aliases::get(&state, &actor.admin, &source).await?,
+    ))
+}
+
+async fn remove_alias(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(source): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    crate::aliases::remove(&state, &actor, &source).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The alias as it is now, or 204 when that was its last target (the
+/// alias is gone).
+async fn remove_alias_target(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((source, target)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    match crate::aliases::remove_target(&state, &actor, &source, &target).await? {
+        Some(alias) => Ok(Json(alias).into_response()),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
 async fn list_mailboxes(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Query(query): Query<crate::mailboxes::ListQuery>,
+    Query(query): Query<crate::paging::ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(Json(
         crate::mailboxes::page(&state, &actor.admin, &query).await?,

@@ -2,6 +2,7 @@
 //! checks what the administrator may do, then acts through
 //! `mismo_core::admin`.
 
+use mismo_core::admin::RecordCheck;
 use mismo_core::model::{Activation, Administrator, Domain};
 use serde::Serialize;
 
@@ -38,6 +39,24 @@ impl DomainView {
             name: d.name,
         }
     }
+}
+
+/// One domain with what its mailboxes hold, summed in the store.
+#[derive(Debug, Serialize)]
+pub struct DomainDetail {
+    #[serde(flatten)]
+    pub domain: DomainView,
+    pub aliases: u64,
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+/// The records a domain should publish, each checked live.
+#[derive(Debug, Serialize)]
+pub struct DomainRecords {
+    pub records: Vec<RecordCheck>,
+    /// Every record as zone-file lines.
+    pub zone: String,
 }
 
 /// One domain as shown, with its mailboxes counted.
@@ -89,9 +108,33 @@ pub async fn get(
     state: &AppState,
     admin: &Administrator,
     raw: &str,
-) -> Result<DomainView, Failure> {
+) -> Result<DomainDetail, Failure> {
     let name = name(admin, raw)?;
-    view(state, state.admin().domain(&name).await?).await
+    let domain = view(state, state.admin().domain(&name).await?).await?;
+    let aliases = state.store.count_aliases(&name).await?;
+    let usage = state.store.domain_usage(&name).await?;
+    Ok(DomainDetail {
+        domain,
+        aliases,
+        messages: usage.messages,
+        bytes: usage.bytes,
+    })
+}
+
+/// The domain's MX, SPF, DKIM and DMARC records, looked up now through
+/// DNS_RESOLVER.
+pub async fn records(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+) -> Result<DomainRecords, Failure> {
+    let name = name(admin, raw)?;
+    let resolver = state.fresh_resolver()?;
+    let (records, zone) = state
+        .admin()
+        .check_records(&name, &state.mx_host, &resolver)
+        .await?;
+    Ok(DomainRecords { records, zone })
 }
 
 pub async fn add(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, Failure> {
@@ -124,10 +167,7 @@ pub async fn set_state(
 /// whether the verification record is among them.
 pub async fn verify(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, Failure> {
     let name = name(&actor.admin, raw)?;
-    let resolver = state.fresh_resolver().map_err(|e| {
-        tracing::error!("DNS resolver: {e}");
-        Failure::Unavailable
-    })?;
+    let resolver = state.fresh_resolver()?;
     let d = state.admin().verify_domain(&name, &resolver).await?;
     let outcome = d.verification.detail.clone();
     actor

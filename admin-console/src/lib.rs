@@ -6,7 +6,11 @@
 //! operations with a bearer token. Both act through `mismo_core::admin`, as
 //! mismoctl does, and both ask [`scope`] what an administrator may see.
 
+// The OpenAPI document is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
+
 mod actor;
+mod aliases;
 mod api;
 mod audit;
 mod domains;
@@ -42,7 +46,8 @@ pub async fn run(settings: AdminSettings) {
         return;
     };
     tracing::info!(listen = %settings.listen, "admin console serving");
-    let app = router(AppState::new(store.clone(), dns_resolver));
+    let mx_host = settings.node.hostname.clone();
+    let app = router(AppState::new(store.clone(), dns_resolver, mx_host));
     let served = axum::serve(
         socket,
         app.into_make_service_with_connect_info::<SocketAddr>(),

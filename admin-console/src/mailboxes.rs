@@ -4,11 +4,11 @@
 
 use mismo_core::model::address::Address;
 use mismo_core::model::{Activation, Administrator, Mailbox};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::actor::Actor;
 use crate::error::Failure;
-use crate::paging;
+use crate::paging::{self, ListQuery};
 use crate::scope;
 use crate::state::AppState;
 
@@ -51,20 +51,21 @@ pub struct MailboxDetail {
     pub pgp_fingerprint: Option<String>,
 }
 
+/// A mailbox in the list, with what it holds.
+#[derive(Debug, Serialize)]
+pub struct MailboxRow {
+    #[serde(flatten)]
+    pub mailbox: MailboxView,
+    pub messages: i64,
+    pub bytes: i64,
+}
+
 /// A page of the list and where the next one starts.
 #[derive(Debug, Serialize)]
 pub struct MailboxPage {
-    pub mailboxes: Vec<MailboxView>,
+    pub mailboxes: Vec<MailboxRow>,
     /// Pass as `after` for the next page; absent on the last.
     pub next: Option<String>,
-}
-
-/// Which page of the list: addresses starting with `q`, after `after`.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub q: String,
-    pub after: Option<String>,
 }
 
 /// A page of the mailboxes this administrator manages.
@@ -76,18 +77,23 @@ pub async fn page(
     let prefix = query.q.trim().to_lowercase();
     let found = state
         .store
-        .mailbox_page(
-            scope::domains(admin),
-            &prefix,
-            query.after.as_deref(),
-            paging::FETCH,
-        )
+        .mailbox_page(&query.page(admin, &prefix, "address")?)
         .await?;
     let (found, next) = paging::split(found, |m| m.address.clone());
-    Ok(MailboxPage {
-        mailboxes: found.into_iter().map(MailboxView::from).collect(),
-        next,
-    })
+    let addresses: Vec<String> = found.iter().map(|m| m.address.clone()).collect();
+    let mut usage = state.store.usage_by_mailbox(&addresses).await?;
+    let mailboxes = found
+        .into_iter()
+        .map(|m| {
+            let used = usage.remove(&m.address).unwrap_or_default();
+            MailboxRow {
+                mailbox: m.into(),
+                messages: used.messages,
+                bytes: used.bytes,
+            }
+        })
+        .collect();
+    Ok(MailboxPage { mailboxes, next })
 }
 
 /// The mailbox's address, if well-formed and in this administrator's

@@ -76,7 +76,118 @@ fn name_parameter() -> Value {
     })
 }
 
+/// The query of a keyset-paged list sorted on `key`.
+fn list_parameters(key: &str) -> Value {
+    json!([
+        { "name": "q", "in": "query", "required": false,
+          "description": format!("Only those whose {key} starts with this."), "schema": { "type": "string" } },
+        { "name": "domain", "in": "query", "required": false,
+          "description": "Only this domain's.", "schema": { "type": "string" } },
+        { "name": "sort", "in": "query", "required": false,
+          "schema": { "type": "string", "enum": [key, format!("-{key}")] } },
+        { "name": "after", "in": "query", "required": false,
+          "description": "The `next` of the previous page.", "schema": { "type": "string" } }
+    ])
+}
+
+fn source_parameter() -> Value {
+    json!({
+        "name": "source", "in": "path", "required": true,
+        "description": "The alias: local@domain, or @domain for the catch-all.",
+        "schema": { "type": "string", "minLength": 1 }
+    })
+}
+
+/// The alias and DNS-record paths.
+fn more_paths() -> Value {
+    let alias_errors = |mut responses: Value| {
+        let map = responses.as_object_mut().expect("responses");
+        map.insert("401".into(), error("No valid token"));
+        map.insert(
+            "404".into(),
+            error("No such alias, or not in the caller's domains"),
+        );
+        map.insert("422".into(), error("Not an alias source or address"));
+        responses
+    };
+    json!({
+        "/api/v1/domains/{name}/records": {
+            "parameters": [name_parameter()],
+            "get": {
+                "operationId": "domainRecords",
+                "summary": "The MX, SPF, DKIM and DMARC records the domain should publish, each looked up now through DNS_RESOLVER",
+                "responses": {
+                    "200": ok("Each record and what was found", "DomainRecords"),
+                    "401": error("No valid token"),
+                    "404": error("No such domain, or not the caller's"),
+                    "422": error("Not a domain name")
+                }
+            }
+        },
+        "/api/v1/aliases": {
+            "get": {
+                "operationId": "listAliases",
+                "summary": "A page of the aliases in the caller's domains, by source",
+                "parameters": list_parameters("source"),
+                "responses": {
+                    "200": ok("A page of aliases", "AliasPage"),
+                    "400": error("A malformed query"),
+                    "401": error("No valid token"),
+                    "404": error("No such domain, or not the caller's"),
+                    "422": error("Not a sort order")
+                }
+            },
+            "post": {
+                "operationId": "addAlias",
+                "summary": "Create an alias, or add targets to one; @domain is the catch-all",
+                "requestBody": json_body("NewAlias"),
+                "responses": alias_errors(json!({
+                    "201": ok("The alias", "Alias"),
+                    "400": error("Not a JSON body"),
+                    "409": error("The source is a mailbox")
+                }))
+            }
+        },
+        "/api/v1/aliases/{source}": {
+            "parameters": [source_parameter()],
+            "get": {
+                "operationId": "getAlias",
+                "summary": "One alias",
+                "responses": alias_errors(json!({ "200": ok("The alias", "Alias") }))
+            },
+            "delete": {
+                "operationId": "removeAlias",
+                "summary": "Remove an alias",
+                "responses": alias_errors(json!({ "204": { "description": "Removed" } }))
+            }
+        },
+        "/api/v1/aliases/{source}/targets/{target}": {
+            "parameters": [source_parameter(), {
+                "name": "target", "in": "path", "required": true,
+                "description": "The target address to take off.",
+                "schema": { "type": "string", "minLength": 1 }
+            }],
+            "delete": {
+                "operationId": "removeAliasTarget",
+                "summary": "Stop delivering to one target; taking the last removes the alias",
+                "responses": alias_errors(json!({
+                    "200": ok("The alias as it is now", "Alias"),
+                    "204": { "description": "That was the last target: the alias is removed" }
+                }))
+            }
+        }
+    })
+}
+
 pub fn spec() -> Value {
+    let mut spec = base_spec();
+    if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), more_paths()) {
+        paths.extend(more);
+    }
+    spec
+}
+
+fn base_spec() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -121,9 +232,9 @@ pub fn spec() -> Value {
                 "parameters": [name_parameter()],
                 "get": {
                     "operationId": "getDomain",
-                    "summary": "One domain",
+                    "summary": "One domain, with what its mailboxes hold (summed in the store)",
                     "responses": {
-                        "200": domain_response("The domain"),
+                        "200": ok("The domain", "DomainDetail"),
                         "401": error("No valid token"),
                         "404": error("No such domain, or not the caller's"),
                         "422": error("Not a domain name")
@@ -268,17 +379,14 @@ pub fn spec() -> Value {
             "/api/v1/mailboxes": {
                 "get": {
                     "operationId": "listMailboxes",
-                    "summary": "A page of the mailboxes in the caller's domains, by address",
-                    "parameters": [
-                        { "name": "q", "in": "query", "required": false,
-                          "description": "Only addresses that start with this.", "schema": { "type": "string" } },
-                        { "name": "after", "in": "query", "required": false,
-                          "description": "The `next` of the previous page.", "schema": { "type": "string" } }
-                    ],
+                    "summary": "A page of the mailboxes in the caller's domains, by address, with what each holds",
+                    "parameters": list_parameters("address"),
                     "responses": {
                         "200": ok("A page of mailboxes", "MailboxPage"),
                         "400": error("A malformed query"),
-                        "401": error("No valid token")
+                        "401": error("No valid token"),
+                        "404": error("No such domain, or not the caller's"),
+                        "422": error("Not a sort order")
                     }
                 },
                 "post": {
@@ -438,6 +546,15 @@ pub fn spec() -> Value {
                         "created_at": { "type": "integer" }
                     }
                 },
+                "MailboxRow": {
+                    "allOf": [
+                        { "$ref": "#/components/schemas/Mailbox" },
+                        { "type": "object", "required": ["messages", "bytes"], "properties": {
+                            "messages": { "type": "integer", "minimum": 0 },
+                            "bytes": { "type": "integer", "minimum": 0 }
+                        } }
+                    ]
+                },
                 "MailboxDetail": {
                     "allOf": [
                         { "$ref": "#/components/schemas/Mailbox" },
@@ -451,7 +568,7 @@ pub fn spec() -> Value {
                 "MailboxPage": {
                     "type": "object", "required": ["mailboxes"],
                     "properties": {
-                        "mailboxes": { "type": "array", "items": { "$ref": "#/components/schemas/Mailbox" } },
+                        "mailboxes": { "type": "array", "items": { "$ref": "#/components/schemas/MailboxRow" } },
                         "next": { "type": ["string", "null"] }
                     }
                 },
@@ -483,6 +600,59 @@ pub fn spec() -> Value {
                     "properties": {
                         "quota_bytes": { "type": "integer", "minimum": 0 },
                         "display_name": { "type": "string" }
+                    }
+                },
+                "DomainDetail": {
+                    "allOf": [
+                        { "$ref": "#/components/schemas/Domain" },
+                        { "type": "object", "required": ["aliases", "messages", "bytes"], "properties": {
+                            "aliases": { "type": "integer", "minimum": 0 },
+                            "messages": { "type": "integer", "minimum": 0 },
+                            "bytes": { "type": "integer", "minimum": 0 }
+                        } }
+                    ]
+                },
+                "DomainRecords": {
+                    "type": "object", "required": ["records", "zone"],
+                    "properties": {
+                        "records": { "type": "array", "items": {
+                            "type": "object",
+                            "required": ["kind", "name", "rtype", "expected", "status", "published"],
+                            "properties": {
+                                "kind": { "type": "string", "enum": ["MX", "SPF", "DKIM", "DMARC"] },
+                                "name": { "type": "string" },
+                                "rtype": { "type": "string", "enum": ["MX", "TXT"] },
+                                "expected": { "type": "string" },
+                                "status": { "type": "string", "enum": ["found", "missing", "different", "failed"] },
+                                "published": { "type": "array", "items": { "type": "string" } },
+                                "detail": { "type": ["string", "null"] }
+                            }
+                        } },
+                        "zone": { "type": "string", "description": "Every record as zone-file lines." }
+                    }
+                },
+                "Alias": {
+                    "type": "object", "required": ["source", "domain", "catch_all", "targets", "created_at"],
+                    "properties": {
+                        "source": { "type": "string", "description": "local@domain, or @domain for the catch-all" },
+                        "domain": { "type": "string" },
+                        "catch_all": { "type": "boolean" },
+                        "targets": { "type": "array", "items": { "type": "string" } },
+                        "created_at": { "type": "integer" }
+                    }
+                },
+                "AliasPage": {
+                    "type": "object", "required": ["aliases"],
+                    "properties": {
+                        "aliases": { "type": "array", "items": { "$ref": "#/components/schemas/Alias" } },
+                        "next": { "type": ["string", "null"] }
+                    }
+                },
+                "NewAlias": {
+                    "type": "object", "required": ["source", "targets"],
+                    "properties": {
+                        "source": { "type": "string", "description": "local@domain, or @domain for the catch-all" },
+                        "targets": { "type": "array", "items": { "type": "string" }, "minItems": 1 }
                     }
                 },
                 "Domain": {

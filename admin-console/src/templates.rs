@@ -12,6 +12,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("time", mismo_core::display::time);
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
+        ("macros.html", include_str!("../templates/macros.html")),
         ("login.html", include_str!("../templates/login.html")),
         ("error.html", include_str!("../templates/error.html")),
         (
@@ -25,6 +26,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
             include_str!("../templates/mailboxes.html"),
         ),
         ("mailbox.html", include_str!("../templates/mailbox.html")),
+        ("aliases.html", include_str!("../templates/aliases.html")),
+        ("alias.html", include_str!("../templates/alias.html")),
         ("audit.html", include_str!("../templates/audit.html")),
         ("queue.html", include_str!("../templates/queue.html")),
         ("queued.html", include_str!("../templates/queued.html")),
@@ -84,6 +87,10 @@ mod tests {
             subject => "s", size => 10, attempts => 1, received_at => 1_795_000_000_000_i64,
             due_at => 1_795_000_000_000_i64,
         };
+        let alias = minijinja::context! {
+            source => "@a.test", domain => "a.test", catch_all => true,
+            targets => vec!["z@a.test", "y@b.test"], created_at => 1_795_000_000_000_i64,
+        };
         for (name, page) in [
             (
                 "login.html",
@@ -104,17 +111,33 @@ mod tests {
             ),
             (
                 "domain.html",
-                minijinja::context! { title => "a.test", domain => domain.clone(), ..layout.clone() },
+                minijinja::context! { title => "a.test", domain => minijinja::context! {
+                    aliases => 1, messages => 3, bytes => 4096, ..domain.clone() },
+                records => vec![minijinja::context! { kind => "MX", name => "a.test", rtype => "MX",
+                    expected => "10 mx.a.test.", status => "different", published => vec!["10 mx.b.test."],
+                    detail => () }],
+                zone => "a.test. IN MX 10 mx.a.test.", ..layout.clone() },
             ),
             (
                 "mailboxes.html",
                 minijinja::context! { title => "Mailboxes", mailboxes => vec![mailbox.clone()],
-                next => "z@a.test", q => "z", paged => true, domains => vec!["a.test"], ..layout.clone() },
+                next => "z@a.test", q => "z", paged => true, carried => "q=z&", sort => "address", domains => vec!["a.test"], ..layout.clone() },
             ),
             (
                 "mailbox.html",
                 minijinja::context! { title => "z@a.test", mailbox => mailbox.clone(),
                 notice => "n", ..layout.clone() },
+            ),
+            (
+                "aliases.html",
+                minijinja::context! { title => "Aliases", aliases => vec![alias.clone()],
+                next => "@a.test", q => "s", sort => "-source", paged => true, carried => "q=s&domain=a.test&",
+                domain => "a.test",
+                domains => vec!["a.test"], ..layout.clone() },
+            ),
+            (
+                "alias.html",
+                minijinja::context! { title => "@a.test", alias => alias.clone(), ..layout.clone() },
             ),
             (
                 "audit.html",

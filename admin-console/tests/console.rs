@@ -5,6 +5,7 @@
 
 use mismo_core::admin::Admin;
 use mismo_core::model::Activation;
+use mismo_testkit::dns::Bind9;
 use mismo_testkit::service::Service;
 use mismo_testkit::{binary, Ports, TestStore};
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
@@ -16,13 +17,17 @@ const ANN_PASSWORD: &str = "ann's long password";
 struct Console {
     server: TestStore,
     _service: Service,
+    _dns: Bind9,
     base: String,
     _dir: tempfile::TempDir,
 }
 
 impl Console {
     /// A store with domains a.test and b.test, a global administrator
-    /// `root` and `ann`, who manages a.test only; and the console.
+    /// `root` and `ann`, who manages a.test only; BIND9 serving a.test with
+    /// an MX and a DMARC record as Mismo wants them, an SPF record that
+    /// leaves the MX out, and no DKIM key; and the console, for MX host
+    /// mx.a.test.
     async fn start() -> Self {
         let server = TestStore::start();
         let store = server.store().await;
@@ -37,7 +42,18 @@ impl Console {
             .add_administrator("ann", ANN_PASSWORD, &["a.test".into()])
             .await
             .unwrap();
-        let (env, ports) = server.env_with_ports();
+        let dns = Bind9::start(&[(
+            "a.test",
+            &[
+                "@ MX 10 mx.a.test.".to_string(),
+                "@ TXT \"v=spf1 ip4:192.0.2.1 -all\"".to_string(),
+                "_dmarc TXT \"v=DMARC1; p=none\"".to_string(),
+                "mx A 127.0.0.1".to_string(),
+            ],
+        )]);
+        let (mut env, ports) = server.env_with_ports();
+        env.push(("DNS_RESOLVER".into(), dns.addr().to_string()));
+        env.push(("MISMO_HOSTNAME".into(), "mx.a.test".into()));
         let dir = tempfile::tempdir().unwrap();
         let service = Service::start(
             &binary("admin-console"),
@@ -48,6 +64,7 @@ impl Console {
         Self {
             server,
             _service: service,
+            _dns: dns,
             base: format!("http://127.0.0.1:{}", ports.admin),
             _dir: dir,
         }
@@ -572,11 +589,14 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
     let body = serde_json::json!({
         "name": "d.test", "address": "new@a.test", "state": "enabled",
         "quota_bytes": 1024, "display_name": "Zoë",
+        "source": "info@b.test", "targets": ["zoe@a.test"],
     });
     for (path, item) in paths {
         let concrete = path
             .replace("{name}", "b.test")
-            .replace("{address}", "zoe@a.test");
+            .replace("{address}", "zoe@a.test")
+            .replace("{source}", "info@b.test")
+            .replace("{target}", "zoe@a.test");
         for (method, op) in item.as_object().unwrap() {
             if method == "parameters" {
                 continue;
@@ -604,7 +624,7 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 19);
+    assert_eq!(operations, 25);
 
     // Every change above is in the audit log: who, from where, what.
     let log: serde_json::Value = api
@@ -961,4 +981,313 @@ async fn the_queue_is_filtered_shown_retried_and_deleted_by_global_administrator
     assert!(store.get_queued(&to_a).await.unwrap().is_some());
     let (_, page) = get(&ann, &console.url("/")).await;
     assert!(!page.contains("href=\"/queue\""), "no queue link for ann");
+}
+
+#[tokio::test]
+async fn aliases_and_catch_alls_are_managed_within_the_domains_one_manages() {
+    let console = Console::start().await;
+    let store = console.server.store().await;
+    let admin = Admin::new(&store);
+    admin
+        .add_alias("info@b.test", &["root@b.test".into()])
+        .await
+        .unwrap();
+    let ann = Console::browser();
+    let csrf = console.sign_in(&ann, "ann", ANN_PASSWORD).await;
+    let csrf = csrf.as_str();
+
+    // An alias and the catch-all, each in one form; targets merge.
+    let add = |source: &'static str, targets: &'static str| {
+        let form = [("csrf", csrf), ("source", source), ("targets", targets)];
+        let (console, ann) = (&console, &ann);
+        async move { console.post(ann, "/aliases", &form).await }
+    };
+    let (status, _) = add("Sales@A.test", "x@a.test, y@remote.test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = add("sales@a.test", "z@a.test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = add("@a.test", "x@a.test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let sales = store.get_alias("sales@a.test").await.unwrap().unwrap();
+    assert_eq!(sales.targets, ["x@a.test", "y@remote.test", "z@a.test"]);
+    assert!(store
+        .get_alias("@a.test")
+        .await
+        .unwrap()
+        .unwrap()
+        .is_catch_all());
+
+    // Bad input says what was wrong; without the token nothing changes.
+    for (source, targets, want) in [
+        ("sales@a.test", " , ", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "not an address",
+            "x@a.test",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        ("sales@a.test", "nope", StatusCode::UNPROCESSABLE_ENTITY),
+        ("team@b.test", "x@a.test", StatusCode::NOT_FOUND),
+        ("@b.test", "x@a.test", StatusCode::NOT_FOUND),
+    ] {
+        let (status, page) = add(source, targets).await;
+        assert_eq!(status, want, "{source} -> {targets}: {page}");
+        assert!(page.contains("class=\"error\""), "{page}");
+    }
+    let (status, _) = console
+        .post(
+            &ann,
+            "/aliases",
+            &[("source", "team@a.test"), ("targets", "x@a.test")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(store.get_alias("team@a.test").await.unwrap().is_none());
+    assert!(store.get_alias("@b.test").await.unwrap().is_none());
+
+    // The list: ann's aliases only, sortable both ways.
+    let (_, page) = get(&ann, &console.url("/aliases")).await;
+    assert!(page.contains("sales@a.test") && page.contains("catch-all"));
+    assert!(!page.contains("info@b.test"), "{page}");
+    let order = |page: &str| {
+        page.split("href=\"/aliases/")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(&page), ["@a.test", "sales@a.test"]);
+    let (_, page) = get(&ann, &console.url("/aliases?sort=-source")).await;
+    assert_eq!(order(&page), ["sales@a.test", "@a.test"]);
+    let (status, _) = get(&ann, &console.url("/aliases?sort=size")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = get(&ann, &console.url("/aliases?domain=b.test")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Another domain's alias is as absent as one that does not exist.
+    let (missing, missing_page) = get(&ann, &console.url("/aliases/none@a.test")).await;
+    let (other, other_page) = get(&ann, &console.url("/aliases/info@b.test")).await;
+    assert_eq!(
+        (missing, other),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        missing_page.replace("none@a.test", "info@b.test"),
+        other_page
+    );
+    for (path, form) in [
+        (
+            "/aliases/info@b.test/remove",
+            vec![("csrf", csrf), ("confirm", "yes")],
+        ),
+        (
+            "/aliases/info@b.test/targets/remove",
+            vec![("csrf", csrf), ("target", "root@b.test")],
+        ),
+    ] {
+        let (status, _) = console.post(&ann, path, &form).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert!(store.get_alias("info@b.test").await.unwrap().is_some());
+
+    // One target off; the last one off removes the alias; removal asks
+    // for confirmation.
+    let (status, _) = console
+        .post(
+            &ann,
+            "/aliases/sales@a.test/targets/remove",
+            &[("csrf", csrf), ("target", "y@remote.test")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let sales = store.get_alias("sales@a.test").await.unwrap().unwrap();
+    assert_eq!(sales.targets, ["x@a.test", "z@a.test"]);
+    let (status, _) = console
+        .post(
+            &ann,
+            "/aliases/@a.test/targets/remove",
+            &[("csrf", csrf), ("target", "x@a.test")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(store.get_alias("@a.test").await.unwrap().is_none());
+    let (status, _) = console
+        .post(&ann, "/aliases/sales@a.test/remove", &[("csrf", csrf)])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = console
+        .post(
+            &ann,
+            "/aliases/sales@a.test/remove",
+            &[("csrf", csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(store.get_alias("sales@a.test").await.unwrap().is_none());
+
+    // The same through the API, with the same scope.
+    let token = admin.new_api_token("ann").await.unwrap();
+    let api = Client::new();
+    let url = |p: &str| console.url(&format!("/api/v1{p}"));
+    let created = api
+        .post(url("/aliases"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "source": "@a.test", "targets": ["x@a.test"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["catch_all"], true);
+    let list: serde_json::Value = api
+        .get(url("/aliases"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["aliases"].as_array().unwrap().len(), 1, "{list}");
+    for request in [
+        api.get(url("/aliases/info@b.test")),
+        api.delete(url("/aliases/info@b.test")),
+        api.delete(url("/aliases/info@b.test/targets/root@b.test")),
+        api.post(url("/aliases"))
+            .json(&serde_json::json!({ "source": "x@b.test", "targets": ["x@a.test"] })),
+    ] {
+        let response = request.bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{}", response.url());
+    }
+    let gone = api
+        .delete(url("/aliases/@a.test/targets/x@a.test"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    assert!(store.get_alias("@a.test").await.unwrap().is_none());
+    assert!(store.get_alias("info@b.test").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_domain_page_checks_its_dns_records_live_and_sums_its_usage_in_the_store() {
+    let console = Console::start().await;
+    let store = console.server.store().await;
+    let admin = Admin::new(&store);
+    for address in ["zoe@a.test", "yan@a.test", "bob@b.test"] {
+        admin
+            .add_mailbox(address, "a long enough password", 0)
+            .await
+            .unwrap();
+    }
+    let message = |n: usize| format!("Subject: s\r\n\r\n{}\r\n", "x".repeat(n));
+    let mut a_bytes = 0;
+    for (mailbox, n) in [
+        ("zoe@a.test", 100),
+        ("zoe@a.test", 2000),
+        ("yan@a.test", 5000),
+    ] {
+        a_bytes += mismo_testkit::deliver(&store, mailbox, message(n).as_bytes())
+            .await
+            .size;
+    }
+    mismo_testkit::deliver(&store, "bob@b.test", message(90_000).as_bytes()).await;
+
+    let ann = Console::browser();
+    console.sign_in(&ann, "ann", ANN_PASSWORD).await;
+    let token = admin.new_api_token("ann").await.unwrap();
+    let api = Client::new();
+    let detail: serde_json::Value = api
+        .get(console.url("/api/v1/domains/a.test"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (detail["messages"].as_i64(), detail["bytes"].as_i64()),
+        (Some(3), Some(a_bytes)),
+        "{detail}"
+    );
+    let list: serde_json::Value = api
+        .get(console.url("/api/v1/mailboxes?domain=a.test&sort=-address"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<(&str, i64)> = list["mailboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["address"].as_str().unwrap(),
+                m["messages"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, [("zoe@a.test", 2), ("yan@a.test", 1)]);
+
+    // MX and DMARC as wanted, SPF without the MX, no DKIM key published.
+    let records: serde_json::Value = api
+        .get(console.url("/api/v1/domains/a.test/records"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status: Vec<(&str, &str)> = records["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("MX", "found"),
+            ("SPF", "different"),
+            ("DKIM", "missing"),
+            ("DMARC", "found")
+        ],
+        "{records}"
+    );
+    let key = store.get_dkim_key("a.test").await.unwrap().unwrap();
+    let zone = records["zone"].as_str().unwrap();
+    assert!(zone.contains("a.test. IN MX 10 mx.a.test."), "{zone}");
+    assert!(zone.contains("a.test. IN TXT \"v=spf1 mx -all\""), "{zone}");
+    assert!(
+        zone.contains(&key.zone_line()),
+        "the key mail is signed with"
+    );
+    assert!(zone.contains("_dmarc.a.test. IN TXT \"v=DMARC1;"), "{zone}");
+
+    // The page shows the same, with the usage.
+    let (status, page) = get(&ann, &console.url("/domains/a.test")).await;
+    assert_eq!(status, StatusCode::OK);
+    for shown in [
+        "<span class=\"pill found\">found</span>",
+        "<span class=\"pill different\">different</span>",
+        "<span class=\"pill missing\">missing</span>",
+        "v=spf1 ip4:192.0.2.1 -all",
+        "3 messages",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    // Nothing about b.test: not its records, not its usage.
+    let (status, _) = get(&ann, &console.url("/domains/b.test")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = api
+        .get(console.url("/api/v1/domains/b.test/records"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
 }

@@ -63,6 +63,31 @@ pub async fn txt(resolver: &Resolver, name: &str) -> Result<Answer<String>, Stri
     }
 }
 
+/// The MX records of `name`: preference and exchange (lower case, no
+/// trailing dot).
+pub async fn mx(resolver: &Resolver, name: &str) -> Result<Answer<(u16, String)>, String> {
+    match resolver.mx_lookup(fqdn(name)).await {
+        Ok(lookup) => Ok(Answer::Records(
+            lookup
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::MX(mx) => Some((
+                        mx.preference,
+                        mx.exchange
+                            .to_ascii()
+                            .trim_end_matches('.')
+                            .to_ascii_lowercase(),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        )),
+        Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Answer::None),
+        Err(e) => Err(format!("MX look-up of {name} failed: {e}")),
+    }
+}
+
 fn fqdn(name: &str) -> String {
     if name.ends_with('.') {
         name.to_string()

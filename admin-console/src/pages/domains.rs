@@ -23,7 +23,13 @@ pub async fn show(
     Path(name): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let domain = crate::domains::get(&state, &signed.admin, &name).await?;
-    let page = minijinja::context! { title => domain.name.clone(), domain };
+    let records = crate::domains::records(&state, &signed.admin, &name).await?;
+    let page = minijinja::context! {
+        title => domain.domain.name.clone(),
+        domain,
+        records => records.records,
+        zone => records.zone,
+    };
     Ok(super::show(&signed, "domain.html", "domains", page))
 }
 
@@ -71,11 +77,7 @@ pub async fn remove(
     Form(fields): Form<Fields>,
 ) -> Result<Redirect, PageError> {
     signed.check_csrf(&fields)?;
-    if fields.get("confirm").map(String::as_str) != Some("yes") {
-        return Err(
-            crate::error::Failure::Invalid("tick the box to confirm the removal".into()).into(),
-        );
-    }
+    super::confirmed(&fields, "removal")?;
     crate::domains::remove(&state, &signed.actor(), &name).await?;
     Ok(Redirect::to("/domains"))
 }

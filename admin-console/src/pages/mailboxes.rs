@@ -7,7 +7,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 
 use crate::error::PageError;
-use crate::mailboxes::{self, ListQuery};
+use crate::mailboxes;
+use crate::paging::ListQuery;
 use crate::session::{field, Fields, SignedIn};
 use crate::state::AppState;
 
@@ -26,7 +27,10 @@ pub async fn list(
         title => "Mailboxes",
         mailboxes => page.mailboxes,
         next => page.next,
+        carried => query.carried(),
         q => query.q,
+        sort => query.sort,
+        domain => query.domain,
         paged => query.after.is_some(),
         domains,
     };

@@ -1,5 +1,6 @@
 //! The console's pages.
 
+mod aliases;
 mod audit;
 mod dashboard;
 mod domains;
@@ -25,6 +26,13 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}/state", post(domains::set_state))
         .route("/domains/{name}/remove", post(domains::remove))
         .route("/domains/{name}/verify", post(domains::verify))
+        .route("/aliases", get(aliases::list).post(aliases::add))
+        .route("/aliases/{source}", get(aliases::show))
+        .route(
+            "/aliases/{source}/targets/remove",
+            post(aliases::remove_target),
+        )
+        .route("/aliases/{source}/remove", post(aliases::remove))
         .route("/audit", get(audit::list))
         .route("/queue", get(queue::list))
         .route("/queue/{id}", get(queue::show))
@@ -69,6 +77,17 @@ async fn icon() -> impl IntoResponse {
 
 async fn not_found() -> PageError {
     PageError(Failure::NotFound("no such page".into()))
+}
+
+/// A destructive form must come with its confirmation box ticked; `what`
+/// names the change in the error ("removal", "deletion").
+fn confirmed(fields: &crate::session::Fields, what: &str) -> Result<(), PageError> {
+    match fields.get("confirm").map(String::as_str) {
+        Some("yes") => Ok(()),
+        _ => Err(PageError(Failure::Invalid(format!(
+            "tick the box to confirm the {what}"
+        )))),
+    }
 }
 
 /// Characters kept as they are in a path segment; the rest are escaped.

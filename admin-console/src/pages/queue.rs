@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::Form;
 
-use crate::error::{Failure, PageError};
+use crate::error::PageError;
 use crate::queue::{self, Filter};
 use crate::session::{Fields, SignedIn};
 use crate::state::AppState;
@@ -56,9 +56,7 @@ pub async fn delete(
     Form(fields): Form<Fields>,
 ) -> Result<Redirect, PageError> {
     signed.check_csrf(&fields)?;
-    if fields.get("confirm").map(String::as_str) != Some("yes") {
-        return Err(Failure::Invalid("tick the box to confirm the deletion".into()).into());
-    }
+    super::confirmed(&fields, "deletion")?;
     queue::delete(&state, &signed.actor(), &id).await?;
     Ok(Redirect::to("/queue"))
 }

@@ -2,8 +2,8 @@
 driven by Playwright), against a running cluster: sign in, add a domain and
 verify it against BIND9 once its TXT record is published (nsupdate), add a
 mailbox, disable it (POP3 then refuses it), reset its password, regenerate
-its OpenPGP key, read its disk usage after mail reached it over SMTP, and
-retry and delete a queued message. A screenshot of each page goes to SHOTS.
+its OpenPGP key, read its disk usage after mail reached it over SMTP, add a
+catch-all that then takes mail, and retry and delete a queued message. A screenshot of each page goes to SHOTS.
 
 usage: console_e2e.py CONSOLE_URL SMTP_PORT POP3S_PORT DNS_PORT SHOTS QUEUED_ID
 """
@@ -123,6 +123,26 @@ with sync_playwright() as p:
     shot(page, "04-mailbox")
     page.goto(f"{BASE}/mailboxes")
     shot(page, "05-mailboxes")
+
+    # A catch-all: mail to an address nobody has reaches zoe.
+    page.click("nav >> text=Aliases")
+    page.fill("input[name=source]", "@e2e.test")
+    page.fill("input[name=targets]", "zoe@e2e.test")
+    page.click("button:has-text('Add')")
+    expect(page.locator("h1 .pill")).to_have_text("catch-all")
+    shot(page, "09-alias")
+    with smtplib.SMTP("127.0.0.1", int(SMTP_PORT), timeout=30) as smtp:
+        smtp.sendmail("far@far.test", ["nobody@e2e.test"], b"Subject: catch-all\r\n\r\nhi\r\n")
+    for _ in range(100):
+        page.goto(f"{BASE}/mailboxes?domain=e2e.test")
+        if page.locator("td[data-label=Messages]").first.inner_text() == "2":
+            break
+        time.sleep(0.3)
+    expect(page.locator("td[data-label=Messages]").first).to_have_text("2")
+    page.goto(f"{BASE}/aliases")
+    shot(page, "10-aliases")
+    page.goto(f"{BASE}/domains/e2e.test")
+    expect(page.locator("text=2 messages")).to_be_visible()
 
     # A queued message: find it, retry it, delete it.
     page.click("nav >> text=Queue")

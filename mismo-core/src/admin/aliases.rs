@@ -34,6 +34,31 @@ impl Admin<'_> {
             .await?)
     }
 
+    pub async fn alias(&self, source: &str) -> AdminResult<Alias> {
+        let (source, _) = alias_source(source)?;
+        self.store
+            .get_alias(&source)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("no alias {source}")))
+    }
+
+    /// Takes one target off an alias; the last one removes the alias, and
+    /// then `None` is returned.
+    pub async fn remove_alias_target(
+        &self,
+        source: &str,
+        target: &str,
+    ) -> AdminResult<Option<Alias>> {
+        let (source, _) = alias_source(source)?;
+        let target = Address::parse(target)?.to_string();
+        let alias = self
+            .store
+            .remove_alias_target(&source, &target)
+            .await?
+            .ok_or_else(|| AdminError::NotFound(format!("no alias {source}")))?;
+        Ok(Some(alias).filter(|a| !a.targets.is_empty()))
+    }
+
     pub async fn remove_alias(&self, source: &str) -> AdminResult<()> {
         let (source, _) = alias_source(source)?;
         if self.store.remove_alias(&source).await? {
@@ -45,7 +70,7 @@ impl Admin<'_> {
 }
 
 /// Normalises `local@domain` or `@domain`; returns it with its domain.
-fn alias_source(source: &str) -> AdminResult<(String, String)> {
+pub fn alias_source(source: &str) -> AdminResult<(String, String)> {
     let source = source.trim();
     if let Some(domain) = source.strip_prefix('@') {
         let domain = normalize_domain(domain)?;

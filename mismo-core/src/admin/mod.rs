@@ -6,9 +6,12 @@ mod aliases;
 mod domains;
 mod mailboxes;
 mod queue;
+mod records;
 
 pub use administrators::{new_token, token_hash, SESSION_LIFETIME};
+pub use aliases::alias_source;
 pub use domains::verify_domain;
+pub use records::{RecordCheck, RecordStatus, Wanted};
 
 use crate::StoreError;
 

@@ -74,6 +74,38 @@ impl Store {
             .await
     }
 
+    /// Takes one target off an alias; the alias as it is now, if it was
+    /// there. An alias left with no target is removed (returns empty
+    /// targets), as mail to it would have nowhere to go.
+    pub async fn remove_alias_target(
+        &self,
+        source: &str,
+        target: &str,
+    ) -> StoreResult<Option<Alias>> {
+        let after = mongodb::options::ReturnDocument::After;
+        let alias = self
+            .run(
+                self.aliases()
+                    .find_one_and_update(
+                        doc! { "_id": source },
+                        doc! { "$pull": { "targets": target } },
+                    )
+                    .return_document(after),
+            )
+            .await?;
+        if let Some(a) = &alias {
+            if a.targets.is_empty() {
+                // Guarded on being empty: a target added meanwhile keeps it.
+                self.run(
+                    self.aliases()
+                        .delete_one(doc! { "_id": source, "targets": { "$size": 0 } }),
+                )
+                .await?;
+            }
+        }
+        Ok(alias)
+    }
+
     pub async fn remove_alias(&self, source: &str) -> StoreResult<bool> {
         let res = self
             .run(self.aliases().delete_one(doc! { "_id": source }))

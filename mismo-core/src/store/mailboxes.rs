@@ -1,5 +1,7 @@
 //! Mailboxes.
 
+use std::collections::HashMap;
+
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, Document};
 
@@ -42,40 +44,6 @@ impl Store {
         self.run(cursor.try_collect()).await
     }
 
-    /// One page of mailboxes by address: those starting with `prefix`, after
-    /// `after`, in `domains` (all domains when `None`). Both bounds are
-    /// ranges on `_id`, so a page costs one index walk of `limit` entries
-    /// however many mailboxes there are (no `skip`).
-    pub async fn mailbox_page(
-        &self,
-        domains: Option<&[String]>,
-        prefix: &str,
-        after: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<Mailbox>> {
-        let mut id = doc! { "$gte": prefix };
-        if !prefix.is_empty() {
-            // Every address that starts with the prefix sorts below this.
-            id.insert("$lt", format!("{prefix}\u{10FFFF}"));
-        }
-        if let Some(after) = after {
-            id.insert("$gt", after);
-        }
-        let mut filter = doc! { "_id": id };
-        if let Some(domains) = domains {
-            filter.insert("domain", doc! { "$in": domains });
-        }
-        let cursor = self
-            .run(
-                self.mailboxes()
-                    .find(filter)
-                    .sort(doc! { "_id": 1 })
-                    .limit(limit),
-            )
-            .await?;
-        self.run(cursor.try_collect()).await
-    }
-
     pub async fn set_mailbox_details(
         &self,
         address: &str,
@@ -91,7 +59,7 @@ impl Store {
 
     /// How many mailboxes each domain has (domains with none are absent),
     /// counted in the store in one aggregation.
-    pub async fn mailbox_counts(&self) -> StoreResult<std::collections::HashMap<String, u64>> {
+    pub async fn mailbox_counts(&self) -> StoreResult<HashMap<String, u64>> {
         let cursor = self
             .run(self.raw(MAILBOXES).aggregate(vec![
                 doc! { "$group": { "_id": "$domain", "n": { "$sum": 1 } } },
@@ -147,8 +115,23 @@ impl Store {
 
     /// Messages and bytes held by a mailbox.
     pub async fn mailbox_usage(&self, address: &str) -> StoreResult<Usage> {
+        let addresses = [address.to_string()];
+        Ok(self
+            .usage_by_mailbox(&addresses)
+            .await?
+            .remove(address)
+            .unwrap_or_default())
+    }
+
+    /// Messages and bytes held by each of these mailboxes (those holding
+    /// nothing are absent), summed in the store in one aggregation over the
+    /// entries' shard key.
+    pub async fn usage_by_mailbox(
+        &self,
+        addresses: &[String],
+    ) -> StoreResult<HashMap<String, Usage>> {
         let pipeline = vec![
-            doc! { "$match": { "mailbox": address } },
+            doc! { "$match": { "mailbox": { "$in": addresses } } },
             doc! { "$group": { "_id": "$mailbox", "messages": { "$sum": 1 }, "bytes": { "$sum": "$size" } } },
         ];
         let cursor = self
@@ -157,11 +140,41 @@ impl Store {
         let groups: Vec<Document> = self.run(cursor.try_collect()).await?;
         let number = |d: &Document, k: &str| super::integer(d, k).unwrap_or(0);
         Ok(groups
-            .first()
-            .map(|g| Usage {
-                messages: number(g, "messages"),
-                bytes: number(g, "bytes"),
+            .iter()
+            .filter_map(|g| {
+                let usage = Usage {
+                    messages: number(g, "messages"),
+                    bytes: number(g, "bytes"),
+                };
+                Some((g.get_str("_id").ok()?.to_string(), usage))
             })
-            .unwrap_or_default())
+            .collect())
+    }
+
+    /// Messages and bytes held by all of a domain's mailboxes. Summed in the
+    /// store, a batch of mailboxes per aggregation, so a large domain never
+    /// makes one oversized query.
+    pub async fn domain_usage(&self, domain: &str) -> StoreResult<Usage> {
+        const BATCH: usize = 1000;
+        let cursor = self
+            .run(
+                self.raw(MAILBOXES)
+                    .find(doc! { "domain": domain })
+                    .projection(doc! { "_id": 1 }),
+            )
+            .await?;
+        let ids: Vec<Document> = self.run(cursor.try_collect()).await?;
+        let addresses: Vec<String> = ids
+            .iter()
+            .filter_map(|d| d.get_str("_id").ok().map(str::to_string))
+            .collect();
+        let mut total = Usage::default();
+        for batch in addresses.chunks(BATCH) {
+            for usage in self.usage_by_mailbox(batch).await?.values() {
+                total.messages += usage.messages;
+                total.bytes += usage.bytes;
+            }
+        }
+        Ok(total)
     }
 }

@@ -1,0 +1,85 @@
+//! Alias pages: the list with search and paging, one alias with its
+//! targets, and the forms that change them.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, Redirect};
+use axum::Form;
+
+use crate::aliases;
+use crate::error::PageError;
+use crate::paging::ListQuery;
+use crate::session::{field, Fields, SignedIn};
+use crate::state::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, PageError> {
+    let page = aliases::page(&state, &signed.admin, &query).await?;
+    let domains: Vec<String> = crate::domains::managed(&state, &signed.admin)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    let context = minijinja::context! {
+        title => "Aliases",
+        aliases => page.aliases,
+        next => page.next,
+        carried => query.carried(),
+        q => query.q,
+        sort => query.sort,
+        domain => query.domain,
+        paged => query.after.is_some(),
+        domains,
+    };
+    Ok(super::show(&signed, "aliases.html", "aliases", context))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(source): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let alias = aliases::get(&state, &signed.admin, &source).await?;
+    let page = minijinja::context! { title => alias.source.clone(), alias };
+    Ok(super::show(&signed, "alias.html", "aliases", page))
+}
+
+/// Adds an alias, or targets to one (from its own page).
+pub async fn add(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let targets = aliases::targets(field(&fields, "targets")?);
+    let alias = aliases::add(&state, &signed.actor(), field(&fields, "source")?, &targets).await?;
+    Ok(super::to_item("/aliases", &alias.source))
+}
+
+pub async fn remove_target(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(source): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    let target = field(&fields, "target")?;
+    match aliases::remove_target(&state, &signed.actor(), &source, target).await? {
+        Some(alias) => Ok(super::to_item("/aliases", &alias.source)),
+        None => Ok(Redirect::to("/aliases")),
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(source): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Redirect, PageError> {
+    signed.check_csrf(&fields)?;
+    super::confirmed(&fields, "removal")?;
+    aliases::remove(&state, &signed.actor(), &source).await?;
+    Ok(Redirect::to("/aliases"))
+}
