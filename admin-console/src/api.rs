@@ -18,6 +18,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(crate::openapi::document))
+        .route("/overview", get(overview))
         .route("/domains", get(list_domains).post(add_domain))
         .route("/domains/{name}", get(get_domain).delete(remove_domain))
         .route("/domains/{name}/state", put(set_domain_state))
@@ -86,6 +87,13 @@ fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         Err(JsonRejection::JsonDataError(e)) => Err(ApiError(Failure::Invalid(e.body_text()))),
         Err(e) => Err(ApiError(Failure::BadRequest(e.body_text()))),
     }
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(Json(crate::overview::overview(&state, &actor.admin).await?))
 }
 
 async fn list_domains(

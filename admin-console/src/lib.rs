@@ -17,6 +17,7 @@ mod domains;
 mod error;
 mod mailboxes;
 mod openapi;
+mod overview;
 mod pages;
 mod paging;
 mod queue;

@@ -111,6 +111,16 @@ fn more_paths() -> Value {
         responses
     };
     json!({
+        "/api/v1/overview": {
+            "get": {
+                "operationId": "overview",
+                "summary": "The dashboard: counts of what the caller manages; for a global administrator also the queue by state, the last 24 hours and each smtp-engine's /status",
+                "responses": {
+                    "200": ok("The overview", "Overview"),
+                    "401": error("No valid token")
+                }
+            }
+        },
         "/api/v1/domains/{name}/records": {
             "parameters": [name_parameter()],
             "get": {
@@ -629,6 +639,38 @@ fn base_spec() -> Value {
                             }
                         } },
                         "zone": { "type": "string", "description": "Every record as zone-file lines." }
+                    }
+                },
+                "Overview": {
+                    "type": "object", "required": ["domains", "enabled_domains", "mailboxes", "store_ms"],
+                    "properties": {
+                        "domains": { "type": "integer", "minimum": 0 },
+                        "enabled_domains": { "type": "integer", "minimum": 0 },
+                        "mailboxes": { "type": "integer", "minimum": 0 },
+                        "store_ms": { "type": "number", "description": "The store's answer time to a ping." },
+                        "queue": { "type": ["array", "null"], "items": {
+                            "type": "array", "prefixItems": [{ "type": "string" }, { "type": "integer" }]
+                        } },
+                        "last_24h": { "oneOf": [{ "type": "null" }, {
+                            "type": "object", "required": ["accepted", "delivered", "deferred", "bounced"],
+                            "properties": {
+                                "accepted": { "type": "integer", "minimum": 0 },
+                                "delivered": { "type": "integer", "minimum": 0 },
+                                "deferred": { "type": "integer", "minimum": 0 },
+                                "bounced": { "type": "integer", "minimum": 0 }
+                            }
+                        }] },
+                        "engines": { "type": ["array", "null"], "items": {
+                            "type": "object", "required": ["hostname", "status_url", "version", "started_at", "state"],
+                            "properties": {
+                                "hostname": { "type": "string" },
+                                "status_url": { "type": "string" },
+                                "version": { "type": "string" },
+                                "started_at": { "type": "integer" },
+                                "state": { "type": "string", "enum": ["ok", "unavailable", "unreachable"] },
+                                "reason": { "type": ["string", "null"] }
+                            }
+                        } }
                     }
                 },
                 "Alias": {

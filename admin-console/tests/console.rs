@@ -624,7 +624,7 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 25);
+    assert_eq!(operations, 26);
 
     // Every change above is in the audit log: who, from where, what.
     let log: serde_json::Value = api
@@ -1290,4 +1290,138 @@ async fn a_domain_page_checks_its_dns_records_live_and_sums_its_usage_in_the_sto
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_the_last_day_and_asks_every_engine_its_status() {
+    use std::io::Read;
+    let console = Console::start().await;
+    let store = console.server.store().await;
+    let admin = Admin::new(&store);
+    let token = admin.new_api_token("root").await.unwrap();
+    let ann_token = admin.new_api_token("ann").await.unwrap();
+    let api = Client::new();
+    let overview = |token: String| {
+        let request = api.get(console.url("/api/v1/overview")).bearer_auth(token);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+
+    // Four messages: one delivered, one deferred, one bounced, one still
+    // pending; and one from two days ago, which is not counted.
+    let raw = store
+        .database()
+        .collection::<mongodb::bson::Document>("messages");
+    let now = mismo_core::model::now_ms();
+    for (n, status) in ["delivered", "deferred", "failed", "pending", "delivered"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = mismo_testkit::enqueue(&store, "a@far.test", &["zoe@a.test"], "Subject: s\n\nx\n")
+            .await;
+        let at = if n == 4 {
+            now - 2 * 24 * 3600 * 1000
+        } else {
+            now
+        };
+        raw.update_one(
+            mongodb::bson::doc! { "_id": &id },
+            mongodb::bson::doc! { "$set": {
+                "received_at": at, "recipients.0.status": status, "recipients.0.updated_at": at,
+            } },
+        )
+        .await
+        .unwrap();
+    }
+
+    // Two engines report in; each is asked for its /status.
+    let dir = tempfile::tempdir().unwrap();
+    let mut engines = Vec::new();
+    for _ in 0..2 {
+        let (mut env, ports) = console.server.env_with_ports();
+        env.push(("SMTP_DRAIN_TIMEOUT".into(), "20s".into()));
+        let engine = Service::start(
+            &binary("smtp-engine"),
+            &env,
+            dir.path(),
+            Ports::at(ports.smtp),
+        );
+        engines.push((engine, ports));
+    }
+    let url_of = |ports: &mismo_testkit::Ports| format!("http://127.0.0.1:{}/status", ports.status);
+    let states = |o: &serde_json::Value| -> Vec<(String, String)> {
+        o["engines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let url = e["status_url"].as_str().unwrap().to_string();
+                (url, e["state"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    let mut want: Vec<(String, String)> = engines
+        .iter()
+        .map(|(_, p)| (url_of(p), "ok".to_string()))
+        .collect();
+    want.sort();
+    let o = overview(token.clone()).await;
+    assert_eq!(states(&o), want, "{o}");
+    assert_eq!(
+        o["last_24h"],
+        serde_json::json!({ "accepted": 4, "delivered": 1, "deferred": 1, "bounced": 1 })
+    );
+    assert_eq!(o["mailboxes"], 0);
+    let (_, page) = get(
+        &{
+            let root = Console::browser();
+            console.sign_in(&root, "root", ROOT_PASSWORD).await;
+            root
+        },
+        &console.url("/"),
+    )
+    .await;
+    assert!(
+        page.contains("Last 24 hours")
+            && page.contains(&format!("127.0.0.1:{}", engines[0].1.status)),
+        "{page}"
+    );
+
+    // A domain administrator sees no traffic or engine: they mix domains.
+    let o = overview(ann_token).await;
+    assert!(
+        o["last_24h"].is_null() && o["engines"].is_null() && o["queue"].is_null(),
+        "{o}"
+    );
+    assert_eq!(o["domains"], 1);
+
+    // One engine stops while a client is still connected: it drains (503),
+    // and once it has exited it is no longer listed.
+    let (mut leaving, ports) = engines.pop().unwrap();
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", ports.smtp)).unwrap();
+    let mut greeting = [0u8; 3];
+    client.read_exact(&mut greeting).unwrap();
+    assert_eq!(&greeting, b"220");
+    leaving.signal(libc::SIGTERM);
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen = states(&overview(token.clone()).await);
+        if seen.contains(&(url_of(&ports), "unavailable".into())) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen.contains(&(url_of(&ports), "unavailable".into())),
+        "{seen:?}"
+    );
+    drop(client);
+    assert!(leaving
+        .wait(std::time::Duration::from_secs(20))
+        .is_some_and(|s| s.success()));
+    let left = states(&overview(token).await);
+    assert_eq!(left, [(url_of(&engines[0].1), "ok".to_string())]);
 }

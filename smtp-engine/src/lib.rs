@@ -12,6 +12,7 @@ mod engine;
 pub mod fuzzing;
 mod intake;
 mod policy;
+mod presence;
 mod reply;
 pub mod session;
 mod stats;
@@ -48,6 +49,7 @@ pub async fn run(settings: SmtpSettings) {
     let smtps = service::bind("smtp-engine", "SMTPS_LISTEN", settings.smtps_listen).await;
     let status_socket =
         service::bind("smtp-engine", "SMTP_STATUS_LISTEN", settings.status_listen).await;
+    let status_addr = status_socket.local_addr().unwrap_or(settings.status_listen);
 
     // Until the store answers, /status says 503 and clients get 421 at once
     // (a sending MTA then tries its next MX), instead of silence.
@@ -72,6 +74,8 @@ pub async fn run(settings: SmtpSettings) {
     };
     let [mx, submission, smtps]: [tokio::net::TcpListener; 3] =
         refusing.ready().await.try_into().expect("three listeners");
+    let presence =
+        presence::Presence::start(store.clone(), &settings.node.hostname, status_addr).await;
     let limits = Limits::new(settings.max_clients, settings.max_clients_per_host);
     let drain = settings.drain_timeout;
     let engine = Arc::new(Engine {
@@ -110,4 +114,5 @@ pub async fn run(settings: SmtpSettings) {
         drain,
     };
     server::run(engine, endpoints, options).await;
+    presence.leave().await;
 }

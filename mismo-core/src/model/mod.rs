@@ -15,6 +15,7 @@ mod domain;
 mod folder;
 mod mailbox;
 mod mailbox_entry;
+mod node;
 mod queue;
 
 pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken};
@@ -25,6 +26,7 @@ pub use domain::{Domain, Verification, VerificationStatus};
 pub use folder::{Folder, DEFAULT_FOLDERS, SEPARATOR};
 pub use mailbox::Mailbox;
 pub use mailbox_entry::{delivery_headers, header_block, MailboxEntry};
+pub use node::Node;
 pub use queue::{
     AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
     Recipient, RecipientStatus,

@@ -22,9 +22,10 @@ pub use listing::IdPage;
 mod login_attempts;
 pub use login_attempts::LoginSlot;
 mod mailboxes;
+mod nodes;
 pub use mailboxes::Usage;
 mod queue;
-pub use queue::DueScan;
+pub use queue::{DueScan, Traffic};
 mod schema;
 mod secrets;
 mod sweep;
@@ -87,6 +88,8 @@ pub mod names {
     pub const API_TOKENS: &str = "api_tokens";
     /// Every change made through the admin console or its API.
     pub const AUDIT_LOG: &str = "audit_log";
+    /// Running services and where to ask how they are.
+    pub const NODES: &str = "nodes";
 }
 
 #[derive(Clone)]

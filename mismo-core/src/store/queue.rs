@@ -366,4 +366,50 @@ impl Store {
         counts.sort();
         Ok(counts)
     }
+
+    /// What happened since `since` (ms): messages accepted, and recipients
+    /// whose status changed to delivered, deferred or failed (bounced).
+    /// Counted in the store, on the received_at and recipients.updated_at
+    /// indexes.
+    pub async fn traffic_since(&self, since: i64) -> StoreResult<Traffic> {
+        let accepted = self
+            .run(
+                self.raw(MESSAGES)
+                    .count_documents(doc! { "received_at": { "$gte": since } }),
+            )
+            .await?;
+        let pipeline = vec![
+            doc! { "$match": { "recipients.updated_at": { "$gte": since } } },
+            doc! { "$unwind": "$recipients" },
+            doc! { "$match": { "recipients.updated_at": { "$gte": since } } },
+            doc! { "$group": { "_id": "$recipients.status", "n": { "$sum": 1 } } },
+        ];
+        let cursor = self.run(self.raw(MESSAGES).aggregate(pipeline)).await?;
+        let groups: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
+        let mut traffic = Traffic {
+            accepted,
+            ..Traffic::default()
+        };
+        for g in &groups {
+            let n = super::integer(g, "n")
+                .and_then(|n| u64::try_from(n).ok())
+                .unwrap_or(0);
+            match g.get_str("_id") {
+                Ok("delivered") => traffic.delivered = n,
+                Ok("deferred") => traffic.deferred = n,
+                Ok("failed") => traffic.bounced = n,
+                _ => {}
+            }
+        }
+        Ok(traffic)
+    }
+}
+
+/// Mail over a period (see [`Store::traffic_since`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Traffic {
+    pub accepted: u64,
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
 }

@@ -80,6 +80,13 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
                 index("state_1_due_at_1", doc! { "state": 1, "due_at": 1 }),
                 // Finding one's own claim after the batch update.
                 index("claim_token_1", doc! { "claim_token": 1 }),
+                // The dashboard's last 24 hours: messages accepted, and
+                // recipients whose status changed.
+                index("received_at_1", doc! { "received_at": 1 }),
+                index(
+                    "recipients.updated_at_1",
+                    doc! { "recipients.updated_at": 1 },
+                ),
             ]
         },
     },
@@ -126,6 +133,12 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         shard_key: r#"{ _id: "hashed" }"#,
         // Newest first, of all domains or of one.
         indexes: || vec![index("domain_1__id_-1", doc! { "domain": 1, "_id": -1 })],
+    },
+    CollectionSpec {
+        name: NODES,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // A node that died without removing itself goes by itself.
+        indexes: || vec![expiring("expires_at_1", "expires_at")],
     },
     CollectionSpec {
         name: DKIM_KEYS,
