@@ -46,6 +46,8 @@ mod tests {
             role,
             domains: domains.iter().map(|d| d.to_string()).collect(),
             created_at: 0,
+            totp: None,
+            totp_pending: None,
         }
     }
 

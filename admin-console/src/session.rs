@@ -32,6 +32,7 @@ const LOGIN_COOKIE: &str = "mismo_login";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
+        .route("/login/code", get(code_page).post(code))
         .route("/logout", post(logout))
         .layer(axum::middleware::map_response(crate::error::as_page))
 }
@@ -105,6 +106,8 @@ impl SignedIn {
 
 pub enum NotSignedIn {
     Redirect,
+    /// Signed in with the password; the second factor is still to come.
+    SecondFactorDue,
     Failed(PageError),
 }
 
@@ -112,6 +115,7 @@ impl IntoResponse for NotSignedIn {
     fn into_response(self) -> Response {
         match self {
             Self::Redirect => Redirect::to("/login").into_response(),
+            Self::SecondFactorDue => Redirect::to("/login/code").into_response(),
             Self::Failed(e) => e.into_response(),
         }
     }
@@ -128,6 +132,9 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(NotSignedIn::Redirect);
         };
         match state.admin().session(&token).await {
+            Ok(Some((session, _))) if session.second_factor_due => {
+                Err(NotSignedIn::SecondFactorDue)
+            }
             Ok(Some((session, admin))) => Ok(Self {
                 admin,
                 session,
@@ -142,8 +149,13 @@ impl FromRequestParts<AppState> for SignedIn {
 
 async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Ok(Some(_)) = state.admin().session(&token).await {
-            return Redirect::to("/").into_response();
+        if let Ok(Some((session, _))) = state.admin().session(&token).await {
+            let next = if session.second_factor_due {
+                "/login/code"
+            } else {
+                "/"
+            };
+            return Redirect::to(next).into_response();
         }
     }
     login_form(&headers, StatusCode::OK, None, "")
@@ -193,18 +205,14 @@ async fn login(
     match auth::login_administrator(&state.store, peer.ip(), username, password).await? {
         Login::Opened(admin) => {
             let token = state.admin().open_session(&admin).await?;
-            tracing::info!(admin = %admin.name, peer = %peer.ip(), "signed in");
-            let secure = over_tls(&headers);
-            let lifetime = mismo_core::admin::SESSION_LIFETIME.as_secs() as i64;
-            let mut response = Redirect::to("/").into_response();
-            let h = response.headers_mut();
-            for value in [
-                set_cookie(SESSION_COOKIE, &token, lifetime, secure),
-                set_cookie(LOGIN_COOKIE, "", 0, secure),
-            ] {
-                h.append(header::SET_COOKIE, value.parse().expect("cookie header"));
-            }
-            Ok(response)
+            let next = match admin.totp {
+                Some(_) => "/login/code",
+                None => {
+                    tracing::info!(admin = %admin.name, peer = %peer.ip(), "signed in");
+                    "/"
+                }
+            };
+            Ok(with_session(&headers, &token, next))
         }
         Login::Refused { .. } => {
             tracing::info!(user = username, peer = %peer.ip(), "sign-in failed");
@@ -213,6 +221,93 @@ async fn login(
                 StatusCode::UNAUTHORIZED,
                 Some("Wrong name or password."),
                 username,
+            ))
+        }
+        Login::Blocked => Err(Failure::TooMany.into()),
+        Login::Busy => Err(Failure::Unavailable.into()),
+    }
+}
+
+/// A redirect to `next` that sets the session cookie (and drops the
+/// sign-in form's).
+fn with_session(headers: &HeaderMap, token: &str, next: &str) -> Response {
+    let secure = over_tls(headers);
+    let lifetime = mismo_core::admin::SESSION_LIFETIME.as_secs() as i64;
+    let mut response = Redirect::to(next).into_response();
+    let h = response.headers_mut();
+    for value in [
+        set_cookie(SESSION_COOKIE, token, lifetime, secure),
+        set_cookie(LOGIN_COOKIE, "", 0, secure),
+    ] {
+        h.append(header::SET_COOKIE, value.parse().expect("cookie header"));
+    }
+    response
+}
+
+/// The session waiting for its second factor, and the cookie's token.
+async fn waiting(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(AdminSession, String)>, PageError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    match state.admin().session(&token).await? {
+        Some((session, _)) if session.second_factor_due => Ok(Some((session, token))),
+        _ => Ok(None),
+    }
+}
+
+fn code_form(status: StatusCode, csrf: &str, error: Option<&str>) -> Response {
+    let page = render(
+        "login_code.html",
+        minijinja::context! { title => "Second factor", csrf, error },
+    );
+    (status, Html(page)).into_response()
+}
+
+async fn code_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    match waiting(&state, &headers).await? {
+        Some((session, _)) => Ok(code_form(StatusCode::OK, &session.csrf, None)),
+        None => Ok(Redirect::to("/login").into_response()),
+    }
+}
+
+/// The second step of signing in: a code from the authenticator app, or a
+/// recovery code.
+async fn code(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Result<Response, PageError> {
+    let Some((session, token)) = waiting(&state, &headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
+    if !same_token(sent, &session.csrf) {
+        return Err(Failure::Forbidden(
+            "the form has expired or did not come from this console; reload the page and try again"
+                .into(),
+        )
+        .into());
+    }
+    let code = field(&fields, "code")?;
+    match auth::second_factor(&state.store, peer.ip(), &session.admin, code).await? {
+        Login::Opened(admin) => {
+            let fresh = state.admin().complete_session(&token).await?;
+            tracing::info!(admin = %admin.name, peer = %peer.ip(), "signed in with a second factor");
+            Ok(with_session(&headers, &fresh, "/"))
+        }
+        Login::Refused { .. } => {
+            tracing::info!(admin = %session.admin, peer = %peer.ip(), "second factor refused");
+            Ok(code_form(
+                StatusCode::UNAUTHORIZED,
+                &session.csrf,
+                Some("That code is wrong, or was used already."),
             ))
         }
         Login::Blocked => Err(Failure::TooMany.into()),

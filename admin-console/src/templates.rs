@@ -14,6 +14,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("base.html", include_str!("../templates/base.html")),
         ("macros.html", include_str!("../templates/macros.html")),
         ("login.html", include_str!("../templates/login.html")),
+        (
+            "login_code.html",
+            include_str!("../templates/login_code.html"),
+        ),
         ("error.html", include_str!("../templates/error.html")),
         (
             "dashboard.html",
@@ -29,6 +33,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("aliases.html", include_str!("../templates/aliases.html")),
         ("alias.html", include_str!("../templates/alias.html")),
         ("audit.html", include_str!("../templates/audit.html")),
+        ("account.html", include_str!("../templates/account.html")),
         ("queue.html", include_str!("../templates/queue.html")),
         ("queued.html", include_str!("../templates/queued.html")),
     ] {
@@ -133,6 +138,21 @@ mod tests {
                 "mailbox.html",
                 minijinja::context! { title => "z@a.test", mailbox => mailbox.clone(),
                 notice => "n", ..layout.clone() },
+            ),
+            (
+                "login_code.html",
+                minijinja::context! { title => "Second factor", csrf => "c", error => "e" },
+            ),
+            (
+                "account.html",
+                minijinja::context! { title => "Your account", domains => vec!["a.test"], totp_on => false,
+                recovery_left => (), recovery => (), enrolment => minijinja::context! {
+                    secret => "ABC", url => "otpauth://totp/x", qr => "<svg></svg>" }, ..layout.clone() },
+            ),
+            (
+                "account.html",
+                minijinja::context! { title => "Your account", domains => vec!["a.test"], totp_on => true,
+                recovery_left => 10, recovery => vec!["abcde-fghij"], enrolment => (), ..layout.clone() },
             ),
             (
                 "aliases.html",

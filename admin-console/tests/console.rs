@@ -1425,3 +1425,159 @@ async fn the_dashboard_counts_the_last_day_and_asks_every_engine_its_status() {
     let left = states(&overview(token).await);
     assert_eq!(left, [(url_of(&engines[0].1), "ok".to_string())]);
 }
+
+#[tokio::test]
+async fn a_second_factor_is_set_up_asked_at_sign_in_and_recovered_with_a_code() {
+    let console = Console::start().await;
+    let store = console.server.store().await;
+    let root = Console::browser();
+    let csrf = console.sign_in(&root, "root", ROOT_PASSWORD).await;
+    let csrf = csrf.as_str();
+    let now = || mismo_core::model::now_ms() as u64 / 1000;
+
+    // Set up: a secret to scan (with its QR code), then one code confirms.
+    let (status, _) = console.post(&root, "/account/totp", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (status, _) = console
+        .post(&root, "/account/totp", &[("csrf", csrf)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = get(&root, &console.url("/account")).await;
+    assert!(page.contains("<svg") && page.contains("Turn on"), "{page}");
+    let secret = store
+        .get_administrator("root")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_pending
+        .expect("a secret waits");
+    assert!(page.contains(&secret));
+    let (status, page) = console
+        .post(
+            &root,
+            "/account/totp/confirm",
+            &[("csrf", csrf), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let first = mismo_core::second_factor::code_at(&secret, now()).unwrap();
+    let (status, page) = console
+        .post(
+            &root,
+            "/account/totp/confirm",
+            &[("csrf", csrf), ("code", &first)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let codes: Vec<String> = page
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "{page}");
+    let stored = store.get_administrator("root").await.unwrap().unwrap();
+    let factor = stored.totp.expect("on");
+    assert!(!factor.recovery.contains(&codes[0]), "only hashes are kept");
+    let (_, page) = get(&root, &console.url("/account")).await;
+    assert!(!page.contains(&codes[0]), "recovery codes are shown once");
+
+    // Signing in now takes the password, then a code: until then, no page
+    // opens.
+    let console = &console;
+    let password_only = |browser: Client| async move {
+        let csrf = csrf_of(&get(&browser, &console.url("/login")).await.1);
+        let response = browser
+            .post(console.url("/login"))
+            .form(&[
+                ("username", "root"),
+                ("password", ROOT_PASSWORD),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[LOCATION], "/login/code");
+        browser
+    };
+    let b = password_only(Console::browser()).await;
+    let response = b.get(console.url("/domains")).send().await.unwrap();
+    assert_eq!(response.headers()[LOCATION], "/login/code");
+    let response = b.get(console.url("/login")).send().await.unwrap();
+    assert_eq!(response.headers()[LOCATION], "/login/code");
+    let (status, page) = get(&b, &console.url("/login/code")).await;
+    assert_eq!(status, StatusCode::OK);
+    let step_csrf = csrf_of(&page);
+    let (status, _) = console.post(&b, "/login/code", &[("code", "123456")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    // The code used to turn it on is not taken again, nor a wrong one.
+    for code in [first.as_str(), "123456"] {
+        let (status, page) = console
+            .post(&b, "/login/code", &[("csrf", &step_csrf), ("code", code)])
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{code}");
+        assert!(page.contains("wrong, or was used already"), "{page}");
+    }
+    // The next step's code works (a clock a little ahead), and the cookie
+    // the password gave is replaced.
+    let next = mismo_core::second_factor::code_at(&secret, now() + 30).unwrap();
+    let response = b
+        .post(console.url("/login/code"))
+        .form(&[("csrf", step_csrf.as_str()), ("code", next.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/");
+    let (status, _) = get(&b, &console.url("/domains")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A recovery code signs in once, typed loosely.
+    let c = password_only(Console::browser()).await;
+    let c_csrf = csrf_of(&get(&c, &console.url("/login/code")).await.1);
+    let loose = codes[3].to_uppercase().replace('-', " ");
+    let (status, _) = console
+        .post(&c, "/login/code", &[("csrf", &c_csrf), ("code", &loose)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let d = password_only(Console::browser()).await;
+    let d_csrf = csrf_of(&get(&d, &console.url("/login/code")).await.1);
+    let (status, _) = console
+        .post(&d, "/login/code", &[("csrf", &d_csrf), ("code", &codes[3])])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "used up");
+    let left = store.get_administrator("root").await.unwrap().unwrap();
+    assert_eq!(left.totp.unwrap().recovery.len(), 9);
+
+    // Turning it off needs the password.
+    let (status, _) = console
+        .post(
+            &root,
+            "/account/totp/disable",
+            &[("csrf", csrf), ("password", "not it at all")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = console
+        .post(
+            &root,
+            "/account/totp/disable",
+            &[("csrf", csrf), ("password", ROOT_PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(store
+        .get_administrator("root")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp
+        .is_none());
+    console
+        .sign_in(&Console::browser(), "root", ROOT_PASSWORD)
+        .await;
+    let (_, page) = get(&root, &console.url("/audit?q=totp")).await;
+    assert!(
+        page.contains("admin.totp.on") && page.contains("admin.totp.off"),
+        "{page}"
+    );
+}

@@ -57,6 +57,34 @@ pub async fn login_administrator(
     guarded(store, ip, check).await
 }
 
+/// Checks an administrator's second factor: a TOTP code (each works once)
+/// or an unused recovery code (used up). Wrong codes draw on the same
+/// per-address budget as wrong passwords.
+pub async fn second_factor(
+    store: &Store,
+    ip: IpAddr,
+    name: &str,
+    code: &str,
+) -> StoreResult<Login<Administrator>> {
+    let check = async {
+        let Some(admin) = store.get_administrator(name).await? else {
+            return Ok(None);
+        };
+        let Some(factor) = &admin.totp else {
+            return Ok(None);
+        };
+        let now = crate::model::now_ms().max(0) as u64 / 1000;
+        if let Some(step) = crate::second_factor::matching_step(&factor.secret, code, now) {
+            let taken = store.take_totp_step(name, step as i64).await?;
+            return Ok(taken.then_some(admin));
+        }
+        let hash = crate::second_factor::recovery_hash(code);
+        let taken = store.take_recovery_code(name, &hash).await?;
+        Ok(taken.then_some(admin))
+    };
+    guarded(store, ip, check).await
+}
+
 /// Runs `check` (`Some` when the password was right) in a login slot.
 async fn guarded<T>(
     store: &Store,

@@ -13,6 +13,7 @@ pub mod password;
 #[cfg(feature = "pgp")]
 pub mod pgp;
 pub mod sasl;
+pub mod second_factor;
 pub mod server;
 pub mod service;
 pub mod shutdown;

@@ -79,6 +79,9 @@ pub enum AdminCmd {
     Remove { name: String },
     /// Make an API token acting as the administrator; it is printed once.
     Token { name: String },
+    /// Turn off the administrator's second factor (a lost phone and lost
+    /// recovery codes); they set it up again in the console.
+    TotpOff { name: String },
 }
 
 #[derive(Debug, Subcommand)]

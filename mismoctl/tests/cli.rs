@@ -671,6 +671,31 @@ async fn administrators_and_their_tokens() {
         "not stored in clear"
     );
 
+    // A lost second factor is turned off from the command line.
+    admin.start_totp("ann").await.unwrap();
+    let pending = admin.pending_totp("ann").await.unwrap().unwrap();
+    let now = mismo_core::model::now_ms() as u64 / 1000;
+    let code = mismo_core::second_factor::code_at(&pending.secret, now).unwrap();
+    admin.confirm_totp("ann", &code, now).await.unwrap();
+    assert!(store
+        .get_administrator("ann")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp
+        .is_some());
+    let out = ctl.expect(0, &["admin", "totp-off", "ann"], None);
+    assert_eq!(out.trim(), "second factor of ann turned off");
+    assert!(store
+        .get_administrator("ann")
+        .await
+        .unwrap()
+        .unwrap()
+        .totp
+        .is_none());
+    let err = ctl.expect(1, &["admin", "totp-off", "nobody"], None);
+    assert!(err.contains("no administrator nobody"), "{err}");
+
     // Removing an administrator removes their tokens.
     ctl.expect(0, &["admin", "remove", "ann"], None);
     assert!(admin.token_administrator(&token).await.unwrap().is_none());

@@ -1,5 +1,6 @@
 //! The console's pages.
 
+mod account;
 mod aliases;
 mod audit;
 mod dashboard;
@@ -26,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/domains/{name}/state", post(domains::set_state))
         .route("/domains/{name}/remove", post(domains::remove))
         .route("/domains/{name}/verify", post(domains::verify))
+        .route("/account", get(account::show))
+        .route("/account/totp", post(account::start_totp))
+        .route("/account/totp/confirm", post(account::confirm_totp))
+        .route("/account/totp/disable", post(account::disable_totp))
         .route("/aliases", get(aliases::list).post(aliases::add))
         .route("/aliases/{source}", get(aliases::show))
         .route(

@@ -174,6 +174,12 @@ with sync_playwright() as p:
         expect(page.locator(f"code:text-is('{action}')").first).to_be_visible()
     shot(page, "07-audit")
 
+    # The second factor's set-up: a QR code to scan, drawn without script.
+    page.click("header >> text=root")
+    page.click("button:has-text('Set up')")
+    expect(page.locator(".qr svg")).to_be_visible()
+    shot(page, "11-account")
+
     # On a phone: the same pages, navigation wrapped, no sideways scrolling.
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone.context.add_cookies(page.context.cookies())

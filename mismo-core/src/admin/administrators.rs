@@ -70,6 +70,8 @@ impl Admin<'_> {
             },
             domains: names,
             created_at: now_ms(),
+            totp: None,
+            totp_pending: None,
         };
         match self.store.insert_administrator(&admin).await {
             Ok(()) => Ok(admin),
@@ -116,7 +118,9 @@ impl Admin<'_> {
         Ok(self.store.get_administrator(&found.admin).await?)
     }
 
-    /// Opens a console session; returns the cookie's token.
+    /// Opens a console session; returns the cookie's token. An
+    /// administrator with a second factor gets a session that opens no page
+    /// until the code is given ([`Admin::complete_session`]).
     pub async fn open_session(&self, admin: &Administrator) -> AdminResult<String> {
         let token = new_token();
         let now = now_ms();
@@ -125,6 +129,7 @@ impl Admin<'_> {
             admin: admin.name.clone(),
             csrf: new_token(),
             created_at: now,
+            second_factor_due: admin.totp.is_some(),
             expires_at: mongodb::bson::DateTime::from_millis(
                 now + SESSION_LIFETIME.as_millis() as i64,
             ),
@@ -140,6 +145,27 @@ impl Admin<'_> {
         };
         let admin = self.store.get_administrator(&session.admin).await?;
         Ok(admin.map(|a| (session, a)))
+    }
+
+    /// After the second factor was given: the waiting session is replaced
+    /// by a full one under a new token (so a token seen before the second
+    /// factor never opens a page); returns the new token.
+    pub async fn complete_session(&self, token: &str) -> AdminResult<String> {
+        let hash = token_hash(token);
+        let Some(waiting) = self.store.get_admin_session(&hash).await? else {
+            return Err(AdminError::NotFound("the sign-in has expired".into()));
+        };
+        let fresh = new_token();
+        let session = AdminSession {
+            token_hash: token_hash(&fresh),
+            csrf: new_token(),
+            created_at: now_ms(),
+            second_factor_due: false,
+            ..waiting
+        };
+        self.store.insert_admin_session(&session).await?;
+        self.store.remove_admin_session(&hash).await?;
+        Ok(fresh)
     }
 
     pub async fn close_session(&self, token: &str) -> AdminResult<()> {

@@ -7,11 +7,13 @@ mod domains;
 mod mailboxes;
 mod queue;
 mod records;
+mod second_factor;
 
 pub use administrators::{new_token, token_hash, SESSION_LIFETIME};
 pub use aliases::alias_source;
 pub use domains::verify_domain;
 pub use records::{RecordCheck, RecordStatus, Wanted};
+pub use second_factor::Enrolment;
 
 use crate::StoreError;
 

@@ -31,6 +31,23 @@ pub struct Administrator {
     /// For a `domain` administrator, the domains they manage (normalised).
     pub domains: Vec<String>,
     pub created_at: i64,
+    /// The second factor, once turned on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp: Option<SecondFactor>,
+    /// A TOTP secret shown for scanning and not yet confirmed with a code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_pending: Option<String>,
+}
+
+/// An administrator's TOTP second factor (see `crate::second_factor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactor {
+    /// The shared secret, base32.
+    pub secret: String,
+    /// SHA-256 of each recovery code not used yet.
+    pub recovery: Vec<String>,
+    /// The last time step whose code was taken: a code works only once.
+    pub last_step: i64,
 }
 
 impl Administrator {
@@ -54,6 +71,10 @@ pub struct AdminSession {
     /// The token every form of this session carries (CSRF).
     pub csrf: String,
     pub created_at: i64,
+    /// Opened with the password of an administrator who has a second
+    /// factor, which is still to be given: such a session opens no page.
+    #[serde(default)]
+    pub second_factor_due: bool,
     /// The store removes the session after this (TTL index).
     pub expires_at: mongodb::bson::DateTime,
 }

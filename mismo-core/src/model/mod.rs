@@ -18,7 +18,7 @@ mod mailbox_entry;
 mod node;
 mod queue;
 
-pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken};
+pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken, SecondFactor};
 pub use alias::Alias;
 pub use audit::AuditEntry;
 pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};

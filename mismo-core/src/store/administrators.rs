@@ -5,7 +5,7 @@ use mongodb::bson::{doc, DateTime};
 
 use super::names::{ADMINISTRATORS, ADMIN_SESSIONS, API_TOKENS};
 use super::{Store, StoreResult};
-use crate::model::{AdminSession, Administrator, ApiToken};
+use crate::model::{AdminSession, Administrator, ApiToken, SecondFactor};
 
 impl Store {
     fn administrators(&self) -> mongodb::Collection<Administrator> {
@@ -70,6 +70,81 @@ impl Store {
         self.run(self.admin_sessions().delete_one(doc! { "_id": token_hash }))
             .await?;
         Ok(())
+    }
+
+    /// Marks a session's second factor as given.
+    pub async fn complete_admin_session(&self, token_hash: &str) -> StoreResult<bool> {
+        let res = self
+            .run(self.admin_sessions().update_one(
+                doc! { "_id": token_hash },
+                doc! { "$set": { "second_factor_due": false } },
+            ))
+            .await?;
+        Ok(res.matched_count == 1)
+    }
+
+    /// Sets (or clears) the secret waiting to be confirmed.
+    pub async fn set_totp_pending(&self, name: &str, secret: Option<&str>) -> StoreResult<bool> {
+        self.update_administrator(name, doc! {}, doc! { "$set": { "totp_pending": secret } })
+            .await
+    }
+
+    /// Turns the second factor on, if `factor.secret` is still the one
+    /// waiting to be confirmed.
+    pub async fn enable_totp(&self, name: &str, factor: &SecondFactor) -> StoreResult<bool> {
+        let factor = mongodb::bson::to_bson(factor)
+            .map_err(|e| super::StoreError::Other(format!("second factor: {e}")))?;
+        self.update_administrator(
+            name,
+            doc! { "totp_pending": factor.as_document().and_then(|d| d.get_str("secret").ok()) },
+            doc! { "$set": { "totp": factor }, "$unset": { "totp_pending": "" } },
+        )
+        .await
+    }
+
+    /// Turns the second factor off.
+    pub async fn disable_totp(&self, name: &str) -> StoreResult<bool> {
+        self.update_administrator(
+            name,
+            doc! {},
+            doc! { "$unset": { "totp": "", "totp_pending": "" } },
+        )
+        .await
+    }
+
+    /// Takes the code of time step `step`, unless it or a later one was
+    /// taken already (a code works once, even from two consoles at once).
+    pub async fn take_totp_step(&self, name: &str, step: i64) -> StoreResult<bool> {
+        self.update_administrator(
+            name,
+            doc! { "totp.last_step": { "$lt": step } },
+            doc! { "$set": { "totp.last_step": step } },
+        )
+        .await
+    }
+
+    /// Uses up a recovery code, if it is one not used yet.
+    pub async fn take_recovery_code(&self, name: &str, hash: &str) -> StoreResult<bool> {
+        self.update_administrator(
+            name,
+            doc! { "totp.recovery": hash },
+            doc! { "$pull": { "totp.recovery": hash } },
+        )
+        .await
+    }
+
+    /// One guarded update of an administrator; whether it matched.
+    async fn update_administrator(
+        &self,
+        name: &str,
+        mut guard: mongodb::bson::Document,
+        update: mongodb::bson::Document,
+    ) -> StoreResult<bool> {
+        guard.insert("_id", name);
+        let res = self
+            .run(self.administrators().update_one(guard, update))
+            .await?;
+        Ok(res.modified_count == 1)
     }
 
     pub async fn insert_api_token(&self, token: &ApiToken) -> StoreResult<()> {

@@ -74,6 +74,12 @@ pub async fn run(admin: &Admin<'_>, out: &Output, cmd: AdminCmd) -> CmdResult {
                 format!("administrator {name} removed")
             });
         }
+        AdminCmd::TotpOff { name } => {
+            admin.disable_totp(&name).await?;
+            out.one(&serde_json::json!({ "second_factor_off": name }), || {
+                format!("second factor of {name} turned off")
+            })
+        }
         AdminCmd::Token { name } => {
             let token = admin.new_api_token(&name).await?;
             out.one(
