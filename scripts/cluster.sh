@@ -17,6 +17,7 @@ release) bin_dir="${CARGO_TARGET_DIR:-target}/release" ;;
 dev) bin_dir="${CARGO_TARGET_DIR:-target}/debug" ;;
 *) echo "cluster: MISMO_PROFILE must be release or dev" >&2; exit 2 ;;
 esac
+scripts/assets.sh
 echo "cluster: building ($profile)..." >&2
 cargo build --profile "$profile" --workspace --bins
 

@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/deps.sh
 scripts/store.sh install
+scripts/assets.sh
 
 echo "test: formatting and lints" >&2
 cargo fmt --all -- --check

@@ -6,10 +6,11 @@ use axum::middleware::Next;
 use axum::response::Response;
 use subtle::ConstantTimeEq;
 
-/// No inline script or style, nothing from elsewhere, never in a frame.
+/// No inline script or style, nothing from elsewhere, never in a frame;
+/// requests only to the console itself (htmx's in-place updates).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-    style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
-    frame-ancestors 'none'";
+    style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+    base-uri 'none'; frame-ancestors 'none'";
 
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;

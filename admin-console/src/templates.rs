@@ -10,6 +10,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.add_filter("bytes", mismo_core::display::bytes);
     env.add_filter("time", mismo_core::display::time);
+    // Whether htmx was fetched (scripts/assets.sh) and is served.
+    env.add_global("htmx", cfg!(htmx));
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
         ("macros.html", include_str!("../templates/macros.html")),

@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::templates::render;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/", get(dashboard::show))
         .route("/domains", get(domains::list).post(domains::add))
         .route("/domains/{name}", get(domains::show))
@@ -57,7 +57,23 @@ pub fn routes() -> Router<AppState> {
         .route("/static/favicon.svg", get(icon))
         .route("/favicon.ico", get(icon))
         .fallback(not_found)
-        .layer(axum::middleware::map_response(crate::error::as_page))
+        .layer(axum::middleware::map_response(crate::error::as_page));
+    #[cfg(htmx)]
+    let router = router.route("/static/htmx.min.js", get(htmx));
+    router
+}
+
+/// htmx, fetched from npm by scripts/assets.sh: it turns links and forms
+/// into in-place updates; every page works without it.
+#[cfg(htmx)]
+async fn htmx() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/vendor/htmx.min.js"),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {
