@@ -4,7 +4,7 @@
 # (Postfix, Dovecot) and the embedded store first. Run as root: Postfix and
 # Dovecot are started for the run and stopped after.
 #
-# Then fuzzes each fuzz target for FUZZ_SECONDS (default 60) and prints its
+# Then times the admin console's lists at 100,000 mailboxes, and fuzzes each fuzz target for FUZZ_SECONDS (default 60) and prints its
 # table; the run fails if a fuzzer found a crash.
 #
 #   bench/run.sh [MESSAGES] [POP3_MESSAGES] [IMAP_MESSAGES]   (defaults 20000, 1000, 5000)
@@ -26,4 +26,6 @@ python3 bench/local.py "$messages" 50
 python3 bench/pop3.py "$pop3_messages"
 python3 bench/imap.py "$imap_messages"
 python3 bench/summary.py
+# The admin console's lists at 100,000 mailboxes (no reference to compare with).
+cargo test --release -q -p admin-console --test scale -- --ignored --nocapture
 bench/fuzz.sh "${FUZZ_SECONDS:-60}"
