@@ -649,7 +649,11 @@ fn base_spec() -> Value {
                         "mailboxes": { "type": "integer", "minimum": 0 },
                         "store_ms": { "type": "number", "description": "The store's answer time to a ping." },
                         "queue": { "type": ["array", "null"], "items": {
-                            "type": "array", "prefixItems": [{ "type": "string" }, { "type": "integer" }]
+                            "type": "object", "required": ["state", "count"],
+                            "properties": {
+                                "state": { "type": "string", "enum": ["ENQUEUED", "DELIVERING", "DELIVERED", "FAILED"] },
+                                "count": { "type": "integer", "minimum": 0 }
+                            }
                         } },
                         "last_24h": { "oneOf": [{ "type": "null" }, {
                             "type": "object", "required": ["accepted", "delivered", "deferred", "bounced"],

@@ -26,9 +26,16 @@ pub struct Overview {
     /// Milliseconds the store took to answer a ping.
     pub store_ms: f64,
     /// Global administrators only: these mix every domain.
-    pub queue: Option<Vec<(String, i64)>>,
+    pub queue: Option<Vec<QueueCount>>,
     pub last_24h: Option<Traffic>,
     pub engines: Option<Vec<EngineStatus>>,
+}
+
+/// How many queued messages are in one state.
+#[derive(Debug, Serialize)]
+pub struct QueueCount {
+    pub state: String,
+    pub count: i64,
 }
 
 /// One smtp-engine and what its `/status` said.
@@ -58,7 +65,11 @@ pub async fn overview(state: &AppState, admin: &Administrator) -> Result<Overvie
         engines: None,
     };
     if crate::scope::global(admin).is_ok() {
-        overview.queue = Some(state.store.queue_counts().await?);
+        let counts = state.store.queue_counts().await?;
+        let counts = counts
+            .into_iter()
+            .map(|(state, count)| QueueCount { state, count });
+        overview.queue = Some(counts.collect());
         overview.last_24h = Some(state.store.traffic_since(now_ms() - DAY).await?);
         let since = now_ms() - RECENT.as_millis() as i64;
         let nodes = state.store.live_nodes("smtp-engine", since).await?;

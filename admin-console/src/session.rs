@@ -94,13 +94,18 @@ impl SignedIn {
 
     /// Refuses a form that does not carry this session's CSRF token.
     pub fn check_csrf(&self, fields: &Fields) -> Result<(), Failure> {
-        match fields.get("csrf") {
-            Some(sent) if same_token(sent, &self.session.csrf) => Ok(()),
-            _ => Err(Failure::Forbidden(
-                "the form has expired or did not come from this console; reload the page and try again"
-                    .into(),
-            )),
-        }
+        session_form(&self.session, fields)
+    }
+}
+
+/// Refuses a form that does not carry `session`'s CSRF token.
+fn session_form(session: &AdminSession, fields: &Fields) -> Result<(), Failure> {
+    match fields.get("csrf") {
+        Some(sent) if same_token(sent, &session.csrf) => Ok(()),
+        _ => Err(Failure::Forbidden(
+            "the form has expired or did not come from this console; reload the page and try again"
+                .into(),
+        )),
     }
 }
 
@@ -287,14 +292,7 @@ async fn code(
     let Some((session, token)) = waiting(&state, &headers).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
-    if !same_token(sent, &session.csrf) {
-        return Err(Failure::Forbidden(
-            "the form has expired or did not come from this console; reload the page and try again"
-                .into(),
-        )
-        .into());
-    }
+    session_form(&session, &fields)?;
     let code = field(&fields, "code")?;
     match auth::second_factor(&state.store, peer.ip(), &session.admin, code).await? {
         Login::Opened(admin) => {

@@ -111,7 +111,7 @@ mod tests {
                 "dashboard.html",
                 minijinja::context! { title => "D", overview => minijinja::context! {
                     domains => 1, enabled_domains => 1, mailboxes => 2, store_ms => 0.4,
-                    queue => vec![("ENQUEUED", 3)],
+                    queue => vec![minijinja::context! { state => "ENQUEUED", count => 3 }],
                     last_24h => minijinja::context! { accepted => 5, delivered => 4, deferred => 1, bounced => 0 },
                     engines => vec![minijinja::context! { hostname => "mx1", status_url => "http://127.0.0.1:3005/status",
                         version => "0.1.0", started_at => 1_795_000_000_000_i64, state => "unavailable",

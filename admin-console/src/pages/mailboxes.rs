@@ -18,21 +18,11 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
     let page = mailboxes::page(&state, &signed.admin, &query).await?;
-    let domains: Vec<String> = crate::domains::managed(&state, &signed.admin)
-        .await?
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
+    let list = super::list_context(&state, &signed, &query, page.next).await?;
     let context = minijinja::context! {
         title => "Mailboxes",
         mailboxes => page.mailboxes,
-        next => page.next,
-        carried => query.carried(),
-        q => query.q,
-        sort => query.sort,
-        domain => query.domain,
-        paged => query.after.is_some(),
-        domains,
+        ..list
     };
     Ok(super::show(&signed, "mailboxes.html", "mailboxes", context))
 }

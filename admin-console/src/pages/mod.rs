@@ -100,6 +100,30 @@ async fn not_found() -> PageError {
     PageError(Failure::NotFound("no such page".into()))
 }
 
+/// What a searchable, sortable, paged list page shows besides its rows:
+/// the query to keep in its links, and the domains it may be narrowed to.
+async fn list_context(
+    state: &AppState,
+    signed: &SignedIn,
+    query: &crate::paging::ListQuery,
+    next: Option<String>,
+) -> Result<Value, PageError> {
+    let domains: Vec<String> = crate::domains::managed(state, &signed.admin)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    Ok(minijinja::context! {
+        next,
+        carried => query.carried(),
+        q => query.q,
+        sort => query.sort,
+        domain => query.domain,
+        paged => query.after.is_some(),
+        domains,
+    })
+}
+
 /// A destructive form must come with its confirmation box ticked; `what`
 /// names the change in the error ("removal", "deletion").
 fn confirmed(fields: &crate::session::Fields, what: &str) -> Result<(), PageError> {
