@@ -78,6 +78,7 @@ pub async fn run(settings: SmtpSettings) {
         presence::Presence::start(store.clone(), &settings.node.hostname, status_addr).await;
     let limits = Limits::new(settings.max_clients, settings.max_clients_per_host);
     let drain = settings.drain_timeout;
+    let engine_proxies = settings.proxy_protocol_from.clone();
     let engine = Arc::new(Engine {
         limits: Arc::clone(&limits),
         policy: policy::Policy::new(store.clone()),
@@ -112,6 +113,7 @@ pub async fn run(settings: SmtpSettings) {
         limits: Some(limits),
         over_limit: reply::common::too_many_connections().to_wire(),
         drain,
+        proxies: engine_proxies,
     };
     server::run(engine, endpoints, options).await;
     presence.leave().await;

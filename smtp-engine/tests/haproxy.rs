@@ -2,7 +2,8 @@
 //! shipped deploy/haproxy/haproxy.cfg unchanged: mail flows through it to
 //! both engines; an engine given SIGTERM answers 503 on /status, HAProxy
 //! takes it out, it finishes the session it has and exits 0, and no client
-//! sees an error; restarted, it is back UP.
+//! sees an error; restarted, it is back UP. Through the PROXY protocol the
+//! engines see each client's own address.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -26,6 +27,8 @@ struct EnginePorts {
 }
 
 const ENGINES: [&str; 2] = ["127.0.0.11", "127.0.0.12"];
+/// Where the mail clients connect from.
+const CLIENT: &str = "127.0.0.5";
 
 fn start_engine(server: &TestStore, ip: &str, n: usize, p: &EnginePorts, dir: &Path) -> Service {
     let mut env = server.env();
@@ -39,6 +42,8 @@ fn start_engine(server: &TestStore, ip: &str, n: usize, p: &EnginePorts, dir: &P
     }
     env.push(("MISMO_HOSTNAME".into(), format!("e{n}.mismo.test")));
     env.push(("SMTP_DRAIN_TIMEOUT".into(), "60s".into()));
+    // HAProxy connects from 127.0.0.1 and names the client in a PROXY header.
+    env.push(("SMTP_PROXY_PROTOCOL_FROM".into(), "127.0.0.1".into()));
     let ready = format!("{ip}:{}", p.smtp).parse().unwrap();
     Service::start(&binary("smtp-engine"), &env, dir, ready)
 }
@@ -111,10 +116,7 @@ impl Haproxy {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let states = self.states();
-            if states
-                .iter()
-                .any(|(s, st)| s == server && st == want)
-            {
+            if states.iter().any(|(s, st)| s == server && st == want) {
                 return;
             }
             assert!(
@@ -130,6 +132,8 @@ impl Haproxy {
 fn swaks(port: u16, n: usize) -> Result<(), String> {
     let out = Command::new("swaks")
         .args(["--server", &format!("127.0.0.1:{port}")])
+        // The client's own address, which the engines must see.
+        .args(["--local-interface", CLIENT])
         .args(["--from", "sender@far.test", "--to", "zoe@lb.test"])
         .args(["--header", &format!("Subject: through the balancer {n}")])
         .args(["--timeout", "30"])
@@ -209,6 +213,12 @@ async fn haproxy_balances_the_engines_and_drains_one_without_a_client_error() {
     served.sort();
     served.dedup();
     assert_eq!(served.len(), 2, "both engines took mail: {served:?}");
+    // Through the PROXY header, each engine saw the client, not HAProxy.
+    assert!(
+        queued.iter().all(|m| m.origin.client_ip == CLIENT),
+        "{:?}",
+        queued[0].origin
+    );
 
     // A session is open on one engine when it is told to stop.
     let (mut session, greeting) = Session::open(haproxy.smtp);

@@ -1,6 +1,6 @@
 //! One settings struct per binary, built from shared parts.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -168,6 +168,9 @@ pub struct SmtpSettings {
     pub session_timeout: Duration,
     /// After SIGTERM, how long sessions in progress may take to finish.
     pub drain_timeout: Duration,
+    /// Load balancers (HAProxy with `send-proxy-v2`) whose connections start
+    /// with a PROXY protocol header naming the real client.
+    pub proxy_protocol_from: Vec<IpAddr>,
 }
 
 impl FromEnv for SmtpSettings {
@@ -210,6 +213,7 @@ impl FromEnv for SmtpSettings {
                 Duration::from_secs(30),
                 v::positive_duration,
             )?,
+            proxy_protocol_from: env.get("SMTP_PROXY_PROTOCOL_FROM", Vec::new(), v::ip_list)?,
         })
     }
 }
@@ -425,6 +429,7 @@ mod tests {
         assert_eq!(smtp.status_listen, "0.0.0.0:3005".parse().unwrap());
         assert_eq!(smtp.max_clients, 1000);
         assert_eq!(smtp.max_clients_per_host, 20);
+        assert!(smtp.proxy_protocol_from.is_empty(), "no balancer is trusted unless named");
         assert_eq!(smtp.max_message_size, 26_214_400);
 
         let q = QueueSettings::from_env(&e).unwrap();
@@ -499,6 +504,7 @@ mod tests {
             ("SMTP_DATA_TIMEOUT", "0s"),
             ("SMTP_SESSION_TIMEOUT", "an hour"),
             ("SMTP_DRAIN_TIMEOUT", "0s"),
+            ("SMTP_PROXY_PROTOCOL_FROM", "10.0.0.5,haproxy"),
             ("QUEUE_CYCLE_PERIOD", "soon"),
             ("QPROCESSOR_CONCURRENCY", "1.5"),
             ("DNS_RESOLVER", "bind9"),

@@ -66,6 +66,17 @@ pub fn socket_addr(value: &str) -> Parsed<SocketAddr> {
         .map_err(|_| "an IP address and port, like 0.0.0.0:2525 or [::]:2525")
 }
 
+/// `10.0.0.5,10.0.0.6`: IP addresses, comma-separated; empty for none.
+pub fn ip_list(value: &str) -> Parsed<Vec<IpAddr>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "IP addresses separated by commas, like 10.0.0.5,10.0.0.6")
+}
+
 /// `ip:port`, or a bare IP meaning port 53 (DNS_RESOLVER).
 pub fn dns_server(value: &str) -> Parsed<SocketAddr> {
     if let Ok(ip) = value.parse::<IpAddr>() {

@@ -13,7 +13,7 @@ use tokio_util::task::TaskTracker;
 use futures_util::FutureExt;
 
 use super::descriptors::{self, ErrorLog};
-use super::{Client, Endpoint, Options, Protocol, HANDSHAKE_TIMEOUT};
+use super::{proxy_protocol, Client, Endpoint, Options, Protocol, HANDSHAKE_TIMEOUT};
 use crate::net::Io;
 
 /// After an accept error such as EMFILE, how long to wait before the next
@@ -57,6 +57,22 @@ pub(super) async fn serve<P: Protocol>(
         let protocol = Arc::clone(&protocol);
         let options = Arc::clone(&options);
         sessions.spawn(async move {
+            let (mut stream, mut peer) = (stream, peer);
+            if options.proxies.contains(&peer.ip()) {
+                let header = proxy_protocol::read_header(&mut stream);
+                match tokio::time::timeout(proxy_protocol::HEADER_TIMEOUT, header).await {
+                    Ok(Ok(Some(client))) => peer = client,
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(balancer = %peer, "{e}");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::warn!(balancer = %peer, "no PROXY header in time");
+                        return;
+                    }
+                }
+            }
             let slot = match &options.limits {
                 Some(limits) => match limits.admit(peer.ip()) {
                     Some(slot) => Some(slot),

@@ -11,6 +11,7 @@ mod accept;
 pub mod descriptors;
 pub mod errors;
 pub mod limits;
+pub mod proxy_protocol;
 pub mod two_ports;
 
 use std::future::Future;
@@ -76,6 +77,9 @@ pub struct Options {
     pub over_limit: String,
     /// After a stop signal, how long open sessions may take to finish.
     pub drain: Duration,
+    /// Load balancers whose connections start with a PROXY protocol header
+    /// naming the real client ([`proxy_protocol`]); empty: none.
+    pub proxies: Vec<std::net::IpAddr>,
 }
 
 /// Serves every endpoint until a stop signal, then drains: no new clients,

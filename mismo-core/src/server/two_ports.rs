@@ -105,6 +105,8 @@ impl Started {
             limits: None,
             over_limit: self.unavailable.to_string(),
             drain: self.drain,
+            // POP3 and IMAP are reached directly, not through a balancer.
+            proxies: Vec::new(),
         };
         super::run(protocol, self.endpoints, options).await;
     }
