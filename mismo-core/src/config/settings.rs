@@ -429,7 +429,10 @@ mod tests {
         assert_eq!(smtp.status_listen, "0.0.0.0:3005".parse().unwrap());
         assert_eq!(smtp.max_clients, 1000);
         assert_eq!(smtp.max_clients_per_host, 20);
-        assert!(smtp.proxy_protocol_from.is_empty(), "no balancer is trusted unless named");
+        assert!(
+            smtp.proxy_protocol_from.is_empty(),
+            "no balancer is trusted unless named"
+        );
         assert_eq!(smtp.max_message_size, 26_214_400);
 
         let q = QueueSettings::from_env(&e).unwrap();
