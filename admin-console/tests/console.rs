@@ -129,6 +129,11 @@ async fn get(client: &Client, url: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
+/// An API answer's JSON body.
+async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// The value of a page's hidden `csrf` field.
 fn csrf_of(page: &str) -> String {
     let start = page
@@ -571,14 +576,7 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
 
     // Every operation the document lists exists, and answers with a status
     // the document lists for it.
-    let doc: serde_json::Value = api
-        .get(url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = json(api.get(url("/openapi.json"))).await;
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 3);
     let mut operations = 0;
@@ -627,15 +625,7 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
     assert_eq!(operations, 26);
 
     // Every change above is in the audit log: who, from where, what.
-    let log: serde_json::Value = api
-        .get(url("/audit?q=c.test"))
-        .bearer_auth(&root)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: serde_json::Value = json(api.get(url("/audit?q=c.test")).bearer_auth(&root)).await;
     let actions: Vec<&str> = log["entries"]
         .as_array()
         .unwrap()
@@ -649,15 +639,7 @@ async fn the_api_authorises_like_the_pages_and_matches_its_openapi_document() {
         (Some("root"), Some("127.0.0.1"))
     );
     // ann sees the entries about her domain only.
-    let log: serde_json::Value = api
-        .get(url("/audit"))
-        .bearer_auth(&ann)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log: serde_json::Value = json(api.get(url("/audit")).bearer_auth(&ann)).await;
     let entries = log["entries"].as_array().unwrap();
     assert!(!entries.is_empty());
     assert!(entries.iter().all(|e| e["domain"] == "a.test"), "{log}");
@@ -1138,15 +1120,7 @@ async fn aliases_and_catch_alls_are_managed_within_the_domains_one_manages() {
     assert_eq!(created.status(), 201);
     let created: serde_json::Value = created.json().await.unwrap();
     assert_eq!(created["catch_all"], true);
-    let list: serde_json::Value = api
-        .get(url("/aliases"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = json(api.get(url("/aliases")).bearer_auth(&token)).await;
     assert_eq!(list["aliases"].as_array().unwrap().len(), 1, "{list}");
     for request in [
         api.get(url("/aliases/info@b.test")),
@@ -1197,29 +1171,21 @@ async fn a_domain_page_checks_its_dns_records_live_and_sums_its_usage_in_the_sto
     console.sign_in(&ann, "ann", ANN_PASSWORD).await;
     let token = admin.new_api_token("ann").await.unwrap();
     let api = Client::new();
-    let detail: serde_json::Value = api
-        .get(console.url("/api/v1/domains/a.test"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: serde_json::Value = json(
+        api.get(console.url("/api/v1/domains/a.test"))
+            .bearer_auth(&token),
+    )
+    .await;
     assert_eq!(
         (detail["messages"].as_i64(), detail["bytes"].as_i64()),
         (Some(3), Some(a_bytes)),
         "{detail}"
     );
-    let list: serde_json::Value = api
-        .get(console.url("/api/v1/mailboxes?domain=a.test&sort=-address"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = json(
+        api.get(console.url("/api/v1/mailboxes?domain=a.test&sort=-address"))
+            .bearer_auth(&token),
+    )
+    .await;
     let rows: Vec<(&str, i64)> = list["mailboxes"]
         .as_array()
         .unwrap()
@@ -1234,15 +1200,11 @@ async fn a_domain_page_checks_its_dns_records_live_and_sums_its_usage_in_the_sto
     assert_eq!(rows, [("zoe@a.test", 2), ("yan@a.test", 1)]);
 
     // MX and DMARC as wanted, SPF without the MX, no DKIM key published.
-    let records: serde_json::Value = api
-        .get(console.url("/api/v1/domains/a.test/records"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let records: serde_json::Value = json(
+        api.get(console.url("/api/v1/domains/a.test/records"))
+            .bearer_auth(&token),
+    )
+    .await;
     let status: Vec<(&str, &str)> = records["records"]
         .as_array()
         .unwrap()

@@ -24,6 +24,16 @@ use mismo_core::config::StoreSettings;
 use mismo_core::model::*;
 use mismo_core::Store;
 
+/// Every service binary, as deployment files name them.
+pub const SERVICES: [&str; 6] = [
+    "smtp-engine",
+    "qprocessor",
+    "pop3d",
+    "imapd",
+    "admin-console",
+    "webmail",
+];
+
 /// The workspace root, where `.venv` and `scripts/` live.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -10,17 +10,8 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use mismo_core::store::COLLECTIONS;
-use mismo_testkit::workspace_root;
+use mismo_testkit::{workspace_root, SERVICES};
 use serde_json::Value;
-
-const TIERS: [&str; 6] = [
-    "smtp-engine",
-    "qprocessor",
-    "pop3d",
-    "imapd",
-    "admin-console",
-    "webmail",
-];
 
 fn compose() -> Value {
     let root = workspace_root();
@@ -74,7 +65,7 @@ fn the_compose_file_runs_every_tier_as_the_code_expects() {
     let command = |s: &Value| s["command"].as_str().unwrap_or("").to_string();
 
     // Every tier runs, each with a health check (a qprocessor has no port).
-    for tier in TIERS {
+    for tier in SERVICES {
         let running: Vec<&String> = services
             .iter()
             .filter(|(_, s)| command(s) == tier)

@@ -5,16 +5,7 @@
 
 use std::process::Command;
 
-use mismo_testkit::{binary, workspace_root};
-
-const SERVICES: [&str; 6] = [
-    "smtp-engine",
-    "qprocessor",
-    "pop3d",
-    "imapd",
-    "admin-console",
-    "webmail",
-];
+use mismo_testkit::{binary, workspace_root, SERVICES};
 
 fn unit(name: &str) -> String {
     let path = workspace_root().join("deploy/systemd").join(name);
