@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -91,21 +91,42 @@ impl SignedIn {
             ip: self.ip,
         }
     }
-
-    /// Refuses a form that does not carry this session's CSRF token.
-    pub fn check_csrf(&self, fields: &Fields) -> Result<(), Failure> {
-        session_form(&self.session, fields)
-    }
 }
 
-/// Refuses a form that does not carry `session`'s CSRF token.
-fn session_form(session: &AdminSession, fields: &Fields) -> Result<(), Failure> {
+/// Refuses a form that does not carry `csrf`, its session's CSRF token.
+fn session_form(csrf: &str, fields: &Fields) -> Result<(), Failure> {
     match fields.get("csrf") {
-        Some(sent) if same_token(sent, &session.csrf) => Ok(()),
+        Some(sent) if same_token(sent, csrf) => Ok(()),
         _ => Err(Failure::Forbidden(
             "the form has expired or did not come from this console; reload the page and try again"
                 .into(),
         )),
+    }
+}
+
+/// The CSRF token of the request's session, left by [`SignedIn`] for
+/// [`ChangeForm`].
+#[derive(Clone)]
+struct SessionCsrf(String);
+
+/// The form of a change, its CSRF token checked against the session's:
+/// every handler that changes something takes its fields this way, after
+/// [`SignedIn`], so the check lives in one place and cannot be left out.
+pub struct ChangeForm(pub Fields);
+
+impl FromRequest<AppState> for ChangeForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let csrf = request.extensions().get::<SessionCsrf>().cloned();
+        let Form(fields) = Form::<Fields>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        // Without a session there is no token to match: refused like a
+        // form without one.
+        let csrf = csrf.map(|SessionCsrf(c)| c).unwrap_or_default();
+        session_form(&csrf, &fields).map_err(|e| PageError(e).into_response())?;
+        Ok(Self(fields))
     }
 }
 
@@ -140,12 +161,15 @@ impl FromRequestParts<AppState> for SignedIn {
             Ok(Some((session, _))) if session.second_factor_due => {
                 Err(NotSignedIn::SecondFactorDue)
             }
-            Ok(Some((session, admin))) => Ok(Self {
-                admin,
-                session,
-                token,
-                ip: client_ip(parts),
-            }),
+            Ok(Some((session, admin))) => {
+                parts.extensions.insert(SessionCsrf(session.csrf.clone()));
+                Ok(Self {
+                    admin,
+                    session,
+                    token,
+                    ip: client_ip(parts),
+                })
+            }
             Ok(None) => Err(NotSignedIn::Redirect),
             Err(e) => Err(NotSignedIn::Failed(e.into())),
         }
@@ -292,7 +316,7 @@ async fn code(
     let Some((session, token)) = waiting(&state, &headers).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    session_form(&session, &fields)?;
+    session_form(&session.csrf, &fields)?;
     let code = field(&fields, "code")?;
     match auth::second_factor(&state.store, peer.ip(), &session.admin, code).await? {
         Login::Opened(admin) => {
@@ -317,9 +341,8 @@ async fn logout(
     State(state): State<AppState>,
     signed: SignedIn,
     headers: HeaderMap,
-    Form(fields): Form<Fields>,
+    _checked: ChangeForm,
 ) -> Result<Response, PageError> {
-    signed.check_csrf(&fields)?;
     state.admin().close_session(&signed.token).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", 0, over_tls(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())

@@ -4,11 +4,10 @@
 
 use axum::extract::{ConnectInfo, State};
 use axum::response::{Html, Redirect};
-use axum::Form;
 use mismo_core::auth::{self, Login};
 
 use crate::error::{Failure, PageError};
-use crate::session::{field, Fields, SignedIn};
+use crate::session::{field, ChangeForm, SignedIn};
 use crate::state::AppState;
 
 /// The `otpauth://` URL as an SVG QR code, drawn on the server so the page
@@ -55,9 +54,8 @@ pub async fn show(
 pub async fn start_totp(
     State(state): State<AppState>,
     signed: SignedIn,
-    Form(fields): Form<Fields>,
+    _checked: ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     state.admin().start_totp(&signed.admin.name).await?;
     Ok(Redirect::to("/account"))
 }
@@ -67,9 +65,8 @@ pub async fn start_totp(
 pub async fn confirm_totp(
     State(state): State<AppState>,
     signed: SignedIn,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Html<String>, PageError> {
-    signed.check_csrf(&fields)?;
     let now = mismo_core::model::now_ms().max(0) as u64 / 1000;
     let name = &signed.admin.name;
     let codes = state
@@ -89,9 +86,8 @@ pub async fn disable_totp(
     State(state): State<AppState>,
     signed: SignedIn,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let name = &signed.admin.name;
     let password = field(&fields, "password")?;
     match auth::login_administrator(&state.store, peer.ip(), name, password).await? {

@@ -3,12 +3,11 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
-use axum::Form;
 
 use crate::aliases;
 use crate::error::PageError;
 use crate::paging::ListQuery;
-use crate::session::{field, Fields, SignedIn};
+use crate::session::{field, ChangeForm, SignedIn};
 use crate::state::AppState;
 
 pub async fn list(
@@ -40,9 +39,8 @@ pub async fn show(
 pub async fn add(
     State(state): State<AppState>,
     signed: SignedIn,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let targets = aliases::targets(field(&fields, "targets")?);
     let alias = aliases::add(&state, &signed.actor(), field(&fields, "source")?, &targets).await?;
     Ok(super::to_item("/aliases", &alias.source))
@@ -52,9 +50,8 @@ pub async fn remove_target(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(source): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let target = field(&fields, "target")?;
     match aliases::remove_target(&state, &signed.actor(), &source, target).await? {
         Some(alias) => Ok(super::to_item("/aliases", &alias.source)),
@@ -66,9 +63,8 @@ pub async fn remove(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(source): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     super::confirmed(&fields, "removal")?;
     aliases::remove(&state, &signed.actor(), &source).await?;
     Ok(Redirect::to("/aliases"))

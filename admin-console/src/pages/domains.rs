@@ -2,10 +2,9 @@
 
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
-use axum::Form;
 
 use crate::error::PageError;
-use crate::session::{field, Fields, SignedIn};
+use crate::session::{field, ChangeForm, SignedIn};
 use crate::state::AppState;
 
 pub async fn list(
@@ -40,9 +39,8 @@ fn to_domain(name: &str) -> Redirect {
 pub async fn add(
     State(state): State<AppState>,
     signed: SignedIn,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let domain = crate::domains::add(&state, &signed.actor(), field(&fields, "name")?).await?;
     Ok(to_domain(&domain.name))
 }
@@ -51,9 +49,8 @@ pub async fn set_state(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(name): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let wanted = field(&fields, "state")?;
     let domain = crate::domains::set_state(&state, &signed.actor(), &name, wanted).await?;
     Ok(to_domain(&domain.name))
@@ -63,9 +60,8 @@ pub async fn verify(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(name): Path<String>,
-    Form(fields): Form<Fields>,
+    _checked: ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let domain = crate::domains::verify(&state, &signed.actor(), &name).await?;
     Ok(to_domain(&domain.name))
 }
@@ -74,9 +70,8 @@ pub async fn remove(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(name): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     super::confirmed(&fields, "removal")?;
     crate::domains::remove(&state, &signed.actor(), &name).await?;
     Ok(Redirect::to("/domains"))

@@ -4,12 +4,11 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
 
 use crate::error::PageError;
 use crate::mailboxes;
 use crate::paging::ListQuery;
-use crate::session::{field, Fields, SignedIn};
+use crate::session::{field, ChangeForm, Fields, SignedIn};
 use crate::state::AppState;
 
 pub async fn list(
@@ -66,9 +65,8 @@ fn generated_notice(password: Option<String>) -> Option<String> {
 pub async fn add(
     State(state): State<AppState>,
     signed: SignedIn,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Response, PageError> {
-    signed.check_csrf(&fields)?;
     let quota = mailboxes::quota(fields.get("quota").map(String::as_str).unwrap_or(""))?;
     let (mailbox, generated) = mailboxes::add(
         &state,
@@ -89,9 +87,8 @@ pub async fn set_state(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(address): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let mailbox =
         mailboxes::set_state(&state, &signed.actor(), &address, field(&fields, "state")?).await?;
     Ok(super::to_item("/mailboxes", &mailbox.address))
@@ -101,9 +98,8 @@ pub async fn set_password(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(address): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Html<String>, PageError> {
-    signed.check_csrf(&fields)?;
     let generated =
         mailboxes::set_password(&state, &signed.actor(), &address, given_password(&fields)).await?;
     let notice = generated_notice(generated).unwrap_or_else(|| "Password changed.".into());
@@ -114,9 +110,8 @@ pub async fn set_details(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(address): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     let quota = mailboxes::quota(field(&fields, "quota")?)?;
     let name = field(&fields, "display_name")?;
     let mailbox = mailboxes::set_details(&state, &signed.actor(), &address, quota, name).await?;
@@ -129,9 +124,8 @@ pub async fn regenerate_key(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(address): Path<String>,
-    Form(fields): Form<Fields>,
+    _checked: ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     mailboxes::regenerate_key(&state, &signed.actor(), &address).await?;
     Ok(super::to_item("/mailboxes", &address))
 }

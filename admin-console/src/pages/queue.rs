@@ -2,11 +2,10 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
-use axum::Form;
 
 use crate::error::PageError;
 use crate::queue::{self, Filter};
-use crate::session::{Fields, SignedIn};
+use crate::session::{ChangeForm, SignedIn};
 use crate::state::AppState;
 
 pub async fn list(
@@ -42,9 +41,8 @@ pub async fn retry(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(fields): Form<Fields>,
+    _checked: ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     queue::retry(&state, &signed.actor(), &id).await?;
     Ok(super::to_item("/queue", &id))
 }
@@ -53,9 +51,8 @@ pub async fn delete(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(fields): Form<Fields>,
+    ChangeForm(fields): ChangeForm,
 ) -> Result<Redirect, PageError> {
-    signed.check_csrf(&fields)?;
     super::confirmed(&fields, "deletion")?;
     queue::delete(&state, &signed.actor(), &id).await?;
     Ok(Redirect::to("/queue"))
