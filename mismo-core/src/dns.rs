@@ -64,25 +64,35 @@ pub async fn txt(resolver: &Resolver, name: &str) -> Result<Answer<String>, Stri
 }
 
 /// The MX records of `name`: preference and exchange (lower case, no
-/// trailing dot).
+/// trailing dot), or the resolver's error, which tells a domain that does
+/// not exist from one without MX records and from a failed look-up (the
+/// qprocessor treats each differently).
+pub async fn mx_records(
+    resolver: &Resolver,
+    name: &str,
+) -> Result<Vec<(u16, String)>, hickory_resolver::net::NetError> {
+    let lookup = resolver.mx_lookup(fqdn(name)).await?;
+    Ok(lookup
+        .answers()
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::MX(mx) => Some((
+                mx.preference,
+                mx.exchange
+                    .to_ascii()
+                    .trim_end_matches('.')
+                    .to_ascii_lowercase(),
+            )),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The MX records of `name`, as [`mx_records`] gives them; no domain and
+/// no records are both `None`.
 pub async fn mx(resolver: &Resolver, name: &str) -> Result<Answer<(u16, String)>, String> {
-    match resolver.mx_lookup(fqdn(name)).await {
-        Ok(lookup) => Ok(Answer::Records(
-            lookup
-                .answers()
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::MX(mx) => Some((
-                        mx.preference,
-                        mx.exchange
-                            .to_ascii()
-                            .trim_end_matches('.')
-                            .to_ascii_lowercase(),
-                    )),
-                    _ => None,
-                })
-                .collect(),
-        )),
+    match mx_records(resolver, name).await {
+        Ok(records) => Ok(Answer::Records(records)),
         Err(e) if e.is_no_records_found() || e.is_nx_domain() => Ok(Answer::None),
         Err(e) => Err(format!("MX look-up of {name} failed: {e}")),
     }

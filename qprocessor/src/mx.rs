@@ -1,6 +1,5 @@
 //! Where to relay mail for a domain (RFC 5321 5.1, RFC 7505).
 
-use hickory_resolver::proto::rr::RData;
 use mismo_core::dns::Resolver;
 use rand::seq::SliceRandom;
 
@@ -43,18 +42,8 @@ pub fn plan_from_records(domain: &str, records: Vec<(u16, String)>) -> MxPlan {
 }
 
 pub async fn plan(resolver: &Resolver, domain: &str) -> MxPlan {
-    match resolver.mx_lookup(format!("{domain}.")).await {
-        Ok(lookup) => {
-            let records = lookup
-                .answers()
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::MX(mx) => Some((mx.preference, mx.exchange.to_ascii())),
-                    _ => None,
-                })
-                .collect();
-            plan_from_records(domain, records)
-        }
+    match mismo_core::dns::mx_records(resolver, domain).await {
+        Ok(records) => plan_from_records(domain, records),
         Err(e) if e.is_nx_domain() => MxPlan::NoDomain,
         Err(e) if e.is_no_records_found() => plan_from_records(domain, Vec::new()),
         Err(e) => MxPlan::Temporary(format!("MX look-up of {domain} failed: {e}")),
