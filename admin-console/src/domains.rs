@@ -110,11 +110,11 @@ pub async fn get(
     raw: &str,
 ) -> Result<DomainDetail, Failure> {
     let name = name(admin, raw)?;
-    let domain = view(state, state.admin().domain(&name).await?).await?;
+    let domain = state.admin().domain(&name).await?;
     let aliases = state.store.count_aliases(&name).await?;
-    let usage = state.store.domain_usage(&name).await?;
+    let (mailboxes, usage) = state.store.domain_usage(&name).await?;
     Ok(DomainDetail {
-        domain,
+        domain: DomainView::new(domain, mailboxes),
         aliases,
         messages: usage.messages,
         bytes: usage.bytes,

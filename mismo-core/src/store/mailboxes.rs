@@ -151,10 +151,10 @@ impl Store {
             .collect())
     }
 
-    /// Messages and bytes held by all of a domain's mailboxes. Summed in the
-    /// store, a batch of mailboxes per aggregation, so a large domain never
-    /// makes one oversized query.
-    pub async fn domain_usage(&self, domain: &str) -> StoreResult<Usage> {
+    /// How many mailboxes a domain has, and the messages and bytes they
+    /// hold. Summed in the store, a batch of mailboxes per aggregation, so
+    /// a large domain never makes one oversized query.
+    pub async fn domain_usage(&self, domain: &str) -> StoreResult<(u64, Usage)> {
         const BATCH: usize = 1000;
         let cursor = self
             .run(
@@ -175,6 +175,6 @@ impl Store {
                 total.bytes += usage.bytes;
             }
         }
-        Ok(total)
+        Ok((addresses.len() as u64, total))
     }
 }
