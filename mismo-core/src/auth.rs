@@ -144,12 +144,27 @@ async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mail
     Ok(ok.then_some(mailbox))
 }
 
-/// Argon2 takes tens of milliseconds of CPU: keep it off the I/O threads.
+/// Password checks running at once in this process: one per core. More
+/// would not finish sooner (each is CPU-bound), and each holds Argon2's
+/// 19 MiB working area: a burst of a hundred logins must not cost 2 GB.
+static CHECKS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// Argon2 takes tens of milliseconds of CPU: keep it off the I/O threads,
+/// and no more of them at once than there are cores.
 async fn verify(pass: &str, hash: &str) -> bool {
+    let Ok(_permit) = CHECKS.acquire().await else {
+        return false;
+    };
     let (pass, hash) = (pass.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || password::verify(&pass, &hash))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || {
+        let ok = password::verify(&pass, &hash);
+        crate::memory::give_back();
+        ok
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// How long to hold the answer to the `n`-th failure: more each time, so

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod display;
 pub mod dkim;
 pub mod dns;
+pub mod memory;
 pub mod model;
 pub mod net;
 pub mod password;

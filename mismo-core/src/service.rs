@@ -5,9 +5,11 @@ use std::time::Duration;
 use crate::config::{load_or_exit, FromEnv, StoreSettings};
 use crate::Store;
 
-/// Answers `--help` and `--version`, sets up logging and reads the settings,
-/// exiting with a message naming the variable if one is malformed.
+/// Caps the allocator's arenas, answers `--help` and `--version`, sets up
+/// logging and reads the settings, exiting with a message naming the
+/// variable if one is malformed.
 pub fn settings<T: FromEnv>(service: &'static str) -> T {
+    crate::memory::limit_arenas();
     crate::config::usage::handle_command_line::<T>(service);
     crate::shutdown::install();
     crate::telemetry::init(service);
