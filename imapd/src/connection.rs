@@ -66,6 +66,8 @@ const HEADERS_AHEAD: usize = 512;
 type HeadersRead = tokio::task::JoinHandle<Result<Vec<(String, Option<Vec<u8>>)>, StoreError>>;
 /// Pending output is written once it reaches this.
 const WRITE_AT: usize = 64 * 1024;
+/// The most write buffer a session keeps between commands.
+const IDLE_WRITE_BUFFER: usize = 4 * 1024;
 
 /// How reading one command ended.
 enum Read {
@@ -93,7 +95,7 @@ impl Connection {
             session,
             reader: BufReader::with_capacity(16 * 1024, stream),
             peer,
-            pending: Vec::with_capacity(WRITE_AT),
+            pending: Vec::new(),
             ahead: HashMap::new(),
             ahead_headers: HashMap::new(),
             headers_next: None,
@@ -134,6 +136,12 @@ impl Connection {
         loop {
             if self.reader.buffer().is_empty() && !self.pending.is_empty() {
                 self.send(&[]).await?;
+            }
+            // A session waiting for its next command keeps no large write
+            // buffer: a thousand idle sessions each holding the 64 KiB one
+            // FETCH grew would be 64 MB for nothing.
+            if self.pending.capacity() > IDLE_WRITE_BUFFER {
+                self.pending = Vec::new();
             }
             let idle = self.server.settings.idle_timeout;
             let read = match tokio::time::timeout(idle, self.read_command()).await {
