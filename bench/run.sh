@@ -4,7 +4,8 @@
 # (Postfix, Dovecot) and the embedded store first. Run as root: Postfix and
 # Dovecot are started for the run and stopped after.
 #
-# Then times the admin console's lists at 100,000 mailboxes, and fuzzes each fuzz target for FUZZ_SECONDS (default 60) and prints its
+# Then runs the load simulator (LOAD_CLIENTS, default 1000, for LOAD_SECONDS,
+# default 120), times the admin console's lists at 100,000 mailboxes, and fuzzes each fuzz target for FUZZ_SECONDS (default 60) and prints its
 # table; the run fails if a fuzzer found a crash.
 #
 #   bench/run.sh [MESSAGES] [POP3_MESSAGES] [IMAP_MESSAGES]   (defaults 20000, 1000, 5000)
@@ -26,6 +27,8 @@ python3 bench/local.py "$messages" 50
 python3 bench/pop3.py "$pop3_messages"
 python3 bench/imap.py "$imap_messages"
 python3 bench/summary.py
+# mnm's load test: 1,000 clients through submission, POP3 and IMAP readers.
+python3 bench/load.py "${LOAD_CLIENTS:-1000}" "${LOAD_SECONDS:-120}"
 # The admin console's lists at 100,000 mailboxes (no reference to compare with).
 cargo test --release -q -p admin-console --test scale -- --ignored --nocapture
 bench/fuzz.sh "${FUZZ_SECONDS:-60}"

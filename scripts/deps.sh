@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests use, when missing: the peers nobody
 # here wrote (BIND9, swaks, Postfix's smtp-source/smtp-sink, mpop, mbsync,
-# offlineimap, fetchmail, neomutt, Chromium for the browser tests, HAProxy) and npm and venv support. With --bench, also the references the benchmarks compare with.
+# offlineimap, fetchmail, neomutt, Chromium for the browser tests, HAProxy),
+# npm and venv support, and a font for the load simulator's plot labels. With --bench, also the references the benchmarks compare with.
 set -euo pipefail
 
-packages=(bind9 bind9-utils dnsutils groff-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libmail-srs-perl postfix mpop isync offlineimap3 fetchmail neomutt gpg python3-venv chromium haproxy)
+packages=(bind9 bind9-utils dnsutils groff-base swaks libnet-ssleay-perl libio-socket-ssl-perl libauthen-sasl-perl libmail-srs-perl postfix mpop isync offlineimap3 fetchmail neomutt gpg python3-venv chromium haproxy fonts-dejavu-core)
 # npm fetches htmx (scripts/assets.sh); a Node.js from elsewhere brings its own.
 command -v npm >/dev/null || packages+=(npm)
 if [[ "${1:-}" == "--bench" ]]; then
