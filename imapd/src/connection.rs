@@ -140,7 +140,8 @@ impl Connection {
             // A session waiting for its next command keeps no large write
             // buffer: a thousand idle sessions each holding the 64 KiB one
             // FETCH grew would be 64 MB for nothing.
-            if self.pending.capacity() > IDLE_WRITE_BUFFER {
+            // (Pipelined commands leave replies pending: those stay.)
+            if self.pending.is_empty() && self.pending.capacity() > IDLE_WRITE_BUFFER {
                 self.pending = Vec::new();
             }
             let idle = self.server.settings.idle_timeout;
