@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ledger::Fault;
-use crate::message::{check, Copy};
+use crate::message::check;
 use crate::wire::{Failure, Wire, WireResult};
 use crate::Run;
 
@@ -69,15 +69,7 @@ async fn session(run: &Run, mailbox: u32, pause: Duration) -> WireResult<()> {
                 .await?;
                 s.command("EXPUNGE").await?;
             }
-            for (at, copy) in copies {
-                match copy {
-                    Copy::Intact(id) => run.ledger.found(id, mailbox, at),
-                    Copy::Corrupt(id) => run.ledger.fault(
-                        Fault::Corrupt,
-                        format!("IMAP copy {id:?} in mailbox {mailbox}"),
-                    ),
-                }
-            }
+            run.ledger.read("IMAP", mailbox, copies);
         }
         if finishing {
             let _ = s.command("LOGOUT").await;

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::message::Copy;
+
 /// An accepted message.
 struct Accepted {
     /// When the 250 came.
@@ -120,6 +122,20 @@ impl Ledger {
                 inner.reads.push((at, latency));
             }
             None => inner.early.entry(id).or_default().push(at),
+        }
+    }
+
+    /// What a reader took out of `mailbox` over `protocol`: each copy with
+    /// when it was read.
+    pub fn read(&self, protocol: &str, mailbox: u32, copies: Vec<(f64, Copy)>) {
+        for (at, copy) in copies {
+            match copy {
+                Copy::Intact(id) => self.found(id, mailbox, at),
+                Copy::Corrupt(id) => self.fault(
+                    Fault::Corrupt,
+                    format!("{protocol} copy {id:?} in mailbox {mailbox}"),
+                ),
+            }
         }
     }
 

@@ -16,17 +16,7 @@ pub async fn read(run: Arc<Run>, mailbox: u32) {
     loop {
         let finishing = run.drained();
         match session(&run, mailbox).await {
-            Ok(found) => {
-                for (at, copy) in found {
-                    match copy {
-                        Copy::Intact(id) => run.ledger.found(id, mailbox, at),
-                        Copy::Corrupt(id) => run.ledger.fault(
-                            Fault::Corrupt,
-                            format!("POP3 copy {id:?} in mailbox {mailbox}"),
-                        ),
-                    }
-                }
-            }
+            Ok(found) => run.ledger.read("POP3", mailbox, found),
             Err(Failure::TryLater(_)) => run.ledger.told_to_wait(),
             Err(Failure::Broken(e)) => run
                 .ledger

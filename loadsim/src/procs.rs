@@ -4,15 +4,7 @@
 
 use std::sync::Mutex;
 
-/// The names Mismo's services run under.
-pub const SERVICES: [&str; 6] = [
-    "smtp-engine",
-    "qprocessor",
-    "pop3d",
-    "imapd",
-    "admin-console",
-    "webmail",
-];
+use mismo_core::service::SERVICES;
 
 pub struct Watched {
     pub name: String,

@@ -5,6 +5,16 @@ use std::time::Duration;
 use crate::config::{load_or_exit, FromEnv, StoreSettings};
 use crate::Store;
 
+/// Every service binary, as deployment files and process lists name them.
+pub const SERVICES: [&str; 6] = [
+    "smtp-engine",
+    "qprocessor",
+    "pop3d",
+    "imapd",
+    "admin-console",
+    "webmail",
+];
+
 /// Caps the allocator's arenas, answers `--help` and `--version`, sets up
 /// logging and reads the settings, exiting with a message naming the
 /// variable if one is malformed.

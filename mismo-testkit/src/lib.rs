@@ -24,15 +24,7 @@ use mismo_core::config::StoreSettings;
 use mismo_core::model::*;
 use mismo_core::Store;
 
-/// Every service binary, as deployment files name them.
-pub const SERVICES: [&str; 6] = [
-    "smtp-engine",
-    "qprocessor",
-    "pop3d",
-    "imapd",
-    "admin-console",
-    "webmail",
-];
+pub use mismo_core::service::SERVICES;
 
 /// The workspace root, where `.venv` and `scripts/` live.
 pub fn workspace_root() -> PathBuf {
