@@ -29,88 +29,77 @@ pub fn write(
     // Rates and latencies over windows of WINDOW seconds: per second
     // counts jump with the readers' polls.
     let windows = |events: &[(f64, f64)], value: &dyn Fn(&mut Vec<f64>) -> Option<f64>| {
-        let mut out = Vec::new();
-        let mut start = 0.0;
-        while start < total {
-            let mut v: Vec<f64> = events
-                .iter()
-                .filter(|(t, _)| *t >= start && *t < start + WINDOW)
-                .map(|(_, l)| *l)
-                .collect();
-            if let Some(x) = value(&mut v) {
-                out.push((start + WINDOW / 2.0, x));
-            }
-            start += WINDOW;
+        let mut buckets = vec![Vec::new(); (total / WINDOW).ceil().max(1.0) as usize];
+        for (t, v) in events {
+            let at = ((t / WINDOW) as usize).min(buckets.len() - 1);
+            buckets[at].push(*v);
         }
-        out
+        buckets
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(n, b)| Some(((n as f64 + 0.5) * WINDOW, value(b)?)))
+            .collect::<Vec<_>>()
     };
     let rate = |v: &mut Vec<f64>| Some(v.len() as f64 / WINDOW);
     // The latency axis is logarithmic (0.1 ms up): end-of-DATA replies take
     // milliseconds, a queue's backlog takes minutes.
     let p50 = |v: &mut Vec<f64>| percentile(v, 50.0).map(|x| x.max(0.1));
     let p99 = |v: &mut Vec<f64>| percentile(v, 99.0).map(|x| x.max(0.1));
-    let accepted = windows(replies, &rate);
-    let read = windows(reads, &rate);
-    let lines = [
+    let rates = [
+        ("messages accepted", windows(replies, &rate), BLUE),
+        ("copies read", windows(reads, &rate), RED),
+    ];
+    let latencies = [
         ("end of DATA to 250, p50", windows(replies, &p50), BLUE),
         ("end of DATA to 250, p99", windows(replies, &p99), CYAN),
         ("250 to readable, p50", windows(reads, &p50), RED),
         ("250 to readable, p99", windows(reads, &p99), MAGENTA),
     ];
+    let highest = |lines: &[Line]| {
+        lines
+            .iter()
+            .flat_map(|l| l.1.iter().map(|p| p.1))
+            .fold(1.0, f64::max)
+    };
 
     let root = BitMapBackend::new(path, (1200, 800)).into_drawing_area();
     root.fill(&WHITE).map_err(draw)?;
     let (top, bottom) = root.split_vertically(400);
-    let rate_max = accepted
-        .iter()
-        .chain(&read)
-        .map(|p| p.1)
-        .fold(1.0, f64::max);
-    let mut chart = ChartBuilder::on(&top)
-        .caption("Throughput", ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..total.max(1.0), 0.0..rate_max * 1.1)
-        .map_err(draw)?;
-    chart
-        .configure_mesh()
-        .x_desc("seconds")
-        .y_desc("per second")
-        .draw()
-        .map_err(draw)?;
-    for (label, series, colour) in [
-        ("messages accepted", accepted, BLUE),
-        ("copies read", read, RED),
-    ] {
-        chart
-            .draw_series(LineSeries::new(series, colour.stroke_width(2)))
-            .map_err(draw)?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(draw)?;
+    let x = 0.0..total.max(1.0);
+    let y = 0.0..highest(&rates) * 1.1;
+    panel(&top, "Throughput", "per second", x.clone(), y, rates)?;
+    let y = (0.1..highest(&latencies) * 2.0).log_scale();
+    panel(&bottom, "Latency", "ms (log)", x, y, latencies)?;
+    root.present().map_err(draw)
+}
 
-    let latency_max = lines
-        .iter()
-        .flat_map(|l| l.1.iter().map(|p| p.1))
-        .fold(1.0, f64::max);
-    let mut chart = ChartBuilder::on(&bottom)
-        .caption("Latency", ("sans-serif", 22))
+/// A labelled line: its name, its points, its colour.
+type Line = (&'static str, Vec<(f64, f64)>, RGBColor);
+
+/// One chart of `lines` over seconds, with a legend.
+fn panel<Y>(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    caption: &str,
+    y_desc: &str,
+    x: std::ops::Range<f64>,
+    y: Y,
+    lines: impl IntoIterator<Item = Line>,
+) -> Result<(), String>
+where
+    Y: plotters::coord::ranged1d::AsRangedCoord<Value = f64>,
+    Y::CoordDescType: plotters::coord::ranged1d::ValueFormatter<f64>,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
-        .build_cartesian_2d(0.0..total.max(1.0), (0.1..latency_max * 2.0).log_scale())
+        .build_cartesian_2d(x, y)
         .map_err(draw)?;
     chart
         .configure_mesh()
         .x_desc("seconds")
-        .y_desc("ms (log)")
+        .y_desc(y_desc)
         .draw()
         .map_err(draw)?;
     for (label, series, colour) in lines {
@@ -125,8 +114,7 @@ pub fn write(
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()
-        .map_err(draw)?;
-    root.present().map_err(draw)
+        .map_err(draw)
 }
 
 fn draw(e: impl std::fmt::Display) -> String {
