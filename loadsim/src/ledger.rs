@@ -45,6 +45,12 @@ struct Inner {
     /// (time found, 250 to found in ms)
     reads: Vec<(f64, f64)>,
     bytes: u64,
+    /// Copies due and found, over all accepted messages: kept as they
+    /// change, since the progress bar asks five times a second.
+    due: u64,
+    found: u64,
+    /// When the last copy was read.
+    last_read: f64,
     /// Logins the servers asked to come back later (and were retried).
     waits: u64,
     faults: HashMap<Fault, u64>,
@@ -94,6 +100,8 @@ impl Ledger {
                 .reads
                 .push((*found_at, 0f64.max(found_at - at) * 1000.0));
         }
+        inner.due += u64::from(due);
+        inner.found += early.len() as u64;
         inner.accepted.insert(
             id,
             Accepted {
@@ -115,11 +123,13 @@ impl Ledger {
                 format!("message {id} twice in mailbox {mailbox}"),
             );
         }
+        inner.last_read = inner.last_read.max(at);
         match inner.accepted.get_mut(&id) {
             Some(m) => {
                 m.found += 1;
                 let latency = (at - m.at).max(0.0) * 1000.0;
                 inner.reads.push((at, latency));
+                inner.found += 1;
             }
             None => inner.early.entry(id).or_default().push(at),
         }
@@ -161,8 +171,8 @@ impl Ledger {
         Totals {
             accepted: inner.accepted.len() as u64,
             bytes: inner.bytes,
-            due: inner.accepted.values().map(|m| u64::from(m.due)).sum(),
-            found: inner.accepted.values().map(|m| u64::from(m.found)).sum(),
+            due: inner.due,
+            found: inner.found,
             faults: inner.faults.values().sum(),
         }
     }
@@ -175,6 +185,17 @@ impl Ledger {
             .values()
             .filter(|m| m.found < m.due)
             .fold((0, 0), |(n, c), m| (n + 1, c + u64::from(m.due - m.found)))
+    }
+
+    /// Copies due and not found yet.
+    pub fn copies_missing(&self) -> u64 {
+        let inner = self.lock();
+        inner.due - inner.found
+    }
+
+    /// When the last copy was read (0 before any).
+    pub fn last_read(&self) -> f64 {
+        self.lock().last_read
     }
 
     /// Copies found whose message was never accepted (counted at the end:
@@ -220,8 +241,10 @@ mod tests {
         l.accepted(1, 100, 2, 3.0);
         l.found(1, 10, l.now());
         assert_eq!(l.missing(), (1, 1));
+        assert_eq!(l.copies_missing(), 1);
         l.found(1, 11, l.now());
         assert_eq!(l.missing(), (0, 0));
+        assert_eq!(l.copies_missing(), 0);
         let t = l.totals();
         assert_eq!(
             (t.accepted, t.bytes, t.due, t.found, t.faults),
@@ -248,6 +271,7 @@ mod tests {
         l.accepted(5, 10, 1, 1.0);
         assert_eq!(l.strays(), 0);
         assert_eq!(l.missing(), (0, 0));
+        assert_eq!(l.copies_missing(), 0);
         assert_eq!(l.reads()[0].1, 0.0);
     }
 }

@@ -149,19 +149,14 @@ pub async fn run(args: Args) -> Result<bool, String> {
         "{spinner} draining [{elapsed_precise}] {wide_bar} {pos}/{len} copies  {msg}",
     ));
     let limit = Instant::now() + Duration::from_secs(args.drain_limit);
-    while run.ledger.missing().1 > 0 && Instant::now() < limit {
+    while run.ledger.copies_missing() > 0 && Instant::now() < limit {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let t = run.ledger.totals();
         bar.set_position(t.found);
         bar.set_message(format!("{} errors", t.faults));
     }
     bar.finish();
-    let total = run
-        .ledger
-        .reads()
-        .iter()
-        .map(|r| r.0)
-        .fold(sending, f64::max);
+    let total = run.ledger.last_read().max(sending);
     run.drained.store(true, Ordering::Relaxed);
     while readers.join_next().await.is_some() {}
     sampling.store(false, Ordering::Relaxed);
