@@ -677,22 +677,14 @@ async fn administrators_and_their_tokens() {
     let now = mismo_core::model::now_ms() as u64 / 1000;
     let code = mismo_core::second_factor::code_at(&pending.secret, now).unwrap();
     admin.confirm_totp("ann", &code, now).await.unwrap();
-    assert!(store
-        .get_administrator("ann")
-        .await
-        .unwrap()
-        .unwrap()
-        .totp
-        .is_some());
+    let totp_on = || async {
+        let ann = store.get_administrator("ann").await.unwrap().unwrap();
+        ann.totp.is_some()
+    };
+    assert!(totp_on().await);
     let out = ctl.expect(0, &["admin", "totp-off", "ann"], None);
     assert_eq!(out.trim(), "second factor of ann turned off");
-    assert!(store
-        .get_administrator("ann")
-        .await
-        .unwrap()
-        .unwrap()
-        .totp
-        .is_none());
+    assert!(!totp_on().await);
     let err = ctl.expect(1, &["admin", "totp-off", "nobody"], None);
     assert!(err.contains("no administrator nobody"), "{err}");
 
