@@ -3,7 +3,7 @@
 //! to a group of 100), each after a random 1-30 s pause; QUIT; idle 1-30 s.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
@@ -15,11 +15,9 @@ use rand::{RngExt, SeedableRng};
 
 use crate::ledger::Fault;
 use crate::message::compose;
+use crate::wire::STEP;
 use crate::{Run, GROUP_SIZE};
 
-/// How long a client waits for any one reply: RFC 5321 4.5.3.2's
-/// shortest, five minutes (a server busy checking passwords queues logins).
-const STEP: Duration = Duration::from_secs(300);
 const POSTS_TO_TWO: usize = 15;
 const POSTS_TO_A_GROUP: usize = 2;
 /// Message bodies are 1,000 to 12,400 octets: 6.7 kB on average, as in
@@ -141,11 +139,9 @@ fn two_others(run: &Run, client: u32, rng: &mut StdRng) -> Vec<String> {
     vec![run.args.mailbox(a), run.args.mailbox(b)]
 }
 
+/// A reply within [`STEP`], its error in words.
 async fn step<T, E: std::fmt::Display>(
     f: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, String> {
-    match tokio::time::timeout(STEP, f).await {
-        Ok(r) => r.map_err(|e| e.to_string()),
-        Err(_) => Err(format!("no reply within {} s", STEP.as_secs())),
-    }
+    crate::wire::step(f).await?.map_err(|e| e.to_string())
 }

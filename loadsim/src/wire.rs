@@ -12,9 +12,10 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpSocket, TcpStream};
 
-/// Any one step taking longer than this is an error: as long as an SMTP
-/// client waits (RFC 5321 4.5.3.2), five minutes.
-const STEP: Duration = Duration::from_secs(300);
+/// Any one step of a client or reader taking longer than this is an error:
+/// as long as an SMTP client waits (RFC 5321 4.5.3.2), five minutes (a
+/// server busy checking passwords queues logins).
+pub const STEP: Duration = Duration::from_secs(300);
 /// A longer line than any POP3 or IMAP server sends (RFC 1939: 512 octets
 /// for replies; IMAP lines here are short but for literals).
 const MAX_LINE: u64 = 64 * 1024;
@@ -109,7 +110,8 @@ impl Wire {
     }
 }
 
-async fn step<T>(f: impl std::future::Future<Output = T>) -> Result<T, String> {
+/// `f`'s outcome, or an error once it has taken longer than [`STEP`].
+pub async fn step<T>(f: impl std::future::Future<Output = T>) -> Result<T, String> {
     tokio::time::timeout(STEP, f)
         .await
         .map_err(|_| format!("no answer within {} s", STEP.as_secs()))
