@@ -22,7 +22,6 @@ mod pages;
 mod paging;
 mod queue;
 mod scope;
-mod security;
 mod session;
 mod state;
 mod templates;
@@ -68,6 +67,6 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(pages::routes())
         .merge(session::routes())
         .nest("/api/v1", api::routes())
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(mismo_core::web::secure_headers))
         .with_state(state)
 }

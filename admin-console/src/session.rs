@@ -19,10 +19,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mismo_core::auth::{self, Login};
 use mismo_core::model::{AdminSession, Administrator};
+use mismo_core::web::{cookie, over_tls, same_token, set_cookie};
 
 use crate::actor::{client_ip, Actor};
 use crate::error::{Failure, PageError};
-use crate::security::same_token;
 use crate::state::AppState;
 use crate::templates::render;
 
@@ -46,32 +46,6 @@ pub fn field<'a>(fields: &'a Fields, name: &str) -> Result<&'a str, Failure> {
         .get(name)
         .map(String::as_str)
         .ok_or_else(|| Failure::BadRequest(format!("the form has no field '{name}'")))
-}
-
-/// The value of one cookie of the request.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-/// Whether the client reached us over TLS (directly, or through a proxy
-/// that says so); the cookie is then marked Secure.
-fn over_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
-
-fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")
 }
 
 /// The signed-in administrator of a page request; without one, the
@@ -346,20 +320,4 @@ async fn logout(
     state.admin().close_session(&signed.token).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", 0, over_tls(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cookies_are_read_and_written_strictly() {
-        let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; mismo_admin=tok; b=2".parse().unwrap());
-        assert_eq!(cookie(&h, "mismo_admin").as_deref(), Some("tok"));
-        assert_eq!(cookie(&h, "mismo"), None);
-        let c = set_cookie("x", "v", 60, true);
-        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.ends_with("Secure"));
-        assert!(!set_cookie("x", "v", 60, false).contains("Secure"));
-    }
 }

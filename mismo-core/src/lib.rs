@@ -24,6 +24,10 @@ pub mod store;
 pub mod summary;
 pub mod telemetry;
 pub mod tls;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use directory::Directory;
+/// The BSON types the store's documents use (dates, binaries).
+pub use mongodb::bson;
 pub use store::{Store, StoreError, StoreResult};

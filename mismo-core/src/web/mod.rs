@@ -1,0 +1,30 @@
+//! What Mismo's two web apps (admin-console, webmail) share: the response
+//! headers every answer carries, cookies, and the CSRF token comparison.
+//! Built with the `web` feature, so the mail services do not link axum.
+
+mod cookies;
+mod headers;
+
+pub use cookies::{cookie, over_tls, set_cookie};
+pub use headers::{secure_headers, STRICT_CSP};
+
+use subtle::ConstantTimeEq;
+
+/// Whether a form's token is the session's, in time independent of where
+/// they differ.
+pub fn same_token(sent: &str, expected: &str) -> bool {
+    !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abd", "abc"));
+        assert!(!same_token("ab", "abc"));
+        assert!(!same_token("", ""));
+    }
+}
