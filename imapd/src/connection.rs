@@ -1294,19 +1294,14 @@ impl Connection {
     ) -> Result<Vec<i64>, Failure> {
         let mut uids = Vec::with_capacity(entries.len());
         for listed in entries {
-            let Some(full) = self.server.store.get_entry(mailbox, &listed.id).await? else {
-                continue;
-            };
-            let mut copy = MailboxEntry {
-                id: new_id(),
-                folder: target.id.clone(),
-                uid: 0,
-                modseq: 0,
-                header: None,
-                ..full
-            };
-            self.server.store.insert_entry(&mut copy).await?;
-            uids.push(copy.uid);
+            if let Some(copy) = self
+                .server
+                .store
+                .copy_entry(mailbox, &listed.id, &target.id)
+                .await?
+            {
+                uids.push(copy.uid);
+            }
         }
         Ok(uids)
     }

@@ -48,12 +48,12 @@ impl Policy {
         let Some(user) = auth_user else {
             return Ok(());
         };
-        if sender.is_empty() || sender == user {
+        if sender.is_empty() {
             return Ok(());
         }
-        match self.store.get_alias(sender).await {
-            Ok(Some(alias)) if alias.targets.iter().any(|t| t == user) => Ok(()),
-            Ok(_) => Err(Reply::new(
+        match self.store.may_send_as(user, sender).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Reply::new(
                 553,
                 "5.7.1",
                 format!("<{sender}>: Sender address rejected: not owned by user {user}"),

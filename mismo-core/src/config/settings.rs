@@ -371,19 +371,26 @@ impl FromEnv for AdminSettings {
 
 /// webmail.
 #[derive(Debug, Clone, Serialize)]
-pub struct WebmailSettings(pub WebSettings);
+pub struct WebmailSettings {
+    pub web: WebSettings,
+    /// SMTP_MAX_MESSAGE_SIZE: webmail sends under submission's limit.
+    pub max_message_size: u64,
+}
 
 impl FromEnv for WebmailSettings {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self(WebSettings {
-            store: StoreSettings::from_env(env)?,
-            node: NodeSettings::from_env(env)?,
-            listen: env.get(
-                "WEBMAIL_LISTEN",
-                ([0, 0, 0, 0], 8081).into(),
-                v::socket_addr,
-            )?,
-        }))
+        Ok(Self {
+            web: WebSettings {
+                store: StoreSettings::from_env(env)?,
+                node: NodeSettings::from_env(env)?,
+                listen: env.get(
+                    "WEBMAIL_LISTEN",
+                    ([0, 0, 0, 0], 8081).into(),
+                    v::socket_addr,
+                )?,
+            },
+            max_message_size: env.get("SMTP_MAX_MESSAGE_SIZE", 26_214_400, v::byte_size)?,
+        })
     }
 }
 
@@ -452,7 +459,8 @@ mod tests {
         let a = AdminSettings::from_env(&e).unwrap();
         assert_eq!(a.web.listen, "127.0.0.1:8080".parse().unwrap());
         let w = WebmailSettings::from_env(&e).unwrap();
-        assert_eq!(w.0.listen, "0.0.0.0:8081".parse().unwrap());
+        assert_eq!(w.web.listen, "0.0.0.0:8081".parse().unwrap());
+        assert_eq!(w.max_message_size, 26_214_400);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod mailbox;
 mod mailbox_entry;
 mod node;
 mod queue;
+mod webmail;
 
 pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken, SecondFactor};
 pub use alias::Alias;
@@ -31,6 +32,7 @@ pub use queue::{
     AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
     Recipient, RecipientStatus,
 };
+pub use webmail::{MailSession, Profile, Vacation};
 
 use serde::{Deserialize, Serialize};
 

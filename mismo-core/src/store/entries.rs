@@ -356,6 +356,30 @@ impl Store {
         self.run(cursor.try_collect()).await
     }
 
+    /// Files a copy of a message (same bytes, same flags) into another
+    /// folder under that folder's next UID; the copy, or `None` if the
+    /// message is gone. What IMAP COPY and MOVE and webmail's moves do.
+    pub async fn copy_entry(
+        &self,
+        mailbox: &str,
+        id: &str,
+        folder: &str,
+    ) -> StoreResult<Option<MailboxEntry>> {
+        let Some(full) = self.get_entry(mailbox, id).await? else {
+            return Ok(None);
+        };
+        let mut copy = MailboxEntry {
+            id: crate::model::new_id(),
+            folder: folder.to_string(),
+            uid: 0,
+            modseq: 0,
+            header: None,
+            ..full
+        };
+        self.insert_entry(&mut copy).await?;
+        Ok(Some(copy))
+    }
+
     /// Removes every entry of a mailbox; returns how many went.
     pub async fn delete_mailbox_entries(&self, mailbox: &str) -> StoreResult<u64> {
         let res = self

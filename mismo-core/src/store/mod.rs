@@ -20,7 +20,9 @@ mod listing;
 mod locks;
 pub use listing::IdPage;
 mod login_attempts;
+mod mail_list;
 pub use login_attempts::LoginSlot;
+pub use mail_list::ListOrder;
 mod mailboxes;
 mod nodes;
 pub use mailboxes::Usage;
@@ -30,6 +32,7 @@ mod schema;
 mod secrets;
 mod sweep;
 pub use sweep::Sweep;
+mod webmail;
 
 use std::future::IntoFuture;
 use std::time::Duration;
@@ -90,6 +93,11 @@ pub mod names {
     pub const AUDIT_LOG: &str = "audit_log";
     /// Running services and where to ask how they are.
     pub const NODES: &str = "nodes";
+    /// Webmail: sessions, what users set for themselves, and to whom an
+    /// auto-reply went when.
+    pub const WEBMAIL_SESSIONS: &str = "webmail_sessions";
+    pub const PROFILES: &str = "profiles";
+    pub const VACATION_REPLIES: &str = "vacation_replies";
 }
 
 #[derive(Clone)]

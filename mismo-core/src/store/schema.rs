@@ -69,7 +69,13 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
     CollectionSpec {
         name: ALIASES,
         shard_key: r#"{ _id: "hashed" }"#,
-        indexes: || vec![index("domain_1", doc! { "domain": 1 })],
+        // By domain (the console), and by target (webmail's identities).
+        indexes: || {
+            vec![
+                index("domain_1", doc! { "domain": 1 }),
+                index("targets_1", doc! { "targets": 1 }),
+            ]
+        },
     },
     CollectionSpec {
         name: MESSAGES,
@@ -141,6 +147,29 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || vec![expiring("expires_at_1", "expires_at")],
     },
     CollectionSpec {
+        name: WEBMAIL_SESSIONS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // Sessions end by themselves; all of a mailbox's end when its
+        // password changes.
+        indexes: || {
+            vec![
+                expiring("expires_at_1", "expires_at"),
+                index("mailbox_1", doc! { "mailbox": 1 }),
+            ]
+        },
+    },
+    CollectionSpec {
+        name: PROFILES,
+        shard_key: r#"{ _id: "hashed" }"#,
+        indexes: Vec::new,
+    },
+    CollectionSpec {
+        name: VACATION_REPLIES,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // A sender may be answered again once the interval has passed.
+        indexes: || vec![expiring("expires_at_1", "expires_at")],
+    },
+    CollectionSpec {
         name: DKIM_KEYS,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,
@@ -168,6 +197,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
                 index(
                     "mailbox_1_received_at_1",
                     doc! { "mailbox": 1, "received_at": 1 },
+                ),
+                // Webmail's message list, newest first.
+                index(
+                    "mailbox_1_folder_1_received_at_-1",
+                    doc! { "mailbox": 1, "folder": 1, "received_at": -1 },
                 ),
                 unique(
                     "mailbox_1_folder_1_uid_1",
