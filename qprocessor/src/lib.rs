@@ -16,6 +16,7 @@ mod relay_stream;
 mod retry;
 mod seven_bit;
 mod sweep;
+mod vacation;
 mod wake;
 mod worker;
 

@@ -248,7 +248,12 @@ async fn deliver_all(
                 let mut parts: Vec<Outcome> =
                     expansion.failures.into_iter().map(|(_, o)| o).collect();
                 for mailbox in &expansion.mailboxes {
-                    parts.push(local::deliver(store, message, mailbox).await);
+                    let outcome = local::deliver(store, message, mailbox).await;
+                    if outcome.class == Class::Delivered {
+                        let hostname = &ctx.settings.node.hostname;
+                        crate::vacation::answer(store, hostname, message, bytes, mailbox).await;
+                    }
+                    parts.push(outcome);
                 }
                 for a in &expansion.remote {
                     match remote_results.get(a) {
