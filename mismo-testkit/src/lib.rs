@@ -97,6 +97,7 @@ pub struct Ports {
     pub imap: u16,
     pub imaps: u16,
     pub admin: u16,
+    pub webmail: u16,
 }
 
 impl Ports {
@@ -224,6 +225,7 @@ impl TestStore {
             imap: free_port(),
             imaps: free_port(),
             admin: free_port(),
+            webmail: free_port(),
         };
         let mut env = self.env();
         for (k, port) in [
@@ -236,6 +238,7 @@ impl TestStore {
             ("IMAP_LISTEN", ports.imap),
             ("IMAPS_LISTEN", ports.imaps),
             ("ADMIN_LISTEN", ports.admin),
+            ("WEBMAIL_LISTEN", ports.webmail),
         ] {
             env.push((k.into(), format!("127.0.0.1:{port}")));
         }

@@ -1,15 +1,7 @@
-//! webmail: reads its settings and prepares the store; its protocol is not
-//! served yet, so it says so and exits cleanly.
-
-use mismo_core::config::WebmailSettings;
-use mismo_core::service;
+//! webmail: the users' web app.
 
 #[tokio::main]
 async fn main() {
-    let settings: WebmailSettings = service::settings("webmail");
-    let Some(store) = service::connect_store(&settings.0.store).await else {
-        return;
-    };
-    tracing::info!("settings and store are ready; no listener in this version yet");
-    store.shutdown().await;
+    let settings = mismo_core::service::settings("webmail");
+    webmail::run(settings).await;
 }

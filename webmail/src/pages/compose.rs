@@ -1,0 +1,575 @@
+//! Writing mail: a new message, a reply, a reply to all, a forward, or a
+//! draft taken up again; sent, or saved to Drafts.
+//!
+//! Sending is submission by another door, under the same rules: the From
+//! address is the user's own or one of its aliases, the message is no
+//! larger than SMTP_MAX_MESSAGE_SIZE, and it enters the queue as one
+//! `ENQUEUED` document, as an engine's would. A copy goes to Sent.
+
+use axum::extract::{Multipart, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use mail_builder::headers::address::Address as MbAddress;
+use mail_builder::MessageBuilder;
+use mismo_core::model::address::Address;
+use mismo_core::model::{new_id, now_ms, DsnRequest, MailboxEntry, NewMessage, Origin, Recipient};
+use mismo_core::store::FlagChange;
+use serde::{Deserialize, Serialize};
+
+use super::{back_to, layout, notice, special_folder, with_notice};
+use crate::error::Failure;
+use crate::form::Fields;
+use crate::message::{bytes, entry, view, View};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use crate::templates::render;
+
+#[derive(Debug, Deserialize)]
+pub struct ComposeQuery {
+    reply: Option<String>,
+    all: Option<String>,
+    forward: Option<String>,
+    draft: Option<String>,
+    to: Option<String>,
+    done: Option<String>,
+}
+
+/// What the form shows (again, after an error).
+#[derive(Debug, Default, Serialize)]
+pub struct Draft {
+    from: String,
+    to: String,
+    cc: String,
+    bcc: String,
+    subject: String,
+    body: String,
+    in_reply_to: String,
+    references: String,
+    /// The message replied to, marked answered once this is sent.
+    reply_of: String,
+    /// The draft this replaces.
+    draft: String,
+    /// The message whose attachments come along (a forward, a draft).
+    carry: String,
+    carried: Vec<crate::message::Attachment>,
+}
+
+/// `Re: ` or `Fwd: ` in front, once.
+fn prefixed(prefix: &str, subject: &str) -> String {
+    let lower = subject.to_ascii_lowercase();
+    if lower.starts_with(&prefix.to_ascii_lowercase()) {
+        subject.to_string()
+    } else {
+        format!("{prefix}{subject}")
+    }
+}
+
+fn quoted(v: &View) -> String {
+    let mut out = format!("On {}, {} wrote:\n", v.date, v.from);
+    for line in v.body_text.lines() {
+        if line.starts_with('>') {
+            out.push_str(&format!(">{line}\n"));
+        } else {
+            out.push_str(&format!("> {line}\n"));
+        }
+    }
+    out
+}
+
+fn with_signature(body: &str, signature: &str) -> String {
+    if signature.trim().is_empty() {
+        body.to_string()
+    } else {
+        format!("{body}\n\n-- \n{}", signature.trim_end())
+    }
+}
+
+/// The references of a reply: the original's, then the original itself
+/// (RFC 5322 3.6.4).
+fn reply_references(v: &View) -> String {
+    let mut refs: Vec<String> = v.references.iter().map(|r| format!("<{r}>")).collect();
+    if !v.message_id.is_empty() {
+        refs.push(format!("<{}>", v.message_id));
+    }
+    refs.join(" ")
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(query): Query<ComposeQuery>,
+) -> Result<Html<String>, Failure> {
+    let signature = state.store.get_profile(signed.address()).await?.signature;
+    let mut d = Draft {
+        from: signed.address().to_string(),
+        body: with_signature("", &signature),
+        ..Default::default()
+    };
+    if let Some(id) = query.reply.as_deref() {
+        let original = entry(&state.store, signed.address(), id).await?;
+        let v = view(&bytes(&state.store, &original).await?, false);
+        d.to = if v.reply_to.is_empty() {
+            v.from.clone()
+        } else {
+            v.reply_to.clone()
+        };
+        if query.all.as_deref() == Some("1") {
+            let me = signed.address().to_ascii_lowercase();
+            let others: Vec<String> =
+                v.to.split(", ")
+                    .chain(v.cc.split(", "))
+                    .filter(|a| !a.is_empty() && !a.to_ascii_lowercase().contains(&me))
+                    .map(str::to_string)
+                    .collect();
+            d.cc = others.join(", ");
+        }
+        d.subject = prefixed("Re: ", &v.subject);
+        d.body = with_signature(&format!("\n\n{}", quoted(&v)), &signature);
+        if !v.message_id.is_empty() {
+            d.in_reply_to = format!("<{}>", v.message_id);
+        }
+        d.references = reply_references(&v);
+        d.reply_of = original.id;
+    } else if let Some(id) = query.forward.as_deref() {
+        let original = entry(&state.store, signed.address(), id).await?;
+        let v = view(&bytes(&state.store, &original).await?, false);
+        d.subject = prefixed("Fwd: ", &v.subject);
+        d.body = with_signature(
+            &format!(
+                "\n\n---------- Forwarded message ----------\nFrom: {}\nDate: {}\nSubject: {}\nTo: {}\n\n{}",
+                v.from, v.date, v.subject, v.to, v.body_text
+            ),
+            &signature,
+        );
+        d.carry = original.id;
+        d.carried = v.attachments;
+    } else if let Some(id) = query.draft.as_deref() {
+        let saved = entry(&state.store, signed.address(), id).await?;
+        let raw = bytes(&state.store, &saved).await?;
+        let v = view(&raw, false);
+        let parsed = mail_parser::MessageParser::new().parse_headers(&raw[..]);
+        d.bcc = parsed
+            .as_ref()
+            .map(|m| crate::message::addresses(m.bcc()))
+            .unwrap_or_default();
+        d.in_reply_to = parsed
+            .as_ref()
+            .and_then(|m| m.in_reply_to().as_text().map(|t| format!("<{t}>")))
+            .unwrap_or_default();
+        d.references = v
+            .references
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        d.from = if v.from_address.is_empty() {
+            d.from
+        } else {
+            v.from_address.clone()
+        };
+        d.to = v.to;
+        d.cc = v.cc;
+        d.subject = v.subject;
+        d.body = v.body_text;
+        d.draft = saved.id.clone();
+        d.carry = saved.id;
+        d.carried = v.attachments;
+    } else if let Some(to) = query.to.as_deref() {
+        d.to = to.to_string();
+    }
+    show(&state, &signed, d, None, query.done.as_deref())
+        .await
+        .map(Html)
+}
+
+async fn show(
+    state: &AppState,
+    signed: &SignedIn,
+    d: Draft,
+    error: Option<String>,
+    done: Option<&str>,
+) -> Result<String, Failure> {
+    let identities = identities(state, signed).await?;
+    Ok(render(
+        "compose.html",
+        minijinja::context! {
+            ..layout(state, signed, "compose").await?,
+            ..minijinja::context! {
+                title => "New message",
+                d,
+                identities,
+                error,
+                max_size => state.max_message_size,
+                notice => notice(done),
+            }
+        },
+    ))
+}
+
+/// The addresses the user may send as: its own, then its aliases.
+pub async fn identities(state: &AppState, signed: &SignedIn) -> Result<Vec<String>, Failure> {
+    let mut out = vec![signed.address().to_string()];
+    for alias in state.store.aliases_of(signed.address()).await? {
+        if !alias.source.starts_with('@') && !out.contains(&alias.source) {
+            out.push(alias.source);
+        }
+    }
+    Ok(out)
+}
+
+/// An uploaded file.
+struct Upload {
+    name: String,
+    media_type: String,
+    bytes: Vec<u8>,
+}
+
+/// Reads the multipart form: its text fields and its files.
+async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Upload>), Failure> {
+    let unreadable = |_| Failure::BadRequest("The form could not be read; try again.".into());
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_string();
+        if let Some(file_name) = field.file_name().map(str::to_string) {
+            let media_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_ascii_lowercase();
+            let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            // An empty file input still sends a part with no name.
+            if !file_name.is_empty() || !bytes.is_empty() {
+                uploads.push(Upload {
+                    name: file_name,
+                    media_type,
+                    bytes,
+                });
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(unreadable)?));
+        }
+    }
+    Ok((Fields(fields), uploads))
+}
+
+/// A list of recipients as typed: addresses separated by commas or
+/// semicolons, each bare or as `Name <address>`.
+pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
+    let mut out = Vec::new();
+    for item in list
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let (name, address) = match (item.rfind('<'), item.rfind('>')) {
+            (Some(open), Some(close)) if open < close => {
+                let name = item[..open].trim().trim_matches('"').trim();
+                (
+                    (!name.is_empty()).then(|| name.to_string()),
+                    &item[open + 1..close],
+                )
+            }
+            _ => (None, item),
+        };
+        let address = Address::parse(address)
+            .map_err(|_| Failure::Invalid(format!("{item:?} is not a mail address.")))?;
+        out.push((name, address.to_string()));
+    }
+    Ok(out)
+}
+
+fn mb_list(list: &[(Option<String>, String)]) -> MbAddress<'static> {
+    MbAddress::new_list(
+        list.iter()
+            .map(|(n, a)| MbAddress::new_address(n.clone(), a.clone()))
+            .collect(),
+    )
+}
+
+fn message_ids(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|id| id.trim_matches(['<', '>']).to_string())
+        .filter(|id| !id.is_empty() && !id.contains(['<', '>', '\r', '\n']))
+        .collect()
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    multipart: Multipart,
+) -> Result<Response, Failure> {
+    let (fields, uploads) = read_form(multipart).await?;
+    fields.check_csrf(signed.csrf())?;
+    let saving = match fields.opt("action").unwrap_or("send") {
+        "send" => false,
+        "save" => true,
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "There is no action {other:?}."
+            )))
+        }
+    };
+    let mut d = Draft {
+        from: fields
+            .opt("from")
+            .unwrap_or(signed.address())
+            .trim()
+            .to_ascii_lowercase(),
+        to: fields.opt("to").unwrap_or("").to_string(),
+        cc: fields.opt("cc").unwrap_or("").to_string(),
+        bcc: fields.opt("bcc").unwrap_or("").to_string(),
+        subject: fields.opt("subject").unwrap_or("").to_string(),
+        body: fields.opt("body").unwrap_or("").replace("\r\n", "\n"),
+        in_reply_to: fields.opt("in_reply_to").unwrap_or("").to_string(),
+        references: fields.opt("references").unwrap_or("").to_string(),
+        reply_of: fields.opt("reply_of").unwrap_or("").to_string(),
+        draft: fields.opt("draft").unwrap_or("").to_string(),
+        carry: fields.opt("carry").unwrap_or("").to_string(),
+        carried: Vec::new(),
+    };
+    match compose(&state, &signed, &d, &fields, uploads, saving).await {
+        Ok(response) => Ok(response),
+        Err(Failure::Invalid(message)) | Err(Failure::TooLarge(message)) => {
+            // Shown again with what was typed (files must be chosen again).
+            if !d.carry.is_empty() {
+                if let Ok(e) = entry(&state.store, signed.address(), &d.carry).await {
+                    d.carried = view(&bytes(&state.store, &e).await?, false).attachments;
+                }
+            }
+            let page = show(&state, &signed, d, Some(message), None).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn compose(
+    state: &AppState,
+    signed: &SignedIn,
+    d: &Draft,
+    fields: &Fields,
+    uploads: Vec<Upload>,
+    saving: bool,
+) -> Result<Response, Failure> {
+    let mailbox = signed.address();
+    if !state.store.may_send_as(mailbox, &d.from).await? {
+        return Err(Failure::Invalid(format!(
+            "You may not send as {}: use your own address or one of your aliases.",
+            d.from
+        )));
+    }
+    let to = recipients(&d.to)?;
+    let cc = recipients(&d.cc)?;
+    let bcc = recipients(&d.bcc)?;
+    if !saving && to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Err(Failure::Invalid("Add at least one recipient.".into()));
+    }
+    let display_name = signed
+        .mailbox
+        .display_name
+        .clone()
+        .filter(|n| !n.trim().is_empty());
+    let message_id = format!("{}@{}", new_id().to_ascii_lowercase(), state.hostname);
+    let mut builder = MessageBuilder::new()
+        .from(MbAddress::new_address(display_name, d.from.clone()))
+        .subject(d.subject.clone())
+        .message_id(message_id)
+        .text_body(d.body.replace('\n', "\r\n"));
+    if !to.is_empty() {
+        builder = builder.to(mb_list(&to));
+    }
+    if !cc.is_empty() {
+        builder = builder.cc(mb_list(&cc));
+    }
+    // Bcc stays out of what is sent; a draft keeps it to send later.
+    if saving && !bcc.is_empty() {
+        builder = builder.bcc(mb_list(&bcc));
+    }
+    if let Some(id) = message_ids(&d.in_reply_to).into_iter().next() {
+        builder = builder.in_reply_to(id);
+    }
+    let refs = message_ids(&d.references);
+    if !refs.is_empty() {
+        builder = builder.references(refs);
+    }
+    // Attachments carried over from the forwarded message or the draft,
+    // those ticked to keep.
+    if !d.carry.is_empty() {
+        let source = entry(&state.store, mailbox, &d.carry).await?;
+        let raw = bytes(&state.store, &source).await?;
+        for n in fields.all("keep") {
+            let n: usize = n
+                .parse()
+                .map_err(|_| Failure::BadRequest("Bad attachment number.".into()))?;
+            let (name, media_type, body) = crate::message::attachment(&raw, n)
+                .ok_or_else(|| Failure::NotFound("That attachment is gone.".into()))?;
+            builder = builder.attachment(media_type, name, body);
+        }
+    }
+    for upload in uploads {
+        let name = if upload.name.is_empty() {
+            "attachment".to_string()
+        } else {
+            upload.name
+        };
+        builder = builder.attachment(upload.media_type, name, upload.bytes);
+    }
+    let message = builder
+        .write_to_vec()
+        .map_err(|_| Failure::Invalid("The message could not be built.".into()))?;
+    if message.len() as u64 > state.max_message_size {
+        return Err(Failure::TooLarge(format!(
+            "The message is {} with its attachments; at most {} can be sent.",
+            mismo_core::display::bytes(message.len() as i64),
+            mismo_core::display::bytes(state.max_message_size as i64)
+        )));
+    }
+    if saving {
+        let drafts = special_folder(state, signed, "\\Drafts").await?;
+        file(state, mailbox, &drafts.id, &message, &["\\Draft", "\\Seen"]).await?;
+        drop_old_draft(state, mailbox, &d.draft).await?;
+        return Ok(back_to(Some(&with_notice(
+            &format!("/mail?folder={}", super::enc(&drafts.name)),
+            "draft",
+        ))));
+    }
+    let received = format!(
+        "Received: from webmail ([{ip}])\r\n\tby {host} (Mismo webmail) with HTTP\r\n\tfor <{mailbox}>; {date}\r\n",
+        ip = signed.ip,
+        host = state.hostname,
+        date = mail_parser::DateTime::from_timestamp(now_ms() / 1000).to_rfc822(),
+    );
+    let mut wire = received.into_bytes();
+    wire.extend_from_slice(&message);
+    let mut rcpts: Vec<String> = Vec::new();
+    for (_, a) in to.iter().chain(&cc).chain(&bcc) {
+        if !rcpts.contains(a) {
+            rcpts.push(a.clone());
+        }
+    }
+    let smtputf8 = !d.from.is_ascii() || rcpts.iter().any(|r| !r.is_ascii());
+    let queued = state
+        .store
+        .enqueue_new(
+            NewMessage {
+                id: new_id(),
+                mail_from: d.from.clone(),
+                recipients: rcpts
+                    .into_iter()
+                    .map(|a| Recipient::pending(a, None, None))
+                    .collect(),
+                origin: Origin {
+                    client_ip: signed.ip.to_string(),
+                    helo: "webmail".into(),
+                    auth_user: Some(mailbox.to_string()),
+                    listener: "webmail".into(),
+                    engine: state.hostname.clone(),
+                },
+                dsn: DsnRequest::default(),
+                smtputf8,
+            },
+            &wire,
+        )
+        .await?;
+    tracing::info!(mailbox, id = %queued.id, "webmail message enqueued");
+    let sent = special_folder(state, signed, "\\Sent").await?;
+    file(state, mailbox, &sent.id, &message, &["\\Seen"]).await?;
+    if !d.reply_of.is_empty() {
+        if let Ok(original) = entry(&state.store, mailbox, &d.reply_of).await {
+            let answered = ["\\Answered".to_string()];
+            state
+                .store
+                .change_flags(
+                    mailbox,
+                    &original.folder,
+                    &[original.uid],
+                    FlagChange::Add(&answered),
+                )
+                .await?;
+        }
+    }
+    drop_old_draft(state, mailbox, &d.draft).await?;
+    Ok(back_to(Some(&with_notice("/mail?folder=INBOX", "sent"))))
+}
+
+/// Files a message the user wrote into one of its folders.
+async fn file(
+    state: &AppState,
+    mailbox: &str,
+    folder: &str,
+    message: &[u8],
+    flags: &[&str],
+) -> Result<MailboxEntry, Failure> {
+    let blob = state.store.put_blob(message).await?;
+    let (headers, _) = mismo_core::summary::summarize(message);
+    let mut entry = MailboxEntry {
+        id: new_id(),
+        mailbox: mailbox.to_string(),
+        size: blob.size,
+        blob,
+        delivery_headers: String::new(),
+        received_at: now_ms(),
+        queue_id: String::new(),
+        from: headers.from,
+        subject: headers.subject,
+        folder: folder.to_string(),
+        uid: 0,
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        modseq: 0,
+        header: None,
+    };
+    state.store.insert_entry(&mut entry).await?;
+    Ok(entry)
+}
+
+/// Removes the draft a sent or re-saved message replaces, if it is one.
+async fn drop_old_draft(state: &AppState, mailbox: &str, id: &str) -> Result<(), Failure> {
+    if id.is_empty() {
+        return Ok(());
+    }
+    if let Ok(old) = entry(&state.store, mailbox, id).await {
+        if old.has_flag("\\Draft") {
+            state.store.delete_entries(mailbox, &[old.id]).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipients_are_parsed_or_named() {
+        let r =
+            recipients("Ann <Ann@Example.org>, bob@example.org; \"Carl C\" <carl@example.org>,")
+                .unwrap();
+        assert_eq!(
+            r,
+            [
+                (Some("Ann".to_string()), "ann@example.org".to_string()),
+                (None, "bob@example.org".to_string()),
+                (Some("Carl C".to_string()), "carl@example.org".to_string()),
+            ]
+        );
+        assert!(
+            matches!(recipients("not an address"), Err(Failure::Invalid(m)) if m.contains("not an address"))
+        );
+        assert!(recipients("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn replies_quote_and_reference() {
+        assert_eq!(prefixed("Re: ", "Re: hi"), "Re: hi");
+        assert_eq!(prefixed("Re: ", "hi"), "Re: hi");
+        assert_eq!(prefixed("Fwd: ", "RE: hi"), "Fwd: RE: hi");
+        let v = crate::message::view(
+            b"From: a@example.org\r\nMessage-ID: <m2@x>\r\nReferences: <m0@x> <m1@x>\r\nSubject: s\r\n\r\nline\r\n> old\r\n",
+            false,
+        );
+        assert_eq!(reply_references(&v), "<m0@x> <m1@x> <m2@x>");
+        assert!(quoted(&v).ends_with("> line\n>> old\n"), "{}", quoted(&v));
+        assert_eq!(message_ids("<a@x> <b@y>\r\n<c"), ["a@x", "b@y", "c"]);
+        assert_eq!(with_signature("hi", "  "), "hi");
+        assert_eq!(with_signature("hi", "Ann\n"), "hi\n\n-- \nAnn");
+    }
+}

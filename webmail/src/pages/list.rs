@@ -1,0 +1,354 @@
+//! The message list of a folder: paged, sorted, searched; and what can be
+//! done to the messages ticked in it.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, Response};
+use mail_parser::MessageParser;
+use mismo_core::model::{Folder, MailboxEntry};
+use mismo_core::store::{FlagChange, ListOrder};
+use serde::{Deserialize, Serialize};
+
+use super::{back_to, folder, layout, notice, special_folder, with_notice};
+use crate::error::Failure;
+use crate::form::ChangeForm;
+use crate::message::{bytes, looks_attached};
+use crate::session::SignedIn;
+use crate::state::AppState;
+use crate::templates::render;
+
+/// Messages on a page.
+pub const PAGE_SIZE: u64 = 50;
+/// A search looks through at most this many messages (newest first) and
+/// says so when it stops there.
+const SEARCH_LIMIT: usize = 5_000;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    folder: Option<String>,
+    page: Option<u64>,
+    sort: Option<String>,
+    order: Option<String>,
+    q: Option<String>,
+    #[serde(rename = "in")]
+    scope: Option<String>,
+    done: Option<String>,
+}
+
+/// One row of the list.
+#[derive(Debug, Serialize)]
+struct Row {
+    id: String,
+    from: String,
+    subject: String,
+    received_at: i64,
+    size: i64,
+    unread: bool,
+    flagged: bool,
+    answered: bool,
+    attached: bool,
+    draft: bool,
+    /// The folder's name, in a search of every folder.
+    folder: String,
+}
+
+fn row(e: &MailboxEntry, folder: &str) -> Row {
+    Row {
+        id: e.id.clone(),
+        from: e.from.clone().unwrap_or_default(),
+        subject: e.subject.clone().unwrap_or_default(),
+        received_at: e.received_at,
+        size: e.size,
+        unread: !e.has_flag("\\Seen"),
+        flagged: e.has_flag("\\Flagged"),
+        answered: e.has_flag("\\Answered"),
+        attached: looks_attached(e.header.as_deref()),
+        draft: e.has_flag("\\Draft"),
+        folder: folder.to_string(),
+    }
+}
+
+fn order(sort: Option<&str>) -> Result<ListOrder, Failure> {
+    Ok(match sort.unwrap_or("date") {
+        "date" => ListOrder::Date,
+        "from" => ListOrder::Sender,
+        "subject" => ListOrder::Subject,
+        "size" => ListOrder::Size,
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "Cannot sort by {other:?}: use date, from, subject or size."
+            )))
+        }
+    })
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, Failure> {
+    let name = query.folder.as_deref().unwrap_or("INBOX");
+    let folder = folder(&state, &signed, name).await?;
+    let sort = query.sort.as_deref().unwrap_or("date");
+    let by = order(Some(sort))?;
+    let descending = match query.order.as_deref().unwrap_or("desc") {
+        "desc" => true,
+        "asc" => false,
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "Order {other:?} is neither asc nor desc."
+            )))
+        }
+    };
+    let page = query.page.unwrap_or(1).max(1);
+    let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let all_folders = query.scope.as_deref() == Some("all");
+    let (rows, total, truncated) = match q {
+        None => {
+            let entries = state
+                .store
+                .folder_page(
+                    signed.address(),
+                    &folder.id,
+                    by,
+                    descending,
+                    (page - 1) * PAGE_SIZE,
+                    PAGE_SIZE as i64,
+                )
+                .await?;
+            let (total, _) = state
+                .store
+                .folder_counts(signed.address(), &folder.id)
+                .await?;
+            let rows: Vec<Row> = entries.iter().map(|e| row(e, "")).collect();
+            (rows, total, false)
+        }
+        Some(q) => search(&state, &signed, &folder, all_folders, q, page).await?,
+    };
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page_html = render(
+        "list.html",
+        minijinja::context! {
+            ..layout(&state, &signed, "mail").await?,
+            ..minijinja::context! {
+                title => folder.name.clone(),
+                folder => folder.name.clone(),
+                is_trash => folder.special_use.as_deref() == Some("\\Trash"),
+                is_junk => folder.special_use.as_deref() == Some("\\Junk"),
+                is_drafts => folder.special_use.as_deref() == Some("\\Drafts"),
+                rows,
+                total,
+                page,
+                pages,
+                sort,
+                order => if descending { "desc" } else { "asc" },
+                q => q.unwrap_or(""),
+                all_folders,
+                truncated,
+                notice => notice(query.done.as_deref()),
+            }
+        },
+    );
+    Ok(Html(page_html))
+}
+
+/// What a search word is matched against.
+fn matches(haystack: &str, needle: &str) -> bool {
+    haystack.to_lowercase().contains(needle)
+}
+
+/// The messages of one folder (or all) whose sender, recipients, subject
+/// or body contain `q`, case-insensitively; a page of them, how many in
+/// all, and whether the search stopped at its limit.
+async fn search(
+    state: &AppState,
+    signed: &SignedIn,
+    folder: &Folder,
+    all_folders: bool,
+    q: &str,
+    page: u64,
+) -> Result<(Vec<Row>, u64, bool), Failure> {
+    let needle = q.to_lowercase();
+    let folders = state.store.list_folders(signed.address()).await?;
+    let names: std::collections::HashMap<&str, &str> = folders
+        .iter()
+        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .collect();
+    let scope = [folder.id.clone()];
+    let candidates = state
+        .store
+        .search_candidates(signed.address(), (!all_folders).then_some(&scope[..]))
+        .await?;
+    let truncated = candidates.len() > SEARCH_LIMIT;
+    let mut found = Vec::new();
+    for entry in candidates.into_iter().take(SEARCH_LIMIT) {
+        if entry_matches(state, &entry, &needle).await? {
+            found.push(entry);
+        }
+    }
+    let total = found.len() as u64;
+    let rows = found
+        .iter()
+        .skip(((page - 1) * PAGE_SIZE) as usize)
+        .take(PAGE_SIZE as usize)
+        .map(|e| row(e, names.get(e.folder.as_str()).copied().unwrap_or("")))
+        .collect();
+    Ok((rows, total, truncated))
+}
+
+/// Sender, recipients and subject from the kept header block; the body only
+/// when those do not match.
+async fn entry_matches(
+    state: &AppState,
+    entry: &MailboxEntry,
+    needle: &str,
+) -> Result<bool, Failure> {
+    if let Some(header) = entry.header.as_deref() {
+        if let Some(h) = MessageParser::new().parse_headers(header) {
+            let fields = [
+                crate::message::addresses(h.from()),
+                crate::message::addresses(h.to()),
+                crate::message::addresses(h.cc()),
+                h.subject().unwrap_or("").to_string(),
+            ];
+            if fields.iter().any(|f| matches(f, needle)) {
+                return Ok(true);
+            }
+        }
+    } else if entry.subject.as_deref().is_some_and(|s| matches(s, needle))
+        || entry.from.as_deref().is_some_and(|s| matches(s, needle))
+    {
+        return Ok(true);
+    }
+    let raw = match bytes(&state.store, entry).await {
+        Ok(raw) => raw,
+        // Removed while searching.
+        Err(Failure::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let Some(message) = MessageParser::default().parse(&raw) else {
+        return Ok(false);
+    };
+    let mut text = String::new();
+    for i in 0..message.text_body_count().max(1) {
+        if let Some(t) = message.body_text(i) {
+            text.push_str(&t);
+        }
+    }
+    let headers_match = [
+        crate::message::addresses(message.to()),
+        crate::message::addresses(message.cc()),
+        crate::message::addresses(message.from()),
+    ]
+    .iter()
+    .any(|f| matches(f, needle));
+    Ok(headers_match || matches(&text, needle))
+}
+
+/// Acts on the ticked messages (`id`, repeated) of one folder (`folder`):
+/// `action` is read, unread, flag, unflag, delete (to Trash; from Trash,
+/// for good), junk, notjunk (back to INBOX) or move (to `target`).
+pub async fn act(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    ChangeForm(fields): ChangeForm,
+) -> Result<Response, Failure> {
+    let action = fields.get("action")?;
+    let source = folder(&state, &signed, fields.get("folder")?).await?;
+    let ids: Vec<String> = fields.all("id").into_iter().map(str::to_string).collect();
+    let back = fields.opt("back");
+    if ids.is_empty() {
+        return Err(Failure::Invalid("Tick at least one message first.".into()));
+    }
+    let mailbox = signed.address();
+    // Only this mailbox's messages in this folder: ids of other mailboxes
+    // or folders are not found.
+    let found: Vec<MailboxEntry> = state
+        .store
+        .get_entries(mailbox, &ids)
+        .await?
+        .into_iter()
+        .filter(|e| e.folder == source.id)
+        .collect();
+    if found.len() != ids.len() {
+        return Err(Failure::not_found());
+    }
+    let uids: Vec<i64> = found.iter().map(|e| e.uid).collect();
+    let flag = |f: &str| vec![f.to_string()];
+    let code = match action {
+        "read" | "unread" | "flag" | "unflag" => {
+            let (name, add) = match action {
+                "read" => ("\\Seen", true),
+                "unread" => ("\\Seen", false),
+                "flag" => ("\\Flagged", true),
+                _ => ("\\Flagged", false),
+            };
+            let flags = flag(name);
+            let change = if add {
+                FlagChange::Add(&flags)
+            } else {
+                FlagChange::Remove(&flags)
+            };
+            state
+                .store
+                .change_flags(mailbox, &source.id, &uids, change)
+                .await?;
+            "flags"
+        }
+        "delete" if source.special_use.as_deref() == Some("\\Trash") => {
+            state.store.delete_entries(mailbox, &ids).await?;
+            "purged"
+        }
+        "delete" => {
+            let trash = special_folder(&state, &signed, "\\Trash").await?;
+            move_entries(&state, mailbox, &found, &trash).await?;
+            "deleted"
+        }
+        "junk" => {
+            let junk = special_folder(&state, &signed, "\\Junk").await?;
+            move_entries(&state, mailbox, &found, &junk).await?;
+            "junk"
+        }
+        "notjunk" | "restore" => {
+            let inbox = folder(&state, &signed, "INBOX").await?;
+            move_entries(&state, mailbox, &found, &inbox).await?;
+            "moved"
+        }
+        "move" => {
+            let target = folder(&state, &signed, fields.get("target")?).await?;
+            move_entries(&state, mailbox, &found, &target).await?;
+            "moved"
+        }
+        other => {
+            return Err(Failure::BadRequest(format!(
+                "There is no action {other:?}."
+            )));
+        }
+    };
+    // Back to the list (a message that moved away has no page to return to).
+    let list = format!("/mail?folder={}", super::enc(&source.name));
+    let back = match back {
+        Some(b) if code == "flags" => b.to_string(),
+        _ => list,
+    };
+    Ok(back_to(Some(&with_notice(&back, code))))
+}
+
+/// Moves messages to another folder: each filed there anew (a new UID, as
+/// IMAP MOVE does), then removed here. Moving into the same folder does
+/// nothing.
+pub async fn move_entries(
+    state: &AppState,
+    mailbox: &str,
+    entries: &[MailboxEntry],
+    target: &Folder,
+) -> Result<(), Failure> {
+    let moving: Vec<&MailboxEntry> = entries.iter().filter(|e| e.folder != target.id).collect();
+    for e in &moving {
+        state.store.copy_entry(mailbox, &e.id, &target.id).await?;
+    }
+    let ids: Vec<String> = moving.iter().map(|e| e.id.clone()).collect();
+    if !ids.is_empty() {
+        state.store.delete_entries(mailbox, &ids).await?;
+    }
+    Ok(())
+}

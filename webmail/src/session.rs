@@ -1,0 +1,260 @@
+//! Signing in and out, and who is signed in.
+//!
+//! A session is a document in the store (`webmail_sessions`) named by the
+//! hash of a random token kept in an HttpOnly, SameSite=Strict cookie.
+//! Every form of a session carries its CSRF token; the sign-in form, before
+//! there is a session, carries one that must match a cookie of its own
+//! (double submit). Failed sign-ins draw on the per-address budget every
+//! login to Mismo shares: slowed, then refused. The mailbox is read again
+//! at every request, so one disabled (or removed) mid-session is signed out
+//! at its next click.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use mismo_core::admin::{new_token, token_hash};
+use mismo_core::auth::{self, Login};
+use mismo_core::model::{now_ms, Activation, MailSession, Mailbox};
+use mismo_core::web::{cookie, over_tls, same_token, set_cookie};
+
+use crate::error::Failure;
+use crate::form::{parse, ChangeForm};
+use crate::state::AppState;
+use crate::templates::render;
+
+const SESSION_COOKIE: &str = "mismo_mail";
+const LOGIN_COOKIE: &str = "mismo_mail_login";
+/// How long a session lasts from sign-in.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+/// The signed-in mailbox of a request; without one, the browser is sent to
+/// the sign-in page.
+pub struct SignedIn {
+    pub mailbox: Mailbox,
+    pub session: MailSession,
+    pub ip: std::net::IpAddr,
+}
+
+impl SignedIn {
+    pub fn address(&self) -> &str {
+        &self.mailbox.address
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.session.csrf
+    }
+}
+
+/// The CSRF token of the request's session, left by [`SignedIn`] for
+/// [`ChangeForm`].
+#[derive(Clone)]
+pub struct SessionCsrf(pub String);
+
+pub enum NotSignedIn {
+    /// No session: to the sign-in page.
+    Redirect,
+    /// The session's mailbox is disabled or gone: signed out, told why.
+    Ended,
+    Failed(Failure),
+}
+
+impl IntoResponse for NotSignedIn {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Redirect => Redirect::to("/login").into_response(),
+            Self::Ended => (
+                [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, false))],
+                Redirect::to("/login?ended=1"),
+            )
+                .into_response(),
+            Self::Failed(e) => e.into_response(),
+        }
+    }
+}
+
+/// The client's address as the listener saw it.
+pub fn client_ip(parts: &Parts) -> std::net::IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |c| c.0.ip())
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+            return Err(NotSignedIn::Redirect);
+        };
+        let hash = token_hash(&token);
+        let session = match state.store.get_mail_session(&hash).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(NotSignedIn::Redirect),
+            Err(e) => return Err(NotSignedIn::Failed(e.into())),
+        };
+        let mailbox = match state.store.get_mailbox(&session.mailbox).await {
+            Ok(m) => m,
+            Err(e) => return Err(NotSignedIn::Failed(e.into())),
+        };
+        let domain_enabled = match &mailbox {
+            Some(m) => match state.store.get_domain(&m.domain).await {
+                Ok(d) => d.is_some_and(|d| d.state == Activation::Enabled),
+                Err(e) => return Err(NotSignedIn::Failed(e.into())),
+            },
+            None => false,
+        };
+        let Some(mailbox) = mailbox.filter(|m| m.state == Activation::Enabled && domain_enabled)
+        else {
+            tracing::info!(mailbox = %session.mailbox, "signed out: mailbox disabled or removed");
+            if let Err(e) = state.store.remove_mail_session(&hash).await {
+                tracing::warn!("removing an ended session: {e}");
+            }
+            return Err(NotSignedIn::Ended);
+        };
+        parts.extensions.insert(SessionCsrf(session.csrf.clone()));
+        Ok(Self {
+            mailbox,
+            session,
+            ip: client_ip(parts),
+        })
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LoginQuery {
+    ended: Option<String>,
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: axum::extract::Query<LoginQuery>,
+) -> Response {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if let Ok(Some(_)) = state.store.get_mail_session(&token_hash(&token)).await {
+            return Redirect::to("/").into_response();
+        }
+    }
+    let notice = query
+        .ended
+        .as_ref()
+        .map(|_| "Your session ended: this mailbox is disabled.");
+    login_form(&headers, StatusCode::OK, notice, "")
+}
+
+/// The sign-in form with a fresh double-submit token.
+fn login_form(
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<&str>,
+    address: &str,
+) -> Response {
+    let token = new_token();
+    let page = render(
+        "login.html",
+        minijinja::context! { title => "Sign in", csrf => token, error, typed => address },
+    );
+    (
+        status,
+        [(
+            header::SET_COOKIE,
+            set_cookie(LOGIN_COOKIE, &token, 3600, over_tls(headers)),
+        )],
+        Html(page),
+    )
+        .into_response()
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    axum::extract::RawForm(body): axum::extract::RawForm,
+) -> Result<Response, Failure> {
+    let fields = parse(&body);
+    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if !same_token(fields.opt("csrf").unwrap_or(""), &expected) {
+        return Ok(login_form(
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("The sign-in form expired; please try again."),
+            "",
+        ));
+    }
+    let address = fields.get("address")?.trim().to_ascii_lowercase();
+    let password = fields.get("password")?;
+    match auth::login(&state.store, peer.ip(), &address, password).await? {
+        Login::Opened(mailbox) => {
+            let token = new_token();
+            let now = now_ms();
+            let session = MailSession {
+                token_hash: token_hash(&token),
+                mailbox: mailbox.address.clone(),
+                csrf: new_token(),
+                created_at: now,
+                expires_at: mongodb_date(now + SESSION_LIFETIME.as_millis() as i64),
+            };
+            state.store.insert_mail_session(&session).await?;
+            // Folders exist from the mailbox's creation; this mends one made
+            // before folders did.
+            state.store.ensure_default_folders(&mailbox.address).await?;
+            tracing::info!(mailbox = %mailbox.address, peer = %peer.ip(), "signed in");
+            let secure = over_tls(&headers);
+            let lifetime = SESSION_LIFETIME.as_secs() as i64;
+            let mut response = Redirect::to("/").into_response();
+            let h = response.headers_mut();
+            for value in [
+                set_cookie(SESSION_COOKIE, &token, lifetime, secure),
+                set_cookie(LOGIN_COOKIE, "", 0, secure),
+            ] {
+                h.append(header::SET_COOKIE, value.parse().expect("cookie header"));
+            }
+            Ok(response)
+        }
+        Login::Refused { .. } => {
+            tracing::info!(user = %address, peer = %peer.ip(), "webmail sign-in failed");
+            Ok(login_form(
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong address or password, or this mailbox is disabled."),
+                &address,
+            ))
+        }
+        Login::Blocked => Err(Failure::TooMany),
+        Login::Busy => Err(Failure::Unavailable),
+    }
+}
+
+fn mongodb_date(ms: i64) -> mismo_core::bson::DateTime {
+    mismo_core::bson::DateTime::from_millis(ms)
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    headers: HeaderMap,
+    _checked: ChangeForm,
+) -> Result<Response, Failure> {
+    state
+        .store
+        .remove_mail_session(&signed.session.token_hash)
+        .await?;
+    let cookie = set_cookie(SESSION_COOKIE, "", 0, over_tls(&headers));
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+}
