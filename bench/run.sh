@@ -5,8 +5,10 @@
 # Dovecot are started for the run and stopped after.
 #
 # Then runs the load simulator (LOAD_CLIENTS, default 1000, for LOAD_SECONDS,
-# default 120), times the admin console's lists at 100,000 mailboxes, and fuzzes each fuzz target for FUZZ_SECONDS (default 60) and prints its
-# table; the run fails if a fuzzer found a crash.
+# default 120), times the admin console's lists at 100,000 mailboxes and
+# webmail's list of a 50,000-message folder, and fuzzes each fuzz target for
+# FUZZ_SECONDS (default 60) and prints its table; the run fails if a fuzzer
+# found a crash.
 #
 #   bench/run.sh [MESSAGES] [POP3_MESSAGES] [IMAP_MESSAGES]   (defaults 20000, 1000, 5000)
 set -euo pipefail
@@ -31,4 +33,6 @@ python3 bench/summary.py
 python3 bench/load.py "${LOAD_CLIENTS:-1000}" "${LOAD_SECONDS:-120}"
 # The admin console's lists at 100,000 mailboxes (no reference to compare with).
 cargo test --release -q -p admin-console --test scale -- --ignored --nocapture
+# Webmail's message list at 50,000 messages in one folder (no reference either).
+cargo test --release -q -p webmail --test scale -- --ignored --nocapture
 bench/fuzz.sh "${FUZZ_SECONDS:-60}"

@@ -7,6 +7,7 @@
 //! once. What a message shows goes through [`render`]: HTML sanitized and
 //! framed without scripts, text escaped.
 
+mod counts;
 mod error;
 mod form;
 pub mod message;
@@ -37,6 +38,7 @@ pub async fn run(settings: WebmailSettings) {
         store: store.clone(),
         max_message_size,
         hostname: web.node.hostname.clone(),
+        counts: Default::default(),
     });
     let served = axum::serve(
         socket,

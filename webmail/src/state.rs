@@ -1,6 +1,10 @@
 //! What every request handler shares.
 
+use std::sync::Arc;
+
 use mismo_core::Store;
+
+use crate::counts::Counts;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -9,4 +13,6 @@ pub struct AppState {
     pub max_message_size: u64,
     /// MISMO_HOSTNAME: in Message-IDs and the Received line.
     pub hostname: String,
+    /// Folder counts, kept while their folders do not change.
+    pub counts: Arc<Counts>,
 }

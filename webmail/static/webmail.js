@@ -81,7 +81,8 @@
     var bar = document.getElementById("upload-progress");
     bar.hidden = false;
     var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
+    // Not form.action: the submit buttons are named "action" and shadow it.
+    xhr.open("POST", form.getAttribute("action"));
     xhr.upload.onprogress = function (p) {
       if (p.lengthComputable) bar.value = Math.round((p.loaded / p.total) * 100);
     };

@@ -308,8 +308,8 @@ impl Store {
                 *floor = (*floor).max(uid + 1);
             }
         }
-        for (folder, floor) in floors {
-            self.raise_uid_floor(&folder, floor).await?;
+        for (folder, floor) in &floors {
+            self.raise_uid_floor(folder, *floor).await?;
         }
         let res = self
             .run(
@@ -317,6 +317,9 @@ impl Store {
                     .delete_many(doc! { "_id": { "$in": ids }, "mailbox": mailbox }),
             )
             .await?;
+        for folder in floors.keys() {
+            self.expunged_from(folder).await?;
+        }
         Ok(res.deleted_count)
     }
 

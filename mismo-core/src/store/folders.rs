@@ -221,6 +221,19 @@ impl Store {
         Ok(())
     }
 
+    /// Takes a new mod-sequence for the folder after messages left it, so
+    /// whoever keeps something computed from its messages under its
+    /// mod-sequence (webmail's counts) sees that it changed (RFC 7162 also
+    /// has HIGHESTMODSEQ grow on expunge).
+    pub(super) async fn expunged_from(&self, folder_id: &str) -> StoreResult<()> {
+        self.run(self.folders().update_one(
+            doc! { "_id": folder_id },
+            doc! { "$inc": { "modseq": 1_i64 } },
+        ))
+        .await?;
+        Ok(())
+    }
+
     /// Removes every folder of a mailbox (with the mailbox itself).
     pub async fn delete_mailbox_folders(&self, mailbox: &str) -> StoreResult<u64> {
         let res = self

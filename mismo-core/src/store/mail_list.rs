@@ -59,20 +59,68 @@ impl Store {
         self.run(cursor.try_collect()).await
     }
 
-    /// How many messages a folder holds, and how many of them are unread.
+    /// The newest messages of a folder, `limit` of them after `skip`: what
+    /// the list shows by default. The store reads every document of a range
+    /// before it sorts, so this asks for the last hour first and widens the
+    /// window fourfold until it holds the page (or everything): each look is
+    /// an index range of about the size of the page, not the whole folder.
+    pub async fn newest_page(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        skip: u64,
+        limit: i64,
+    ) -> StoreResult<Vec<MailboxEntry>> {
+        let now = crate::model::now_ms();
+        let mut span: i64 = 3_600_000;
+        loop {
+            let everything = span >= now;
+            let mut filter = doc! { "mailbox": mailbox, "folder": folder };
+            if !everything {
+                filter.insert("received_at", doc! { "$gte": now - span });
+            }
+            let cursor = self
+                .run(
+                    self.collection::<MailboxEntry>(MAILBOX_MESSAGES)
+                        .find(filter)
+                        .sort(doc! { "received_at": -1, "uid": -1 })
+                        .skip(skip)
+                        .limit(limit)
+                        .projection(listing_projection()),
+                )
+                .await?;
+            let page: Vec<MailboxEntry> = self.run(cursor.try_collect()).await?;
+            if page.len() as i64 >= limit || everything {
+                return Ok(page);
+            }
+            span = span.saturating_mul(4);
+        }
+    }
+
+    /// How many messages a folder holds, and how many of them are unread:
+    /// one pass over the folder (two counts would read it twice).
     pub async fn folder_counts(&self, mailbox: &str, folder: &str) -> StoreResult<(u64, u64)> {
-        let all = self
-            .run(
-                self.raw(MAILBOX_MESSAGES)
-                    .count_documents(doc! { "mailbox": mailbox, "folder": folder }),
-            )
+        let pipeline = vec![
+            doc! { "$match": { "mailbox": mailbox, "folder": folder } },
+            doc! { "$group": {
+                "_id": null,
+                "total": { "$sum": 1 },
+                "unread": { "$sum": { "$cond": [
+                    { "$in": ["\\Seen", { "$ifNull": ["$flags", []] }] }, 0, 1
+                ] } },
+            } },
+        ];
+        let cursor = self
+            .run(self.raw(MAILBOX_MESSAGES).aggregate(pipeline))
             .await?;
-        let unread = self
-            .run(self.raw(MAILBOX_MESSAGES).count_documents(
-                doc! { "mailbox": mailbox, "folder": folder, "flags": { "$ne": "\\Seen" } },
-            ))
-            .await?;
-        Ok((all, unread))
+        let found: Vec<Document> = self.run(cursor.try_collect()).await?;
+        let count = |field: &str| {
+            found
+                .first()
+                .and_then(|d| super::integer(d, field))
+                .map_or(0, |n| u64::try_from(n).unwrap_or(0))
+        };
+        Ok((count("total"), count("unread")))
     }
 
     /// Every message of the given folders (all of the mailbox's when

@@ -64,7 +64,11 @@ fn prefixed(prefix: &str, subject: &str) -> String {
 }
 
 fn quoted(v: &View) -> String {
-    let mut out = format!("On {}, {} wrote:\n", v.date, v.from);
+    let mut out = if v.date.is_empty() {
+        format!("{} wrote:\n", v.from)
+    } else {
+        format!("On {}, {} wrote:\n", v.date, v.from)
+    };
     for line in v.body_text.lines() {
         if line.starts_with('>') {
             out.push_str(&format!(">{line}\n"));

@@ -8,7 +8,7 @@ use mismo_core::model::{Folder, MailboxEntry};
 use mismo_core::store::{FlagChange, ListOrder};
 use serde::{Deserialize, Serialize};
 
-use super::{back_to, folder, layout, notice, special_folder, with_notice};
+use super::{back_to, folder, folder_links, layout_with, notice, special_folder, with_notice};
 use crate::error::Failure;
 use crate::form::ChangeForm;
 use crate::message::{bytes, looks_attached};
@@ -102,23 +102,26 @@ pub async fn page(
     let page = query.page.unwrap_or(1).max(1);
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let all_folders = query.scope.as_deref() == Some("all");
+    let links = folder_links(&state, &signed).await?;
     let (rows, total, truncated) = match q {
         None => {
-            let entries = state
-                .store
-                .folder_page(
-                    signed.address(),
-                    &folder.id,
-                    by,
-                    descending,
-                    (page - 1) * PAGE_SIZE,
-                    PAGE_SIZE as i64,
-                )
-                .await?;
-            let (total, _) = state
-                .store
-                .folder_counts(signed.address(), &folder.id)
-                .await?;
+            let skip = (page - 1) * PAGE_SIZE;
+            let mailbox = signed.address();
+            let entries = if by == ListOrder::Date && descending {
+                state
+                    .store
+                    .newest_page(mailbox, &folder.id, skip, PAGE_SIZE as i64)
+                    .await?
+            } else {
+                state
+                    .store
+                    .folder_page(mailbox, &folder.id, by, descending, skip, PAGE_SIZE as i64)
+                    .await?
+            };
+            let total = links
+                .iter()
+                .find(|l| l.name == folder.name)
+                .map_or(0, |l| l.total);
             let rows: Vec<Row> = entries.iter().map(|e| row(e, "")).collect();
             (rows, total, false)
         }
@@ -128,7 +131,7 @@ pub async fn page(
     let page_html = render(
         "list.html",
         minijinja::context! {
-            ..layout(&state, &signed, "mail").await?,
+            ..layout_with(&state, &signed, "mail", links).await?,
             ..minijinja::context! {
                 title => folder.name.clone(),
                 folder => folder.name.clone(),
@@ -314,7 +317,11 @@ pub async fn act(
             "moved"
         }
         "move" => {
-            let target = folder(&state, &signed, fields.get("target")?).await?;
+            let target = fields.get("target")?;
+            if target.is_empty() {
+                return Err(Failure::Invalid("Choose a folder to move to.".into()));
+            }
+            let target = folder(&state, &signed, target).await?;
             move_entries(&state, mailbox, &found, &target).await?;
             "moved"
         }

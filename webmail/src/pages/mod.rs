@@ -62,17 +62,21 @@ pub struct FolderLink {
 pub async fn folder_links(state: &AppState, signed: &SignedIn) -> Result<Vec<FolderLink>, Failure> {
     let mut folders = state.store.list_folders(signed.address()).await?;
     folders.sort_by_key(|f| (rank(f), f.name.clone()));
+    let names: Vec<String> = folders.iter().map(|f| f.name.clone()).collect();
     let mut out = Vec::with_capacity(folders.len());
     for f in folders {
-        let (total, unread) = state.store.folder_counts(signed.address(), &f.id).await?;
-        let depth = f.name.matches(mismo_core::model::SEPARATOR).count();
+        let (total, unread) = state.counts.of(&state.store, &f).await?;
+        // Shown as the last level below its parent; in full when the parent
+        // is not a folder itself (IMAP allows that).
+        let (label, depth) = match f.name.rsplit_once(mismo_core::model::SEPARATOR) {
+            Some((parent, last)) if names.iter().any(|n| n == parent) => (
+                last.to_string(),
+                f.name.matches(mismo_core::model::SEPARATOR).count(),
+            ),
+            _ => (f.name.clone(), 0),
+        };
         out.push(FolderLink {
-            label: f
-                .name
-                .rsplit(mismo_core::model::SEPARATOR)
-                .next()
-                .unwrap_or("")
-                .to_string(),
+            label,
             depth,
             total,
             unread,
@@ -112,13 +116,25 @@ pub async fn layout(
     signed: &SignedIn,
     nav: &str,
 ) -> Result<minijinja::Value, Failure> {
+    let links = folder_links(state, signed).await?;
+    layout_with(state, signed, nav, links).await
+}
+
+/// [`layout`] with the folder list already read (the message list takes
+/// its folder's count from it).
+pub async fn layout_with(
+    state: &AppState,
+    signed: &SignedIn,
+    nav: &str,
+    links: Vec<FolderLink>,
+) -> Result<minijinja::Value, Failure> {
     let profile = state.store.get_profile(signed.address()).await?;
     Ok(minijinja::context! {
         address => signed.address(),
         display_name => signed.mailbox.display_name.clone().unwrap_or_default(),
         has_picture => profile.picture_type.is_some(),
         csrf => signed.csrf(),
-        folders => folder_links(state, signed).await?,
+        folders => links,
         nav,
     })
 }
