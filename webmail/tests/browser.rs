@@ -1,6 +1,6 @@
 //! Webmail in headless Chromium (tests/py/webmail_e2e.py, Python's
 //! Playwright driving Debian's /usr/bin/chromium) against a real cluster:
-//! smtp-engine, qprocessor, pop3d and webmail on one store, BIND9 giving
+//! smtp-engine, qprocessor, pop3d, imapd and webmail on one store, BIND9 giving
 //! remote.test an MX, and Postfix's smtp-sink as that MX. Screenshots of
 //! every page go to target/screenshots/webmail.
 
@@ -36,6 +36,10 @@ async fn a_user_reads_and_writes_mail_in_the_browser() {
         .add_mailbox("bob@w.test", "bob's long password", 0)
         .await
         .unwrap();
+    admin
+        .add_mailbox("carol@w.test", "carol's long password", 0)
+        .await
+        .unwrap();
     deliver(&store, "zoe@w.test", LUNCH).await;
     deliver(&store, "zoe@w.test", REPORT).await;
 
@@ -66,6 +70,7 @@ async fn a_user_reads_and_writes_mail_in_the_browser() {
     );
     let _qprocessor = Service::spawn(&binary("qprocessor"), &env, dir.path());
     let _pop3d = Service::start(&binary("pop3d"), &env, dir.path(), Ports::at(ports.pop3s));
+    let _imapd = Service::start(&binary("imapd"), &env, dir.path(), Ports::at(ports.imaps));
     let webmail = Service::start(
         &binary("webmail"),
         &env,
@@ -81,6 +86,7 @@ async fn a_user_reads_and_writes_mail_in_the_browser() {
             format!("http://127.0.0.1:{}", ports.webmail),
             ports.smtp.to_string(),
             ports.pop3s.to_string(),
+            ports.imaps.to_string(),
             shots.display().to_string(),
         ])
         .output()

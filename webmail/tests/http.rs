@@ -1241,4 +1241,107 @@ async fn compose_drafts_profile_and_password() {
     let (status, page) = get(&zoe, &w.url("/settings/pgp-key")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("no OpenPGP key"));
+    let armoured =
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBF...\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    store
+        .set_pgp_public_key("zoe@w.test", armoured)
+        .await
+        .unwrap();
+    let response = zoe.get(w.url("/settings/pgp-key")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/pgp-keys");
+    assert!(response.headers()[CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"zoe@w.test.asc\""));
+    assert_eq!(response.text().await.unwrap(), armoured);
+}
+
+#[tokio::test]
+async fn paging_marks_and_inline_images() {
+    let w = Webmail::start().await;
+    let store = w.store().await;
+    for n in 0..53 {
+        let raw = format!("From: s{n}@far.test\r\nSubject: Message {n:02}\r\n\r\nbody {n}\r\n");
+        deliver(&store, "zoe@w.test", raw.as_bytes()).await;
+    }
+    let (zoe, csrf) = w.signed_in("zoe@w.test", ZOE_PASSWORD).await;
+    // 50 to a page, newest first; the rest on page 2.
+    let (_, first) = get(&zoe, &w.url("/mail?folder=INBOX")).await;
+    assert_eq!(first.matches("data-href=").count(), 50);
+    assert!(first.contains(">Message 52<") && !first.contains(">Message 02<"));
+    assert!(first.contains("Page 1 of 2") && first.contains("rel=\"next\""));
+    let (_, second) = get(&zoe, &w.url("/mail?folder=INBOX&page=2")).await;
+    assert_eq!(second.matches("data-href=").count(), 3);
+    assert!(second.contains(">Message 00<") && second.contains("rel=\"prev\""));
+    let (_, by_subject) = get(&zoe, &w.url("/mail?folder=INBOX&sort=subject&order=asc")).await;
+    let at = |page: &str, s: &str| page.find(s).unwrap();
+    assert!(at(&by_subject, ">Message 00<") < at(&by_subject, ">Message 01<"));
+    let (_, empty) = get(&zoe, &w.url("/mail?folder=INBOX&page=9")).await;
+    assert!(empty.contains("No messages"));
+
+    // The flagged mark, set from the list.
+    let inbox = w.folder("zoe@w.test", "INBOX").await;
+    let target = inbox
+        .iter()
+        .find(|e| e.subject.as_deref() == Some("Message 52"))
+        .unwrap();
+    w.post(
+        &zoe,
+        "/messages",
+        &[
+            ("csrf", &csrf),
+            ("folder", "INBOX"),
+            ("action", "flag"),
+            ("id", &target.id),
+        ],
+    )
+    .await;
+    let (_, first) = get(&zoe, &w.url("/mail?folder=INBOX")).await;
+    assert_eq!(first.matches("title=\"Flagged\"").count(), 1);
+
+    // An HTML message whose logo is one of its own parts (cid:) shows it
+    // inline, as a data: URL inside the frame, while a remote one waits.
+    let related = b"From: news@far.test\r\nSubject: Inline logo\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/related; boundary=R\r\n\r\n--R\r\nContent-Type: text/html\r\n\r\n\
+<p>Hello<img src=\"cid:logo@far.test\" alt=logo><img src=\"https://far.test/t.gif\"></p>\r\n--R\r\n\
+Content-Type: image/png\r\nContent-ID: <logo@far.test>\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+iVBORw0KGgo=\r\n--R--\r\n";
+    let entry = deliver(&store, "zoe@w.test", related).await;
+    let response = zoe
+        .get(w.url(&format!("/message/{}", entry.id)))
+        .send()
+        .await
+        .unwrap();
+    let csp = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("srcdoc=") && page.contains("sandbox=\"allow-popups"),
+        "{page}"
+    );
+    assert!(
+        page.contains("data:image&#x2f;png;base64,iVBORw0KGgo="),
+        "{page}"
+    );
+    assert!(!page.contains("far.test&#x2f;t.gif"));
+    assert!(page.contains("1 remote image was blocked"));
+    let response = zoe
+        .get(w.url(&format!("/message/{}?images=1", entry.id)))
+        .send()
+        .await
+        .unwrap();
+    let csp = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("img-src 'self' data: https: http:"), "{csp}");
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("far.test&#x2f;t.gif"));
 }

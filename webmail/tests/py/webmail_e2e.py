@@ -10,13 +10,14 @@ password (the old one then fails POP3); set a vacation reply and receive
 it. A screenshot of every page goes to SHOTS, and a phone-sized one of the
 main pages.
 
-usage: webmail_e2e.py WEBMAIL_URL SMTP_PORT POP3S_PORT SHOTS
+usage: webmail_e2e.py WEBMAIL_URL SMTP_PORT POP3S_PORT IMAPS_PORT SHOTS
 """
 
 import datetime
 import email
 import email.policy
 import http.server
+import imaplib
 import os
 import poplib
 import smtplib
@@ -28,12 +29,14 @@ import time
 
 from playwright.sync_api import expect, sync_playwright
 
-BASE, SMTP_PORT, POP3S_PORT, SHOTS = sys.argv[1:5]
+BASE, SMTP_PORT, POP3S_PORT, IMAPS_PORT, SHOTS = sys.argv[1:6]
 ZOE = "zoe@w.test"
 ZOE_PASSWORD = "zoe's long password"
 NEW_PASSWORD = "zoe's new long password"
 BOB = "bob@w.test"
 BOB_PASSWORD = "bob's long password"
+CAROL = "carol@w.test"
+CAROL_PASSWORD = "carol's long password"
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -124,6 +127,26 @@ def wait_for_mail(user, password, test, what):
     raise AssertionError(f"{what} never reached {user}")
 
 
+def imap(password=ZOE_PASSWORD):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    c = imaplib.IMAP4_SSL("127.0.0.1", int(IMAPS_PORT), ssl_context=ctx, timeout=20)
+    c.login(ZOE, password)
+    return c
+
+
+def imap_flags(subject, folder="INBOX"):
+    """The IMAP flags of the message with this subject."""
+    c = imap()
+    c.select(folder)
+    typ, found = c.search(None, "SUBJECT", f'"{subject}"')
+    assert typ == "OK" and found[0], f"IMAP does not find {subject!r} in {folder}"
+    typ, data = c.fetch(found[0].split()[0], "(FLAGS)")
+    c.logout()
+    return data[0].decode()
+
+
 def smtp_send(sender, rcpt, raw):
     with smtplib.SMTP("127.0.0.1", int(SMTP_PORT), timeout=30) as smtp:
         smtp.sendmail(sender, [rcpt], raw)
@@ -190,6 +213,17 @@ with sync_playwright() as p:
         page.click(".attachments a:has-text('figures.csv')")
     assert download.value.suggested_filename == "figures.csv", download.value.suggested_filename
     assert open(download.value.path(), "rb").read() == b"quarter,total\r\nQ3,42\r\n"
+    # Read in webmail is read over IMAP; flagged over IMAP is flagged here.
+    assert "\\Seen" in imap_flags("Quarterly report"), imap_flags("Quarterly report")
+    c = imap()
+    c.select("INBOX")
+    typ, found = c.search(None, "SUBJECT", '"Lunch on Friday?"')
+    c.store(found[0].split()[0], "+FLAGS", "(\\Flagged)")
+    c.logout()
+    open_list(page)
+    row = page.locator("table.messages tr", has=page.locator("a:text-is('Lunch on Friday?')"))
+    expect(row.locator(".flag")).to_be_visible()
+    open_message(page, "Quarterly report")
     page.click("a:has-text('All headers')")
     expect(page.locator("pre.headers")).to_contain_text("Message-ID: <report-1@far.test>")
     shot(page, "04-headers")
@@ -257,17 +291,18 @@ with sync_playwright() as p:
     page.goto(f"{BASE}/mail?folder=Trash")
     expect(page.locator(f"table.messages td.col-subject a:text-is('{subject}')")).to_be_visible()
 
-    # Delete and restore: from the message page to Trash, then back.
+    # Delete and restore: from the message page to Trash, then back (a
+    # message the keys above cannot have taken: they act on the newest).
     open_list(page)
-    open_message(page, "hostile refresh")
+    open_message(page, "Lunch on Friday?")
     page.click(".reader button:has-text('Delete')")
     expect(page.locator(".notice")).to_contain_text("Moved to Trash")
     page.goto(f"{BASE}/mail?folder=Trash")
     shot(page, "08-trash")
-    row = page.locator("table.messages tr", has=page.locator("a:text-is('hostile refresh')"))
+    row = page.locator("table.messages tr", has=page.locator("a:text-is('Lunch on Friday?')"))
     row.locator("input[name=id]").check()
     page.click("button:has-text('Restore to Inbox')")
-    wait_listed(page, "hostile refresh")
+    wait_listed(page, "Lunch on Friday?")
 
     # Compose with an attachment, to a local mailbox and a remote one; the
     # upload shows its progress bar.
@@ -309,6 +344,16 @@ with sync_playwright() as p:
     assert "<lunch-1@w.test>" in reply["References"], reply["References"]
     print("reply delivered with In-Reply-To:", reply["In-Reply-To"])
 
+    # a (reply to all) and f (forward) from the message page.
+    open_list(page)
+    open_message(page, "Quarterly report")
+    page.keyboard.press("a")
+    expect(page.locator("input[name=subject]")).to_have_value("Re: Quarterly report")
+    page.go_back()
+    page.keyboard.press("f")
+    expect(page.locator("input[name=subject]")).to_have_value("Fwd: Quarterly report")
+    expect(page.locator("input[name=keep]")).to_have_count(1)
+
     # A draft, saved and found in Drafts, then opened again.
     page.goto(f"{BASE}/compose")
     page.fill("input[name=to]", "someone@remote.test")
@@ -348,13 +393,25 @@ with sync_playwright() as p:
     for n in (1, 2):
         smtp_send(BOB, ZOE, (f"From: {BOB}\r\nTo: {ZOE}\r\nSubject: question {n}\r\n"
                              f"Message-ID: <q{n}@w.test>\r\n\r\nAre you there?\r\n").encode())
+    # Mailing-list and automatic mail is never answered (RFC 3834).
+    smtp_send(CAROL, ZOE, (f"From: {CAROL}\r\nTo: {ZOE}\r\nSubject: list post\r\n"
+                           f"List-Id: <team.w.test>\r\n\r\nTo the list\r\n").encode())
+    smtp_send(CAROL, ZOE, (f"From: {CAROL}\r\nTo: {ZOE}\r\nSubject: robot\r\n"
+                           f"Auto-Submitted: auto-generated\r\n\r\nBeep\r\n").encode())
+    smtp_send("", ZOE, (f"From: MAILER-DAEMON@far.test\r\nTo: {ZOE}\r\nSubject: a bounce\r\n\r\nBounce\r\n").encode())
     auto = wait_for_mail(BOB, BOB_PASSWORD, lambda m: m["Subject"] == "Away until Monday", "the vacation reply")
     assert auto["Auto-Submitted"] == "auto-replied", auto["Auto-Submitted"]
-    assert auto["In-Reply-To"] == "<q1@w.test>", auto["In-Reply-To"]
+    # Whichever of the two was delivered first is answered (the queue
+    # delivers them side by side).
+    assert auto["In-Reply-To"] in ("<q1@w.test>", "<q2@w.test>"), auto["In-Reply-To"]
     wait_listed(page, "question 2")
     time.sleep(1)
     replies = [m for m in pop3_messages(BOB, BOB_PASSWORD) if m["Subject"] == "Away until Monday"]
     assert len(replies) == 1, f"{len(replies)} vacation replies to one sender"
+    wait_listed(page, "a bounce")
+    wait_listed(page, "robot")
+    time.sleep(1)
+    assert pop3_messages(CAROL, CAROL_PASSWORD) == [], "a list or automatic message was answered"
     print("vacation reply received once, Auto-Submitted:", auto["Auto-Submitted"])
 
     # Password: the current one is needed; then the old one fails POP3.
