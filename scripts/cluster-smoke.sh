@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the Quick start's first command: scripts/cluster.sh starts the
 # store and every service in one terminal, mail goes in over SMTP (swaks) and
-# comes out over POP3 (poplib) and IMAP (imaplib), and a stop signal ends
+# comes out over POP3 (poplib), IMAP (imaplib) and webmail, and a stop signal ends
 # everything cleanly.
 # Runs on free ports and a throw-away data folder. Part of scripts/test.sh.
 set -euo pipefail
@@ -31,7 +31,8 @@ setsid scripts/cluster.sh >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do
     grep -q "pop3d .*serving" "$log" 2>/dev/null && grep -q "imapd .*serving" "$log" \
-        && grep -q "smtp-engine .*serving" "$log" && grep -q "admin-console .*serving" "$log" && break
+        && grep -q "smtp-engine .*serving" "$log" && grep -q "admin-console .*serving" "$log" \
+        && grep -q "webmail .*serving" "$log" && break
     kill -0 "$pid" 2>/dev/null || fail "cluster.sh exited early"
     sleep 0.5
 done
@@ -73,13 +74,24 @@ r = urllib.request.urlopen(f"http://{sys.argv[1]}/login")
 assert r.status == 200 and "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
 assert b'name="username"' in r.read()
 PY
+python3 - "$WEBMAIL_LISTEN" <<'PY' || fail "webmail does not let zoe read her mail"
+import http.cookiejar, re, sys, urllib.parse, urllib.request
+base = f"http://{sys.argv[1]}"
+web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+page = web.open(f"{base}/login").read().decode()
+csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+form = urllib.parse.urlencode({"address": "zoe@smoke.test", "password": "smoke password", "csrf": csrf})
+inbox = web.open(f"{base}/login", data=form.encode())
+assert "default-src 'none'" in inbox.headers["Content-Security-Policy"]
+assert ">smoke<" in inbox.read().decode()
+PY
 
 kill -TERM "$pid"
 for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 kill -0 "$pid" 2>/dev/null && fail "cluster.sh did not stop"
 wait "$pid" || fail "cluster.sh exited with $?"
 grep -q "cluster: stopped" "$log" || fail "no clean stop"
-for svc in smtp-engine qprocessor pop3d imapd admin-console; do
+for svc in smtp-engine qprocessor pop3d imapd admin-console webmail; do
     grep -q "^$svc .*stopped" "$log" || fail "$svc did not stop cleanly"
 done
 pgrep -f "$data" >/dev/null && fail "processes left behind"
