@@ -26,8 +26,6 @@ mod session;
 mod state;
 mod templates;
 
-use std::net::SocketAddr;
-
 use mismo_core::config::AdminSettings;
 use mismo_core::service;
 
@@ -40,25 +38,11 @@ pub async fn run(settings: AdminSettings) {
         service::fail("admin-console", &format!("DNS_RESOLVER: {e}"));
     }
     let dns_resolver = settings.dns_resolver;
-    let settings = settings.web;
-    let socket = service::bind("admin-console", "ADMIN_LISTEN", settings.listen).await;
-    let Some(store) = service::connect_store(&settings.store).await else {
-        return;
-    };
-    tracing::info!(listen = %settings.listen, "admin console serving");
-    let mx_host = settings.node.hostname.clone();
-    let app = router(AppState::new(store.clone(), dns_resolver, mx_host));
-    let served = axum::serve(
-        socket,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(mismo_core::shutdown::signal())
+    let mx_host = settings.web.node.hostname.clone();
+    mismo_core::web::serve("admin-console", "ADMIN_LISTEN", &settings.web, |store| {
+        router(AppState::new(store, dns_resolver, mx_host))
+    })
     .await;
-    if let Err(e) = served {
-        tracing::error!("admin console: {e}");
-    }
-    store.shutdown().await;
-    tracing::info!("stopped");
 }
 
 /// Every route of the console and the API.

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mismo_core::auth::{self, Login};
 use mismo_core::model::{AdminSession, Administrator};
-use mismo_core::web::{cookie, over_tls, same_token, set_cookie};
+use mismo_core::web::{cookie, over_tls, same_token, set_cookie, sign_in};
 
 use crate::actor::{client_ip, Actor};
 use crate::error::{Failure, PageError};
@@ -171,20 +171,12 @@ fn login_form(
     error: Option<&str>,
     username: &str,
 ) -> Response {
-    let token = mismo_core::admin::new_token();
-    let page = render(
-        "login.html",
-        minijinja::context! { title => "Sign in", csrf => token, error, username },
-    );
-    (
-        status,
-        [(
-            header::SET_COOKIE,
-            set_cookie(LOGIN_COOKIE, &token, 3600, over_tls(headers)),
-        )],
-        Html(page),
-    )
-        .into_response()
+    sign_in::form(headers, LOGIN_COOKIE, status, |csrf| {
+        render(
+            "login.html",
+            minijinja::context! { title => "Sign in", csrf, error, username },
+        )
+    })
 }
 
 async fn login(
@@ -193,9 +185,8 @@ async fn login(
     headers: HeaderMap,
     Form(fields): Form<Fields>,
 ) -> Result<Response, PageError> {
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
-    if !same_token(sent, &expected) {
+    if !sign_in::form_is_genuine(&headers, LOGIN_COOKIE, sent) {
         return Ok(login_form(
             &headers,
             StatusCode::FORBIDDEN,
@@ -234,17 +225,8 @@ async fn login(
 /// A redirect to `next` that sets the session cookie (and drops the
 /// sign-in form's).
 fn with_session(headers: &HeaderMap, token: &str, next: &str) -> Response {
-    let secure = over_tls(headers);
     let lifetime = mismo_core::admin::SESSION_LIFETIME.as_secs() as i64;
-    let mut response = Redirect::to(next).into_response();
-    let h = response.headers_mut();
-    for value in [
-        set_cookie(SESSION_COOKIE, token, lifetime, secure),
-        set_cookie(LOGIN_COOKIE, "", 0, secure),
-    ] {
-        h.append(header::SET_COOKIE, value.parse().expect("cookie header"));
-    }
-    response
+    sign_in::signed_in(headers, SESSION_COOKIE, LOGIN_COOKIE, token, lifetime, next)
 }
 
 /// The session waiting for its second factor, and the cookie's token.

@@ -7,54 +7,42 @@ use std::sync::LazyLock;
 use minijinja::Environment;
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
-    let mut env = Environment::new();
-    env.add_filter("bytes", mismo_core::display::bytes);
-    env.add_filter("time", mismo_core::display::time);
     // Whether htmx was fetched (scripts/assets.sh) and is served.
-    env.add_global("htmx", cfg!(htmx));
-    for (name, source) in [
-        ("base.html", include_str!("../templates/base.html")),
-        ("macros.html", include_str!("../templates/macros.html")),
-        ("login.html", include_str!("../templates/login.html")),
-        (
-            "login_code.html",
-            include_str!("../templates/login_code.html"),
-        ),
-        ("error.html", include_str!("../templates/error.html")),
-        (
-            "dashboard.html",
-            include_str!("../templates/dashboard.html"),
-        ),
-        ("domains.html", include_str!("../templates/domains.html")),
-        ("domain.html", include_str!("../templates/domain.html")),
-        (
-            "mailboxes.html",
-            include_str!("../templates/mailboxes.html"),
-        ),
-        ("mailbox.html", include_str!("../templates/mailbox.html")),
-        ("aliases.html", include_str!("../templates/aliases.html")),
-        ("alias.html", include_str!("../templates/alias.html")),
-        ("audit.html", include_str!("../templates/audit.html")),
-        ("account.html", include_str!("../templates/account.html")),
-        ("queue.html", include_str!("../templates/queue.html")),
-        ("queued.html", include_str!("../templates/queued.html")),
-    ] {
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("template {name}: {e}"));
-    }
-    env
+    mismo_core::web::templates::environment(
+        &[
+            ("base.html", include_str!("../templates/base.html")),
+            ("macros.html", include_str!("../templates/macros.html")),
+            ("login.html", include_str!("../templates/login.html")),
+            (
+                "login_code.html",
+                include_str!("../templates/login_code.html"),
+            ),
+            ("error.html", include_str!("../templates/error.html")),
+            (
+                "dashboard.html",
+                include_str!("../templates/dashboard.html"),
+            ),
+            ("domains.html", include_str!("../templates/domains.html")),
+            ("domain.html", include_str!("../templates/domain.html")),
+            (
+                "mailboxes.html",
+                include_str!("../templates/mailboxes.html"),
+            ),
+            ("mailbox.html", include_str!("../templates/mailbox.html")),
+            ("aliases.html", include_str!("../templates/aliases.html")),
+            ("alias.html", include_str!("../templates/alias.html")),
+            ("audit.html", include_str!("../templates/audit.html")),
+            ("account.html", include_str!("../templates/account.html")),
+            ("queue.html", include_str!("../templates/queue.html")),
+            ("queued.html", include_str!("../templates/queued.html")),
+        ],
+        cfg!(htmx),
+    )
 });
 
-/// Renders a page. The templates are part of the binary and tested, so a
-/// failure here is a defect: it is logged and a plain message shown.
+/// Renders a page (a template failure is logged and a plain message shown).
 pub fn render(name: &str, context: minijinja::Value) -> String {
-    match TEMPLATES.get_template(name).and_then(|t| t.render(context)) {
-        Ok(page) => page,
-        Err(e) => {
-            tracing::error!("rendering {name}: {e:#}");
-            "<!doctype html><title>Error</title><p>This page could not be shown.".into()
-        }
-    }
+    mismo_core::web::templates::render(&TEMPLATES, name, context)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mail_parser::MessageParser;
 use mismo_core::auth::{Login, MAX_FAILURES};
-use mismo_core::model::{new_id, now_ms, Folder, MailboxEntry};
+use mismo_core::model::{now_ms, Folder, MailboxEntry};
 use mismo_core::net::{read_line, Io, Line};
 use mismo_core::store::FlagChange;
 use mismo_core::{sasl, StoreError};
@@ -1405,23 +1405,8 @@ impl Connection {
             None => now_ms(),
         };
         let blob = self.server.store.put_blob(&message).await?;
-        let (headers, _) = mismo_core::summary::summarize(&message);
-        let mut entry = MailboxEntry {
-            id: new_id(),
-            mailbox: mailbox.clone(),
-            size: blob.size,
-            blob,
-            delivery_headers: String::new(),
-            received_at,
-            queue_id: String::new(),
-            from: headers.from,
-            subject: headers.subject,
-            folder: folder.id.clone(),
-            uid: 0,
-            flags,
-            modseq: 0,
-            header: None,
-        };
+        let mut entry =
+            MailboxEntry::appended(&mailbox, &folder.id, blob, &message, received_at, flags);
         self.server.store.insert_entry(&mut entry).await?;
         let selected =
             matches!(&self.session.state, State::Selected { folder: f, .. } if f.id == folder.id);

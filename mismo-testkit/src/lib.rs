@@ -358,23 +358,16 @@ async fn enqueue_from(
 /// entry (the UIDL is its id).
 pub async fn deliver(store: &mismo_core::Store, mailbox: &str, raw: &[u8]) -> MailboxEntry {
     let blob = store.put_blob(raw).await.unwrap();
-    let (headers, _) = mismo_core::summary::summarize(raw);
-    let mut entry = MailboxEntry {
-        id: new_id(),
-        mailbox: mailbox.to_string(),
-        size: blob.size,
+    let mut entry = MailboxEntry::appended(
+        mailbox,
+        &Folder::inbox_id(mailbox),
         blob,
-        delivery_headers: String::new(),
-        received_at: now_ms(),
-        queue_id: new_id(),
-        from: headers.from,
-        subject: headers.subject,
-        folder: Folder::inbox_id(mailbox),
-        uid: 0,
-        flags: Vec::new(),
-        modseq: 0,
-        header: None,
-    };
+        raw,
+        now_ms(),
+        vec![],
+    );
+    // Delivered, as far as a reader can tell: it came through a queue.
+    entry.queue_id = new_id();
     store.insert_entry(&mut entry).await.unwrap();
     entry
 }

@@ -17,40 +17,24 @@ mod session;
 mod state;
 mod templates;
 
-use std::net::SocketAddr;
-
 use axum::extract::DefaultBodyLimit;
 use mismo_core::config::WebmailSettings;
-use mismo_core::service;
 
 pub use state::AppState;
 
 /// Serves webmail until a stop signal.
 pub async fn run(settings: WebmailSettings) {
     let max_message_size = settings.max_message_size;
-    let web = settings.web;
-    let socket = service::bind("webmail", "WEBMAIL_LISTEN", web.listen).await;
-    let Some(store) = service::connect_store(&web.store).await else {
-        return;
-    };
-    tracing::info!(listen = %web.listen, "webmail serving");
-    let app = router(AppState {
-        store: store.clone(),
-        max_message_size,
-        hostname: web.node.hostname.clone(),
-        counts: Default::default(),
-    });
-    let served = axum::serve(
-        socket,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(mismo_core::shutdown::signal())
+    let hostname = settings.web.node.hostname.clone();
+    mismo_core::web::serve("webmail", "WEBMAIL_LISTEN", &settings.web, |store| {
+        router(AppState {
+            store,
+            max_message_size,
+            hostname,
+            counts: Default::default(),
+        })
+    })
     .await;
-    if let Err(e) = served {
-        tracing::error!("webmail: {e}");
-    }
-    store.shutdown().await;
-    tracing::info!("stopped");
 }
 
 /// Every route of webmail.

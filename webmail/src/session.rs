@@ -15,13 +15,13 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use mismo_core::admin::{new_token, token_hash};
 use mismo_core::auth::{self, Login};
 use mismo_core::model::{now_ms, Activation, MailSession, Mailbox};
-use mismo_core::web::{cookie, over_tls, same_token, set_cookie};
+use mismo_core::web::{cookie, over_tls, set_cookie, sign_in};
 
 use crate::error::Failure;
 use crate::form::{parse, ChangeForm};
@@ -165,20 +165,12 @@ fn login_form(
     error: Option<&str>,
     address: &str,
 ) -> Response {
-    let token = new_token();
-    let page = render(
-        "login.html",
-        minijinja::context! { title => "Sign in", csrf => token, error, typed => address },
-    );
-    (
-        status,
-        [(
-            header::SET_COOKIE,
-            set_cookie(LOGIN_COOKIE, &token, 3600, over_tls(headers)),
-        )],
-        Html(page),
-    )
-        .into_response()
+    sign_in::form(headers, LOGIN_COOKIE, status, |csrf| {
+        render(
+            "login.html",
+            minijinja::context! { title => "Sign in", csrf, error, typed => address },
+        )
+    })
 }
 
 async fn login(
@@ -188,8 +180,7 @@ async fn login(
     axum::extract::RawForm(body): axum::extract::RawForm,
 ) -> Result<Response, Failure> {
     let fields = parse(&body);
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if !same_token(fields.opt("csrf").unwrap_or(""), &expected) {
+    if !sign_in::form_is_genuine(&headers, LOGIN_COOKIE, fields.opt("csrf").unwrap_or("")) {
         return Ok(login_form(
             &headers,
             StatusCode::FORBIDDEN,
@@ -215,17 +206,15 @@ async fn login(
             // before folders did.
             state.store.ensure_default_folders(&mailbox.address).await?;
             tracing::info!(mailbox = %mailbox.address, peer = %peer.ip(), "signed in");
-            let secure = over_tls(&headers);
             let lifetime = SESSION_LIFETIME.as_secs() as i64;
-            let mut response = Redirect::to("/").into_response();
-            let h = response.headers_mut();
-            for value in [
-                set_cookie(SESSION_COOKIE, &token, lifetime, secure),
-                set_cookie(LOGIN_COOKIE, "", 0, secure),
-            ] {
-                h.append(header::SET_COOKIE, value.parse().expect("cookie header"));
-            }
-            Ok(response)
+            Ok(sign_in::signed_in(
+                &headers,
+                SESSION_COOKIE,
+                LOGIN_COOKIE,
+                &token,
+                lifetime,
+                "/",
+            ))
         }
         Login::Refused { .. } => {
             tracing::info!(user = %address, peer = %peer.ip(), "webmail sign-in failed");

@@ -129,6 +129,20 @@ impl Webmail {
         (status, location, response.text().await.unwrap())
     }
 
+    /// The list's form: `action` on the messages `ids` of `folder`.
+    async fn act(
+        &self,
+        browser: &Client,
+        csrf: &str,
+        folder: &str,
+        action: &str,
+        ids: &[&str],
+    ) -> (StatusCode, String, String) {
+        let mut form = vec![("csrf", csrf), ("folder", folder), ("action", action)];
+        form.extend(ids.iter().map(|id| ("id", *id)));
+        self.post(browser, "/messages", &form).await
+    }
+
     /// The entries of a mailbox's folder.
     async fn folder(&self, mailbox: &str, name: &str) -> Vec<MailboxEntry> {
         let store = self.store().await;
@@ -491,18 +505,7 @@ async fn reading_csrf_and_other_mailboxes_ids() {
         assert!(!page.contains("private"));
     }
     for action in ["read", "delete", "flag", "junk"] {
-        let (status, _, _) = w
-            .post(
-                &zoe,
-                "/messages",
-                &[
-                    ("csrf", &csrf),
-                    ("folder", "INBOX"),
-                    ("action", action),
-                    ("id", &bobs.id),
-                ],
-            )
-            .await;
+        let (status, _, _) = w.act(&zoe, &csrf, "INBOX", action, &[&bobs.id]).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{action}");
     }
     let (status, _) = get(&zoe, &w.url(&format!("/compose?reply={}", bobs.id))).await;
@@ -654,17 +657,7 @@ async fn folders_flags_trash_and_pop3_agree() {
 
     // Flags: read and flagged, in the store IMAP reads.
     let (status, location, _) = w
-        .post(
-            &zoe,
-            "/messages",
-            &[
-                ("csrf", &csrf),
-                ("folder", "INBOX"),
-                ("action", "flag"),
-                ("id", &first.id),
-                ("id", &second.id),
-            ],
-        )
+        .act(&zoe, &csrf, "INBOX", "flag", &[&first.id, &second.id])
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(location.ends_with("done=flags"), "{location}");
@@ -673,17 +666,7 @@ async fn folders_flags_trash_and_pop3_agree() {
         .await
         .iter()
         .all(|e| e.has_flag("\\Flagged")));
-    w.post(
-        &zoe,
-        "/messages",
-        &[
-            ("csrf", &csrf),
-            ("folder", "INBOX"),
-            ("action", "read"),
-            ("id", &first.id),
-        ],
-    )
-    .await;
+    w.act(&zoe, &csrf, "INBOX", "read", &[&first.id]).await;
     let inbox = w.folder("zoe@w.test", "INBOX").await;
     assert!(inbox
         .iter()
@@ -697,17 +680,7 @@ async fn folders_flags_trash_and_pop3_agree() {
         .has_flag("\\Seen"));
 
     // Delete: to Trash; POP3 sees it gone at once; restore; delete for good.
-    w.post(
-        &zoe,
-        "/messages",
-        &[
-            ("csrf", &csrf),
-            ("folder", "INBOX"),
-            ("action", "delete"),
-            ("id", &first.id),
-        ],
-    )
-    .await;
+    w.act(&zoe, &csrf, "INBOX", "delete", &[&first.id]).await;
     assert_eq!(w.pop3_stat("zoe@w.test", ZOE_PASSWORD), Ok(1));
     let trash = w.folder("zoe@w.test", "Trash").await;
     assert_eq!(trash.len(), 1);
@@ -717,17 +690,8 @@ async fn folders_flags_trash_and_pop3_agree() {
     );
     let (_, page) = get(&zoe, &w.url("/mail?folder=Trash")).await;
     assert!(page.contains("first") && page.contains("Empty Trash"));
-    w.post(
-        &zoe,
-        "/messages",
-        &[
-            ("csrf", &csrf),
-            ("folder", "Trash"),
-            ("action", "restore"),
-            ("id", &trash[0].id),
-        ],
-    )
-    .await;
+    w.act(&zoe, &csrf, "Trash", "restore", &[&trash[0].id])
+        .await;
     assert_eq!(w.pop3_stat("zoe@w.test", ZOE_PASSWORD), Ok(2));
     // POP3 deletes; webmail lists what is left.
     w.pop3_delete_first("zoe@w.test", ZOE_PASSWORD);
@@ -736,17 +700,7 @@ async fn folders_flags_trash_and_pop3_agree() {
 
     // Junk and back.
     let left = w.folder("zoe@w.test", "INBOX").await;
-    w.post(
-        &zoe,
-        "/messages",
-        &[
-            ("csrf", &csrf),
-            ("folder", "INBOX"),
-            ("action", "junk"),
-            ("id", &left[0].id),
-        ],
-    )
-    .await;
+    w.act(&zoe, &csrf, "INBOX", "junk", &[&left[0].id]).await;
     let junk = w.folder("zoe@w.test", "Junk").await;
     assert_eq!(junk.len(), 1);
     assert_eq!(w.pop3_stat("zoe@w.test", ZOE_PASSWORD), Ok(0));
@@ -854,17 +808,7 @@ async fn folders_flags_trash_and_pop3_agree() {
         b"From: c@far.test\r\nSubject: third\r\n\r\nthree\r\n",
     )
     .await;
-    w.post(
-        &zoe,
-        "/messages",
-        &[
-            ("csrf", &csrf),
-            ("folder", "INBOX"),
-            ("action", "delete"),
-            ("id", &third.id),
-        ],
-    )
-    .await;
+    w.act(&zoe, &csrf, "INBOX", "delete", &[&third.id]).await;
     assert_eq!(
         w.post(
             &zoe,
@@ -1286,17 +1230,7 @@ async fn paging_marks_and_inline_images() {
         .iter()
         .find(|e| e.subject.as_deref() == Some("Message 52"))
         .unwrap();
-    w.post(
-        &zoe,
-        "/messages",
-        &[
-            ("csrf", &csrf),
-            ("folder", "INBOX"),
-            ("action", "flag"),
-            ("id", &target.id),
-        ],
-    )
-    .await;
+    w.act(&zoe, &csrf, "INBOX", "flag", &[&target.id]).await;
     let (_, first) = get(&zoe, &w.url("/mail?folder=INBOX")).await;
     assert_eq!(first.matches("title=\"Flagged\"").count(), 1);
 

@@ -64,6 +64,38 @@ pub fn header_block(message: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl MailboxEntry {
+    /// A message put into a folder as it is, not delivered (IMAP APPEND,
+    /// webmail's Sent and Drafts): the stored bytes `blob` of `message`,
+    /// with its sender and subject read from it, and no delivery headers.
+    /// Its UID and mod-sequence come when it is filed
+    /// (`Store::insert_entry`).
+    pub fn appended(
+        mailbox: &str,
+        folder: &str,
+        blob: BlobRef,
+        message: &[u8],
+        received_at: i64,
+        flags: Vec<String>,
+    ) -> Self {
+        let (headers, _) = crate::summary::summarize(message);
+        Self {
+            id: super::new_id(),
+            mailbox: mailbox.to_string(),
+            size: blob.size,
+            blob,
+            delivery_headers: String::new(),
+            received_at,
+            queue_id: String::new(),
+            from: headers.from,
+            subject: headers.subject,
+            folder: folder.to_string(),
+            uid: 0,
+            flags,
+            modseq: 0,
+            header: None,
+        }
+    }
+
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
     }

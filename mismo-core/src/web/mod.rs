@@ -1,12 +1,17 @@
 //! What Mismo's two web apps (admin-console, webmail) share: the response
-//! headers every answer carries, cookies, and the CSRF token comparison.
-//! Built with the `web` feature, so the mail services do not link axum.
+//! headers every answer carries, cookies, the CSRF token comparison, the
+//! sign-in form's protection, templates, and serving. Built with the `web`
+//! feature, so the mail services do not link axum.
 
 mod cookies;
 mod headers;
+mod serve;
+pub mod sign_in;
+pub mod templates;
 
 pub use cookies::{cookie, over_tls, set_cookie};
 pub use headers::{secure_headers, STRICT_CSP};
+pub use serve::serve;
 
 use subtle::ConstantTimeEq;
 

@@ -504,23 +504,8 @@ async fn file(
     flags: &[&str],
 ) -> Result<MailboxEntry, Failure> {
     let blob = state.store.put_blob(message).await?;
-    let (headers, _) = mismo_core::summary::summarize(message);
-    let mut entry = MailboxEntry {
-        id: new_id(),
-        mailbox: mailbox.to_string(),
-        size: blob.size,
-        blob,
-        delivery_headers: String::new(),
-        received_at: now_ms(),
-        queue_id: String::new(),
-        from: headers.from,
-        subject: headers.subject,
-        folder: folder.to_string(),
-        uid: 0,
-        flags: flags.iter().map(|f| f.to_string()).collect(),
-        modseq: 0,
-        header: None,
-    };
+    let flags = flags.iter().map(|f| f.to_string()).collect();
+    let mut entry = MailboxEntry::appended(mailbox, folder, blob, message, now_ms(), flags);
     state.store.insert_entry(&mut entry).await?;
     Ok(entry)
 }
