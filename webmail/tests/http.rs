@@ -214,6 +214,16 @@ async fn get(client: &Client, url: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
+/// A page with its Content-Security-Policy.
+async fn with_csp(client: &Client, url: &str) -> (String, String) {
+    let response = client.get(url).send().await.unwrap();
+    let csp = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (csp, response.text().await.unwrap())
+}
+
 /// The value of a page's first hidden `csrf` field.
 fn csrf_of(page: &str) -> String {
     let start = page
@@ -1242,17 +1252,8 @@ Content-Type: multipart/related; boundary=R\r\n\r\n--R\r\nContent-Type: text/htm
 Content-Type: image/png\r\nContent-ID: <logo@far.test>\r\nContent-Transfer-Encoding: base64\r\n\r\n\
 iVBORw0KGgo=\r\n--R--\r\n";
     let entry = deliver(&store, "zoe@w.test", related).await;
-    let response = zoe
-        .get(w.url(&format!("/message/{}", entry.id)))
-        .send()
-        .await
-        .unwrap();
-    let csp = response.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let (csp, page) = with_csp(&zoe, &w.url(&format!("/message/{}", entry.id))).await;
     assert!(csp.contains("img-src 'self' data:;"), "{csp}");
-    let page = response.text().await.unwrap();
     assert!(
         page.contains("srcdoc=") && page.contains("sandbox=\"allow-popups"),
         "{page}"
@@ -1263,19 +1264,7 @@ iVBORw0KGgo=\r\n--R--\r\n";
     );
     assert!(!page.contains("far.test&#x2f;t.gif"));
     assert!(page.contains("1 remote image was blocked"));
-    let response = zoe
-        .get(w.url(&format!("/message/{}?images=1", entry.id)))
-        .send()
-        .await
-        .unwrap();
-    let csp = response.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let (csp, page) = with_csp(&zoe, &w.url(&format!("/message/{}?images=1", entry.id))).await;
     assert!(csp.contains("img-src 'self' data: https: http:"), "{csp}");
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("far.test&#x2f;t.gif"));
+    assert!(page.contains("far.test&#x2f;t.gif"));
 }
