@@ -81,6 +81,11 @@ pub fn addresses(address: Option<&Address>) -> String {
     address
         .iter()
         .map(|a| match (a.name.as_deref(), a.address.as_deref()) {
+            // Quoted when it holds what separates addresses, so the list
+            // reads back as the same addresses (a reply to all).
+            (Some(n), Some(e)) if !n.is_empty() && n.contains([',', ';', '<', '>', '"', '@']) => {
+                format!("\"{}\" <{e}>", n.replace(['"', '\\'], ""))
+            }
             (Some(n), Some(e)) if !n.is_empty() => format!("{n} <{e}>"),
             (_, Some(e)) => e.to_string(),
             (Some(n), None) => n.to_string(),

@@ -118,12 +118,13 @@ pub async fn page(
         };
         if query.all.as_deref() == Some("1") {
             let me = signed.address().to_ascii_lowercase();
-            let others: Vec<String> =
-                v.to.split(", ")
-                    .chain(v.cc.split(", "))
-                    .filter(|a| !a.is_empty() && !a.to_ascii_lowercase().contains(&me))
-                    .map(str::to_string)
-                    .collect();
+            let others: Vec<String> = split_list(&v.to)
+                .into_iter()
+                .chain(split_list(&v.cc))
+                .map(str::trim)
+                .filter(|a| !a.is_empty() && !a.to_ascii_lowercase().contains(&me))
+                .map(str::to_string)
+                .collect();
             d.cc = others.join(", ");
         }
         d.subject = prefixed("Re: ", &v.subject);
@@ -259,8 +260,8 @@ async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Upload>), Fa
 /// semicolons, each bare or as `Name <address>`.
 pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
     let mut out = Vec::new();
-    for item in list
-        .split([',', ';'])
+    for item in split_list(list)
+        .into_iter()
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
@@ -279,6 +280,27 @@ pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, Failure> 
         out.push((name, address.to_string()));
     }
     Ok(out)
+}
+
+/// A typed list cut at the commas and semicolons outside quotes and angle
+/// brackets (`"Doe, Jo" <jo@x>, ann@y` is two addresses).
+fn split_list(list: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut quoted, mut angle, mut start) = (false, false, 0);
+    for (i, c) in list.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' | ';' if !quoted && !angle => {
+                out.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&list[start..]);
+    out
 }
 
 fn mb_list(list: &[(Option<String>, String)]) -> MbAddress<'static> {
@@ -544,6 +566,18 @@ mod tests {
             matches!(recipients("not an address"), Err(Failure::Invalid(m)) if m.contains("not an address"))
         );
         assert!(recipients("").unwrap().is_empty());
+        let quoted = recipients("\"Doe, Jo\" <jo@example.org>; ann@example.org").unwrap();
+        assert_eq!(
+            quoted[0],
+            (Some("Doe, Jo".to_string()), "jo@example.org".to_string())
+        );
+        assert_eq!(quoted[1].1, "ann@example.org");
+        // What the page shows of a message's addresses reads back the same.
+        let v = crate::message::view(
+            b"To: \"Doe, Jo\" <jo@example.org>, ann@example.org\r\n\r\n",
+            false,
+        );
+        assert_eq!(recipients(&v.to).unwrap().len(), 2, "{}", v.to);
     }
 
     #[test]
