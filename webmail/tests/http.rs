@@ -984,6 +984,11 @@ async fn compose_drafts_profile_and_password() {
     assert!(text.contains("menu.txt"));
     let sent = w.folder("zoe@w.test", "Sent").await;
     assert_eq!(sent.len(), 1);
+    let (_, page) = get(&zoe, &w.url("/mail?folder=Sent")).await;
+    assert!(
+        page.contains(">To</a>") && page.contains("Ann &lt;ann@far.test&gt;"),
+        "{page}"
+    );
     assert!(sent[0].has_flag("\\Seen"));
     assert!(w.folder("zoe@w.test", "INBOX").await[0].has_flag("\\Answered"));
 

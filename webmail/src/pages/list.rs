@@ -49,6 +49,8 @@ struct Row {
     draft: bool,
     /// The folder's name, in a search of every folder.
     folder: String,
+    /// Its recipients (shown instead of the sender in Sent and Drafts).
+    to: String,
 }
 
 fn row(e: &MailboxEntry, folder: &str) -> Row {
@@ -64,7 +66,16 @@ fn row(e: &MailboxEntry, folder: &str) -> Row {
         attached: looks_attached(e.header.as_deref()),
         draft: e.has_flag("\\Draft"),
         folder: folder.to_string(),
+        to: recipients(e.header.as_deref()),
     }
+}
+
+/// The To addresses of a kept header block, as people read them.
+fn recipients(header: Option<&[u8]>) -> String {
+    header
+        .and_then(|h| MessageParser::new().parse_headers(h))
+        .map(|m| crate::message::addresses(m.to()))
+        .unwrap_or_default()
 }
 
 fn order(sort: Option<&str>) -> Result<ListOrder, Failure> {
@@ -138,6 +149,7 @@ pub async fn page(
                 is_trash => folder.special_use.as_deref() == Some("\\Trash"),
                 is_junk => folder.special_use.as_deref() == Some("\\Junk"),
                 is_drafts => folder.special_use.as_deref() == Some("\\Drafts"),
+                outgoing => matches!(folder.special_use.as_deref(), Some("\\Sent" | "\\Drafts")),
                 rows,
                 total,
                 page,
