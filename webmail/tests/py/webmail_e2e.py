@@ -444,6 +444,25 @@ with sync_playwright() as p:
     shot(mobile, "19-phone-compose")
     phone.close()
 
+    # Without JavaScript: sign in, read, move through folders, send.
+    plain = browser.new_context(java_script_enabled=False)
+    nojs = plain.new_page()
+    nojs.goto(f"{BASE}/login")
+    nojs.fill("input[name=address]", ZOE)
+    nojs.fill("input[name=password]", NEW_PASSWORD)
+    nojs.click("button:has-text('Sign in')")
+    expect(nojs.locator("h1")).to_have_text("INBOX")
+    nojs.click("nav.side a:has-text('Sent')")
+    expect(nojs.locator("h1")).to_have_text("Sent")
+    nojs.click("nav.side a:has-text('INBOX')")
+    nojs.click("table.messages td.col-subject a:text-is('Quarterly report')")
+    expect(nojs.locator(".plain")).to_contain_text("The report is attached")
+    nojs.click("a:has-text('Reply')")
+    nojs.fill("textarea[name=body]", "Thanks, read without script.")
+    nojs.click("button:has-text('Send')")
+    expect(nojs.locator(".notice")).to_contain_text("Message sent")
+    plain.close()
+
     page.click("button:has-text('Sign out')")
     expect(page.locator("h1")).to_have_text("Sign in")
     assert dialogs == [], dialogs
