@@ -22,7 +22,8 @@ export QUEUE_CYCLE_PERIOD=30
 
 fail() {
     echo "cluster smoke test: $*" >&2
-    sed 's/^/  | /' "$log" >&2 || true
+    # The end of the log says why (a build's error comes last).
+    tail -n 60 "$log" | sed 's/^/  | /' >&2 || true
     kill -TERM "$pid" 2>/dev/null || true
     exit 1
 }
