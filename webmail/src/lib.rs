@@ -43,7 +43,7 @@ pub fn router(state: AppState) -> axum::Router {
     // making them a third larger on the way out; checked exactly once built.
     let body_limit = usize::try_from(state.max_message_size)
         .unwrap_or(usize::MAX / 2)
-        .max(pages_picture_limit())
+        .max(PICTURE_FORM)
         .saturating_add(1 << 20);
     axum::Router::new()
         .merge(pages::routes())
@@ -55,7 +55,5 @@ pub fn router(state: AppState) -> axum::Router {
         .with_state(state)
 }
 
-/// A picture upload's limit, with room for the form around it.
-fn pages_picture_limit() -> usize {
-    6 * 1024 * 1024
-}
+/// A picture upload's form: the picture (at most 5 MB) and room around it.
+const PICTURE_FORM: usize = 6 * 1024 * 1024;
