@@ -2,7 +2,7 @@
 //! list sends one `id` per ticked message), and the CSRF check that every
 //! change goes through.
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Multipart, Request};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::Failure;
@@ -74,31 +74,47 @@ impl FromRequest<AppState> for ChangeForm {
 
 /// An `application/x-www-form-urlencoded` body (or query).
 pub fn parse(body: &[u8]) -> Fields {
-    Fields(percent_decode_pairs(body).into_iter().collect())
+    Fields(form_urlencoded::parse(body).into_owned().collect())
 }
 
-fn percent_decode_pairs(body: &[u8]) -> Vec<(String, String)> {
-    body.split(|&b| b == b'&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = match pair.iter().position(|&b| b == b'=') {
-                Some(i) => (&pair[..i], &pair[i + 1..]),
-                None => (pair, &b""[..]),
-            };
-            (decode(k), decode(v))
-        })
-        .collect()
+/// A file sent with a multipart form.
+pub struct Upload {
+    /// The form field it came in.
+    pub field: String,
+    /// The name it had on the sender's disk (may be empty).
+    pub name: String,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
 }
 
-/// `+` is a space in forms; the rest is percent-decoding.
-fn decode(part: &[u8]) -> String {
-    let spaced: Vec<u8> = part
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    percent_encoding::percent_decode(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+/// Reads a multipart form: its text fields, and its files (a file input
+/// left empty, which still sends a part without name or bytes, is left
+/// out). Its CSRF token is checked by the caller, once it has the fields.
+pub async fn multipart(mut form: Multipart) -> Result<(Fields, Vec<Upload>), Failure> {
+    let unreadable = |_| Failure::BadRequest("The form could not be read; try again.".into());
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    while let Some(part) = form.next_field().await.map_err(unreadable)? {
+        let field = part.name().unwrap_or("").to_string();
+        if let Some(name) = part.file_name().map(str::to_string) {
+            let media_type = part
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_ascii_lowercase();
+            let bytes = part.bytes().await.map_err(unreadable)?.to_vec();
+            if !name.is_empty() || !bytes.is_empty() {
+                uploads.push(Upload {
+                    field,
+                    name,
+                    media_type,
+                    bytes,
+                });
+            }
+        } else {
+            fields.push((field, part.text().await.map_err(unreadable)?));
+        }
+    }
+    Ok((Fields(fields), uploads))
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{back_to, layout, notice, special_folder, with_notice};
 use crate::error::Failure;
-use crate::form::Fields;
+use crate::form::{self, Fields, Upload};
 use crate::message::{bytes, entry, view, View};
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -221,41 +221,6 @@ pub async fn identities(state: &AppState, signed: &SignedIn) -> Result<Vec<Strin
     Ok(out)
 }
 
-/// An uploaded file.
-struct Upload {
-    name: String,
-    media_type: String,
-    bytes: Vec<u8>,
-}
-
-/// Reads the multipart form: its text fields and its files.
-async fn read_form(mut multipart: Multipart) -> Result<(Fields, Vec<Upload>), Failure> {
-    let unreadable = |_| Failure::BadRequest("The form could not be read; try again.".into());
-    let mut fields = Vec::new();
-    let mut uploads = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        if let Some(file_name) = field.file_name().map(str::to_string) {
-            let media_type = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_ascii_lowercase();
-            let bytes = field.bytes().await.map_err(unreadable)?.to_vec();
-            // An empty file input still sends a part with no name.
-            if !file_name.is_empty() || !bytes.is_empty() {
-                uploads.push(Upload {
-                    name: file_name,
-                    media_type,
-                    bytes,
-                });
-            }
-        } else {
-            fields.push((name, field.text().await.map_err(unreadable)?));
-        }
-    }
-    Ok((Fields(fields), uploads))
-}
-
 /// A list of recipients as typed: addresses separated by commas or
 /// semicolons, each bare or as `Name <address>`.
 pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
@@ -323,7 +288,7 @@ pub async fn submit(
     signed: SignedIn,
     multipart: Multipart,
 ) -> Result<Response, Failure> {
-    let (fields, uploads) = read_form(multipart).await?;
+    let (fields, uploads) = form::multipart(multipart).await?;
     fields.check_csrf(signed.csrf())?;
     let saving = match fields.opt("action").unwrap_or("send") {
         "send" => false,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::compose::identities;
 use super::{back_to, layout, notice, with_notice};
 use crate::error::Failure;
-use crate::form::{ChangeForm, Fields};
+use crate::form::{self, ChangeForm};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
@@ -113,27 +113,18 @@ pub fn picture_type(bytes: &[u8]) -> Option<&'static str> {
 pub async fn picture(
     State(state): State<AppState>,
     signed: SignedIn,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, Failure> {
-    let unreadable = |_| Failure::BadRequest("The form could not be read; try again.".into());
-    let mut fields = Vec::new();
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "picture" {
-            file = Some(field.bytes().await.map_err(unreadable)?.to_vec());
-        } else {
-            fields.push((name, field.text().await.map_err(unreadable)?));
-        }
-    }
-    let fields = Fields(fields);
+    let (fields, uploads) = form::multipart(multipart).await?;
     fields.check_csrf(signed.csrf())?;
     if fields.opt("remove") == Some("1") {
         state.store.set_picture(signed.address(), None).await?;
         return Ok(back_to(Some(&with_notice("/settings", "nopicture"))));
     }
-    let bytes = file
-        .filter(|b| !b.is_empty())
+    let bytes = uploads
+        .into_iter()
+        .find(|u| u.field == "picture" && !u.bytes.is_empty())
+        .map(|u| u.bytes)
         .ok_or_else(|| Failure::Invalid("Choose a picture first.".into()))?;
     if bytes.len() > MAX_PICTURE {
         return Err(Failure::TooLarge("The picture is larger than 5 MB.".into()));
