@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use mismo_core::store::FlagChange;
 use serde::Deserialize;
 
-use super::{layout, notice};
+use super::{folder_links, layout, layout_with, notice};
 use crate::error::Failure;
 use crate::message::{attachment as find_attachment, bytes, entry, view};
 use crate::render::html::{frame_document, style_hashes};
@@ -40,42 +40,20 @@ pub async fn page(
             .change_flags(mailbox, &entry.folder, &[entry.uid], FlagChange::Add(&seen))
             .await?;
     }
-    let folders = state.store.list_folders(mailbox).await?;
-    let folder = folders.iter().find(|f| f.id == entry.folder);
-    let folder_name = folder
-        .map(|f| f.name.clone())
-        .unwrap_or_else(|| "INBOX".into());
-    let styles = v.styles.clone();
-    let frame = v.is_html.then(|| {
-        let cleaned = crate::render::html::Cleaned {
-            html: v.body_html.clone(),
-            blocked_images: v.blocked_images,
-            styles: v.styles.clone(),
-        };
-        frame_document(&cleaned, show_remote)
-    });
-    let page = render(
-        "message.html",
-        minijinja::context! {
-            ..layout(&state, &signed, "mail").await?,
-            ..minijinja::context! {
-                title => if v.subject.is_empty() { "(no subject)".to_string() } else { v.subject.clone() },
-                id => entry.id.clone(),
-                folder => folder_name,
-                is_trash => folder.is_some_and(|f| f.special_use.as_deref() == Some("\\Trash")),
-                is_junk => folder.is_some_and(|f| f.special_use.as_deref() == Some("\\Junk")),
-                is_draft => entry.has_flag("\\Draft"),
-                flagged => entry.has_flag("\\Flagged"),
-                size => entry.size,
-                received_at => entry.received_at,
-                frame,
-                show_remote,
-                m => v,
-                other_folders => folders.iter().filter(|f| f.id != entry.folder).map(|f| f.name.clone()).collect::<Vec<_>>(),
-                notice => notice(query.done.as_deref()),
-            }
-        },
-    );
+    // The side bar's folders also say which one holds the message.
+    let links = folder_links(&state, &signed).await?;
+    let folder = links.iter().find(|l| l.id == entry.folder);
+    let folder_name = folder.map_or_else(|| "INBOX".to_string(), |f| f.name.clone());
+    let is_trash = folder.is_some_and(|f| f.role == "trash");
+    let is_junk = folder.is_some_and(|f| f.role == "junk");
+    let other_folders: Vec<String> = links
+        .iter()
+        .filter(|l| l.id != entry.folder)
+        .map(|l| l.name.clone())
+        .collect();
+    let frame = v
+        .is_html
+        .then(|| frame_document(&v.body_html, &v.styles, show_remote));
     // The page's own policy: the strict one, plus what the message frame
     // needs: images as asked, and exactly the inline styles it keeps.
     let images = if show_remote {
@@ -86,7 +64,29 @@ pub async fn page(
     let csp = format!(
         "default-src 'none'; script-src 'self'; style-src 'self'{}; img-src {images}; \
          connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        style_hashes(&styles)
+        style_hashes(&v.styles)
+    );
+    let page = render(
+        "message.html",
+        minijinja::context! {
+            ..layout_with(&state, &signed, "mail", links).await?,
+            ..minijinja::context! {
+                title => if v.subject.is_empty() { "(no subject)".to_string() } else { v.subject.clone() },
+                id => entry.id.clone(),
+                folder => folder_name,
+                is_trash,
+                is_junk,
+                is_draft => entry.has_flag("\\Draft"),
+                flagged => entry.has_flag("\\Flagged"),
+                size => entry.size,
+                received_at => entry.received_at,
+                frame,
+                show_remote,
+                m => v,
+                other_folders,
+                notice => notice(query.done.as_deref()),
+            }
+        },
     );
     let mut response = Html(page).into_response();
     response.headers_mut().insert(

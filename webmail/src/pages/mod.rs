@@ -47,6 +47,9 @@ pub fn routes() -> Router<AppState> {
 /// A folder in the side bar.
 #[derive(Debug, Serialize)]
 pub struct FolderLink {
+    /// The folder's id, for finding a message's folder among the links.
+    #[serde(skip)]
+    pub id: String,
     pub name: String,
     /// The last level of the name, shown indented by `depth`.
     pub label: String,
@@ -76,6 +79,7 @@ pub async fn folder_links(state: &AppState, signed: &SignedIn) -> Result<Vec<Fol
             _ => (f.name.clone(), 0),
         };
         out.push(FolderLink {
+            id: f.id,
             label,
             depth,
             total,

@@ -208,7 +208,7 @@ pub fn style_hashes(styles: &[String]) -> String {
 /// but images as allowed and the kept inline styles, no script, no
 /// navigation of the frame itself, no form), then the frame's stylesheet
 /// and the cleaned body.
-pub fn frame_document(cleaned: &Cleaned, show_remote: bool) -> String {
+pub fn frame_document(body: &str, styles: &[String], show_remote: bool) -> String {
     let images = if show_remote {
         "data: https: http:"
     } else {
@@ -219,8 +219,7 @@ pub fn frame_document(cleaned: &Cleaned, show_remote: bool) -> String {
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src {images}; \
 style-src 'self'{hashes}; form-action 'none'; base-uri 'none'\">\
 <link rel=\"stylesheet\" href=\"/static/frame.css\"></head><body>{body}</body></html>",
-        hashes = style_hashes(&cleaned.styles),
-        body = cleaned.html
+        hashes = style_hashes(styles),
     )
 }
 
@@ -343,9 +342,9 @@ mod tests {
     #[test]
     fn the_frame_has_its_own_policy() {
         let c = cleaned("<p>x</p>");
-        let doc = frame_document(&c, false);
+        let doc = frame_document(&c.html, &c.styles, false);
         assert!(doc.contains("default-src 'none'; img-src data:;"));
-        assert!(frame_document(&c, true).contains("img-src data: https: http:"));
+        assert!(frame_document(&c.html, &c.styles, true).contains("img-src data: https: http:"));
         assert!(data_url("image/svg+xml", b"<svg/>").is_none());
         assert!(data_url("IMAGE/PNG", b"x")
             .unwrap()
