@@ -211,28 +211,37 @@ async fn search(
 }
 
 /// Sender, recipients and subject from the kept header block; the body only
-/// when those do not match.
+/// when those do not match (and the addresses from the whole message when
+/// no header block was kept).
 async fn entry_matches(
     state: &AppState,
     entry: &MailboxEntry,
     needle: &str,
 ) -> Result<bool, Failure> {
-    if let Some(header) = entry.header.as_deref() {
-        if let Some(h) = MessageParser::new().parse_headers(header) {
-            let fields = [
-                crate::message::addresses(h.from()),
-                crate::message::addresses(h.to()),
-                crate::message::addresses(h.cc()),
-                h.subject().unwrap_or("").to_string(),
-            ];
-            if fields.iter().any(|f| matches(f, needle)) {
-                return Ok(true);
-            }
+    let addresses_match = |m: &mail_parser::Message| {
+        [
+            crate::message::addresses(m.from()),
+            crate::message::addresses(m.to()),
+            crate::message::addresses(m.cc()),
+        ]
+        .iter()
+        .any(|f| matches(f, needle))
+    };
+    let kept = entry
+        .header
+        .as_deref()
+        .and_then(|h| MessageParser::new().parse_headers(h));
+    match &kept {
+        Some(h) if addresses_match(h) || matches(h.subject().unwrap_or(""), needle) => {
+            return Ok(true)
         }
-    } else if entry.subject.as_deref().is_some_and(|s| matches(s, needle))
-        || entry.from.as_deref().is_some_and(|s| matches(s, needle))
-    {
-        return Ok(true);
+        None if entry.header.is_none()
+            && (entry.subject.as_deref().is_some_and(|s| matches(s, needle))
+                || entry.from.as_deref().is_some_and(|s| matches(s, needle))) =>
+        {
+            return Ok(true)
+        }
+        _ => {}
     }
     let raw = match bytes(&state.store, entry).await {
         Ok(raw) => raw,
@@ -243,20 +252,16 @@ async fn entry_matches(
     let Some(message) = MessageParser::default().parse(&raw) else {
         return Ok(false);
     };
+    if kept.is_none() && addresses_match(&message) {
+        return Ok(true);
+    }
     let mut text = String::new();
     for i in 0..message.text_body_count().max(1) {
         if let Some(t) = message.body_text(i) {
             text.push_str(&t);
         }
     }
-    let headers_match = [
-        crate::message::addresses(message.to()),
-        crate::message::addresses(message.cc()),
-        crate::message::addresses(message.from()),
-    ]
-    .iter()
-    .any(|f| matches(f, needle));
-    Ok(headers_match || matches(&text, needle))
+    Ok(matches(&text, needle))
 }
 
 /// Acts on the ticked messages (`id`, repeated) of one folder (`folder`):
