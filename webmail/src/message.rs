@@ -57,11 +57,15 @@ pub struct View {
     pub from_address: String,
     pub to: String,
     pub cc: String,
+    /// Kept in drafts only (a sent message does not carry it).
+    pub bcc: String,
     pub reply_to: String,
     pub subject: String,
     pub date: String,
     pub message_id: String,
     pub references: Vec<String>,
+    /// The message this one answers, without angle brackets.
+    pub in_reply_to: String,
     /// The body as safe HTML: sanitized mail HTML (shown in the frame), or
     /// the plain text escaped and linked (shown in the page).
     pub body_html: String,
@@ -125,11 +129,13 @@ pub fn view(raw: &[u8], show_remote: bool) -> View {
             from_address: String::new(),
             to: String::new(),
             cc: String::new(),
+            bcc: String::new(),
             reply_to: String::new(),
             subject: "(unreadable message)".into(),
             date: String::new(),
             message_id: String::new(),
             references: Vec::new(),
+            in_reply_to: String::new(),
             body_html: text::to_html(&String::from_utf8_lossy(raw)),
             is_html: false,
             body_text: String::from_utf8_lossy(raw).into_owned(),
@@ -176,11 +182,16 @@ pub fn view(raw: &[u8], show_remote: bool) -> View {
             .unwrap_or_default(),
         to: addresses(message.to()),
         cc: addresses(message.cc()),
+        bcc: addresses(message.bcc()),
         reply_to: addresses(message.reply_to()),
         subject: message.subject().unwrap_or("").to_string(),
         date: message.date().map(|d| d.to_rfc822()).unwrap_or_default(),
         message_id: message.message_id().unwrap_or("").to_string(),
         references: ids(message.references()),
+        in_reply_to: ids(message.in_reply_to())
+            .into_iter()
+            .next()
+            .unwrap_or_default(),
         body_html,
         is_html,
         body_text,
@@ -276,6 +287,7 @@ Content-Disposition: attachment; filename=\"../evil.html\"\r\n\r\n<script>alert(
         assert_eq!(v.subject, "Report");
         assert_eq!(v.message_id, "m1@example.org");
         assert_eq!(v.references, ["r0@example.org"]);
+        assert_eq!(v.in_reply_to, "");
         assert!(!v.is_html);
         assert!(
             v.body_text.starts_with("Hello world, see"),

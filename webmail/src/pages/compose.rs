@@ -87,14 +87,19 @@ fn with_signature(body: &str, signature: &str) -> String {
     }
 }
 
+/// Message ids as a header field holds them: each in angle brackets.
+fn bracketed<'a>(ids: impl IntoIterator<Item = &'a String>) -> String {
+    ids.into_iter()
+        .filter(|id| !id.is_empty())
+        .map(|id| format!("<{id}>"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The references of a reply: the original's, then the original itself
 /// (RFC 5322 3.6.4).
 fn reply_references(v: &View) -> String {
-    let mut refs: Vec<String> = v.references.iter().map(|r| format!("<{r}>")).collect();
-    if !v.message_id.is_empty() {
-        refs.push(format!("<{}>", v.message_id));
-    }
-    refs.join(" ")
+    bracketed(v.references.iter().chain([&v.message_id]))
 }
 
 pub async fn page(
@@ -129,9 +134,7 @@ pub async fn page(
         }
         d.subject = prefixed("Re: ", &v.subject);
         d.body = with_signature(&format!("\n\n{}", quoted(&v)), &signature);
-        if !v.message_id.is_empty() {
-            d.in_reply_to = format!("<{}>", v.message_id);
-        }
+        d.in_reply_to = bracketed([&v.message_id]);
         d.references = reply_references(&v);
         d.reply_of = original.id;
     } else if let Some(id) = query.forward.as_deref() {
@@ -149,23 +152,10 @@ pub async fn page(
         d.carried = v.attachments;
     } else if let Some(id) = query.draft.as_deref() {
         let saved = entry(&state.store, signed.address(), id).await?;
-        let raw = bytes(&state.store, &saved).await?;
-        let v = view(&raw, false);
-        let parsed = mail_parser::MessageParser::new().parse_headers(&raw[..]);
-        d.bcc = parsed
-            .as_ref()
-            .map(|m| crate::message::addresses(m.bcc()))
-            .unwrap_or_default();
-        d.in_reply_to = parsed
-            .as_ref()
-            .and_then(|m| m.in_reply_to().as_text().map(|t| format!("<{t}>")))
-            .unwrap_or_default();
-        d.references = v
-            .references
-            .iter()
-            .map(|r| format!("<{r}>"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let v = view(&bytes(&state.store, &saved).await?, false);
+        d.bcc = v.bcc;
+        d.in_reply_to = bracketed([&v.in_reply_to]);
+        d.references = bracketed(&v.references);
         d.from = if v.from_address.is_empty() {
             d.from
         } else {
