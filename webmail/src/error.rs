@@ -64,17 +64,21 @@ impl From<mismo_core::StoreError> for Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let page = render(
-            "error.html",
-            minijinja::context! {
-                title => status.canonical_reason().unwrap_or("Error"),
-                status => status.as_u16(),
-                message => self.message(),
-            },
-        );
-        (status, Html(page)).into_response()
+        error_page(self.status(), self.message())
     }
+}
+
+/// The error page: the status, and what went wrong in words.
+fn error_page(status: StatusCode, message: String) -> Response {
+    let page = render(
+        "error.html",
+        minijinja::context! {
+            title => status.canonical_reason().unwrap_or("Error"),
+            status => status.as_u16(),
+            message,
+        },
+    );
+    (status, Html(page)).into_response()
 }
 
 /// Turns the web framework's own refusals (a wrong method, an unreadable
@@ -95,15 +99,7 @@ pub async fn as_page(response: Response) -> Response {
         StatusCode::PAYLOAD_TOO_LARGE => "What you sent is larger than allowed.".into(),
         _ => "The request could not be read; reload the page and try again.".into(),
     };
-    let page = render(
-        "error.html",
-        minijinja::context! {
-            title => status.canonical_reason().unwrap_or("Error"),
-            status => status.as_u16(),
-            message,
-        },
-    );
-    (status, Html(page)).into_response()
+    error_page(status, message)
 }
 
 impl From<mismo_core::admin::AdminError> for Failure {
