@@ -33,7 +33,34 @@ fn listing_projection() -> Document {
     doc! { "blob.inline": 0 }
 }
 
+/// Newest first, ties by UID.
+fn newest_first() -> Document {
+    doc! { "received_at": -1, "uid": -1 }
+}
+
 impl Store {
+    /// Entries matching `filter` in `sort` order, `limit` of them after
+    /// `skip` (all when `None`), without their bytes.
+    async fn listed(
+        &self,
+        filter: Document,
+        sort: Document,
+        skip: u64,
+        limit: Option<i64>,
+    ) -> StoreResult<Vec<MailboxEntry>> {
+        let cursor = self
+            .run(
+                self.collection::<MailboxEntry>(MAILBOX_MESSAGES)
+                    .find(filter)
+                    .sort(sort)
+                    .skip(skip)
+                    .limit(limit.unwrap_or(0))
+                    .projection(listing_projection()),
+            )
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
     /// One page of a folder's messages, ordered by `order` (ties by UID),
     /// descending or not.
     pub async fn folder_page(
@@ -46,17 +73,13 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<MailboxEntry>> {
         let dir = if descending { -1 } else { 1 };
-        let cursor = self
-            .run(
-                self.collection::<MailboxEntry>(MAILBOX_MESSAGES)
-                    .find(doc! { "mailbox": mailbox, "folder": folder })
-                    .sort(doc! { order.field(): dir, "uid": dir })
-                    .skip(skip)
-                    .limit(limit)
-                    .projection(listing_projection()),
-            )
-            .await?;
-        self.run(cursor.try_collect()).await
+        self.listed(
+            doc! { "mailbox": mailbox, "folder": folder },
+            doc! { order.field(): dir, "uid": dir },
+            skip,
+            Some(limit),
+        )
+        .await
     }
 
     /// The newest messages of a folder, `limit` of them after `skip`: what
@@ -79,17 +102,9 @@ impl Store {
             if !everything {
                 filter.insert("received_at", doc! { "$gte": now - span });
             }
-            let cursor = self
-                .run(
-                    self.collection::<MailboxEntry>(MAILBOX_MESSAGES)
-                        .find(filter)
-                        .sort(doc! { "received_at": -1, "uid": -1 })
-                        .skip(skip)
-                        .limit(limit)
-                        .projection(listing_projection()),
-                )
+            let page = self
+                .listed(filter, newest_first(), skip, Some(limit))
                 .await?;
-            let page: Vec<MailboxEntry> = self.run(cursor.try_collect()).await?;
             if page.len() as i64 >= limit || everything {
                 return Ok(page);
             }
@@ -134,14 +149,6 @@ impl Store {
         if let Some(folders) = folders {
             filter.insert("folder", doc! { "$in": folders });
         }
-        let cursor = self
-            .run(
-                self.collection::<MailboxEntry>(MAILBOX_MESSAGES)
-                    .find(filter)
-                    .sort(doc! { "received_at": -1, "uid": -1 })
-                    .projection(listing_projection()),
-            )
-            .await?;
-        self.run(cursor.try_collect()).await
+        self.listed(filter, newest_first(), 0, None).await
     }
 }
