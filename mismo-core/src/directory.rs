@@ -1,5 +1,6 @@
-//! The directory (domains, mailboxes, aliases, DKIM keys) as a busy service
-//! reads it over and over: each answer kept for a few seconds.
+//! The directory (domains, mailboxes, aliases, DKIM keys, vacation
+//! replies) as a busy service reads it over and over: each answer kept for
+//! a few seconds.
 //!
 //! Every message a qprocessor delivers asks the same few questions (is this
 //! domain hosted, is this address a mailbox or an alias, which key signs for
@@ -16,7 +17,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::dkim::DkimKey;
-use crate::model::{Alias, Domain, Mailbox};
+use crate::model::{Alias, Domain, Mailbox, Vacation};
 use crate::{Store, StoreResult};
 
 /// How long an answer read from the store is reused.
@@ -74,6 +75,8 @@ pub struct Directory {
     mailboxes: TtlCache<Option<Mailbox>>,
     aliases: TtlCache<Option<Alias>>,
     dkim_keys: TtlCache<DkimKey>,
+    /// Each mailbox's vacation reply, asked at every local delivery.
+    vacations: TtlCache<Option<Vacation>>,
     /// Read once: the key never changes.
     srs: tokio::sync::OnceCell<crate::srs::Srs>,
 }
@@ -86,6 +89,7 @@ impl Directory {
             mailboxes: TtlCache::default(),
             aliases: TtlCache::default(),
             dkim_keys: TtlCache::default(),
+            vacations: TtlCache::default(),
             srs: tokio::sync::OnceCell::new(),
         }
     }
@@ -116,6 +120,12 @@ impl Directory {
         self.aliases
             .get_or_read(source, self.store.get_alias(source))
             .await
+    }
+
+    /// The mailbox's vacation reply, as set in webmail (on or off).
+    pub async fn vacation(&self, address: &str) -> StoreResult<Option<Vacation>> {
+        let read = async { Ok(self.store.get_profile(address).await?.vacation) };
+        self.vacations.get_or_read(address, read).await
     }
 
     /// The domain's signing key, generated and stored on first use.

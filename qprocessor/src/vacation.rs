@@ -14,11 +14,11 @@ use std::time::Duration;
 use mail_builder::headers::address::Address as MbAddress;
 use mail_builder::headers::raw::Raw;
 use mail_builder::MessageBuilder;
-use mail_parser::{HeaderName, MessageParser};
+use mail_parser::{HeaderName, Message, MessageParser};
 use mismo_core::model::{
     new_id, DsnRequest, Mailbox, NewMessage, Origin, QueuedMessage, Recipient,
 };
-use mismo_core::{Store, StoreResult};
+use mismo_core::{Directory, StoreResult};
 
 /// Today in UTC as `YYYY-MM-DD`, the form the vacation dates are kept in.
 fn today() -> String {
@@ -44,11 +44,8 @@ fn robot_sender(sender: &str) -> bool {
         || local.contains("no-reply")
 }
 
-/// Why the message must not be answered, judged from its header block.
-fn automatic(header: &[u8]) -> bool {
-    let Some(parsed) = MessageParser::new().parse_headers(header) else {
-        return true;
-    };
+/// Why the message must not be answered, judged from its header fields.
+fn automatic(parsed: &Message) -> bool {
     let text = |name: &str| {
         parsed
             .header_raw(name)
@@ -75,36 +72,32 @@ fn automatic(header: &[u8]) -> bool {
 }
 
 /// Whether one of `addresses` is in the message's To or Cc.
-fn addressed_to(header: &[u8], addresses: &[String]) -> bool {
-    let Some(parsed) = MessageParser::new().parse_headers(header) else {
-        return false;
-    };
-    let named = [parsed.to(), parsed.cc()]
+fn addressed_to(parsed: &Message, addresses: &[String]) -> bool {
+    [parsed.to(), parsed.cc()]
         .into_iter()
         .flatten()
         .flat_map(|list| list.iter())
         .filter_map(|a| a.address.as_deref())
-        .any(|a| addresses.iter().any(|mine| mine.eq_ignore_ascii_case(a)));
-    named
+        .any(|a| addresses.iter().any(|mine| mine.eq_ignore_ascii_case(a)))
 }
 
 /// Sends the mailbox's auto-reply to the sender of `message` (its bytes
 /// `raw`) if one is due. Failures are logged: a missed auto-reply must never
 /// hold up the delivery it follows.
 pub async fn answer(
-    store: &Store,
+    dir: &Directory,
     hostname: &str,
     message: &QueuedMessage,
     raw: &[u8],
     mailbox: &Mailbox,
 ) {
-    if let Err(e) = try_answer(store, hostname, message, raw, mailbox).await {
+    if let Err(e) = try_answer(dir, hostname, message, raw, mailbox).await {
         tracing::warn!(id = %message.id, mailbox = %mailbox.address, "vacation reply not sent: {e}");
     }
 }
 
 async fn try_answer(
-    store: &Store,
+    dir: &Directory,
     hostname: &str,
     message: &QueuedMessage,
     raw: &[u8],
@@ -114,12 +107,19 @@ async fn try_answer(
     if sender.is_empty() || robot_sender(sender) || sender.eq_ignore_ascii_case(&mailbox.address) {
         return Ok(());
     }
-    let profile = store.get_profile(&mailbox.address).await?;
-    let Some(vacation) = profile.vacation.filter(|v| v.active_on(&today())) else {
+    // Asked at every local delivery: read through the directory's cache,
+    // so a change reaches the qprocessors within its few seconds.
+    let vacation = dir.vacation(&mailbox.address).await?;
+    let Some(vacation) = vacation.filter(|v| v.active_on(&today())) else {
         return Ok(());
     };
+    let store = dir.store();
     let header = mismo_core::model::header_block(raw).unwrap_or_default();
-    if automatic(&header) {
+    // Unreadable header fields: nothing says it may be answered.
+    let Some(original) = MessageParser::new().parse_headers(&header[..]) else {
+        return Ok(());
+    };
+    if automatic(&original) {
         return Ok(());
     }
     let mut mine = vec![mailbox.address.clone()];
@@ -130,7 +130,7 @@ async fn try_answer(
             .into_iter()
             .map(|a| a.source),
     );
-    if !addressed_to(&header, &mine) {
+    if !addressed_to(&original, &mine) {
         return Ok(());
     }
     let interval =
@@ -141,8 +141,7 @@ async fn try_answer(
     {
         return Ok(());
     }
-    let original = MessageParser::new().parse_headers(&header[..]);
-    let subject = original.as_ref().and_then(|m| m.subject()).unwrap_or("");
+    let subject = original.subject().unwrap_or("");
     let subject = if vacation.subject.trim().is_empty() {
         format!("Auto: {subject}")
     } else {
@@ -161,7 +160,7 @@ async fn try_answer(
         ))
         .header("Auto-Submitted", Raw::new("auto-replied"))
         .text_body(vacation.body.replace('\n', "\r\n"));
-    if let Some(id) = original.as_ref().and_then(|m| m.message_id()) {
+    if let Some(id) = original.message_id() {
         builder = builder
             .in_reply_to(id.to_string())
             .references(id.to_string());
@@ -197,6 +196,10 @@ async fn try_answer(
 mod tests {
     use super::*;
 
+    fn fields(header: &'static [u8]) -> Message<'static> {
+        MessageParser::new().parse_headers(header).unwrap()
+    }
+
     #[test]
     fn robots_lists_and_automatic_mail_are_not_answered() {
         for robot in [
@@ -209,23 +212,32 @@ mod tests {
             assert!(robot_sender(robot), "{robot}");
         }
         assert!(!robot_sender("ann@x.test"));
-        assert!(automatic(b"Auto-Submitted: auto-replied\r\n\r\n"));
-        assert!(!automatic(b"Auto-Submitted: no\r\nSubject: x\r\n\r\n"));
-        assert!(automatic(b"Precedence: bulk\r\n\r\n"));
-        assert!(automatic(b"List-Id: <l.x.test>\r\n\r\n"));
-        assert!(automatic(b"List-Unsubscribe: <mailto:u@x.test>\r\n\r\n"));
-        assert!(!automatic(b"From: ann@x.test\r\nSubject: hi\r\n\r\n"));
+        assert!(automatic(&fields(b"Auto-Submitted: auto-replied\r\n\r\n")));
+        assert!(!automatic(&fields(
+            b"Auto-Submitted: no\r\nSubject: x\r\n\r\n"
+        )));
+        assert!(automatic(&fields(b"Precedence: bulk\r\n\r\n")));
+        assert!(automatic(&fields(b"List-Id: <l.x.test>\r\n\r\n")));
+        assert!(automatic(&fields(
+            b"List-Unsubscribe: <mailto:u@x.test>\r\n\r\n"
+        )));
+        assert!(!automatic(&fields(
+            b"From: ann@x.test\r\nSubject: hi\r\n\r\n"
+        )));
     }
 
     #[test]
     fn only_mail_naming_the_mailbox_is_answered() {
         let mine = vec!["zoe@x.test".to_string(), "sales@x.test".to_string()];
-        assert!(addressed_to(b"To: Zoe <ZOE@x.test>\r\n\r\n", &mine));
         assert!(addressed_to(
-            b"To: a@y.test\r\nCc: sales@x.test\r\n\r\n",
+            &fields(b"To: Zoe <ZOE@x.test>\r\n\r\n"),
             &mine
         ));
-        assert!(!addressed_to(b"To: list@y.test\r\n\r\n", &mine));
+        assert!(addressed_to(
+            &fields(b"To: a@y.test\r\nCc: sales@x.test\r\n\r\n"),
+            &mine
+        ));
+        assert!(!addressed_to(&fields(b"To: list@y.test\r\n\r\n"), &mine));
         assert_eq!(today().len(), 10);
     }
 }

@@ -251,7 +251,7 @@ async fn deliver_all(
                     let outcome = local::deliver(store, message, mailbox).await;
                     if outcome.class == Class::Delivered {
                         let hostname = &ctx.settings.node.hostname;
-                        crate::vacation::answer(store, hostname, message, bytes, mailbox).await;
+                        crate::vacation::answer(dir, hostname, message, bytes, mailbox).await;
                     }
                     parts.push(outcome);
                 }
