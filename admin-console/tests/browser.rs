@@ -4,12 +4,10 @@
 //! with BIND9 as DNS_RESOLVER holding the zone the new domain is verified
 //! against. Screenshots of every page go to target/screenshots/admin-console.
 
-use std::process::Command;
-
 use mismo_core::admin::Admin;
 use mismo_testkit::dns::Bind9;
 use mismo_testkit::service::Service;
-use mismo_testkit::{binary, workspace_root, Ports, TestStore};
+use mismo_testkit::{binary, Ports, TestStore};
 
 #[tokio::test]
 async fn an_operator_runs_a_domain_from_the_browser() {
@@ -49,26 +47,18 @@ async fn an_operator_runs_a_domain_from_the_browser() {
         Ports::at(ports.admin),
     );
 
-    let shots = workspace_root().join("target/screenshots/admin-console");
-    std::fs::create_dir_all(&shots).unwrap();
-    let script = workspace_root().join("admin-console/tests/py/console_e2e.py");
-    let output = Command::new(workspace_root().join(".venv/bin/python"))
-        .arg(script)
-        .args([
+    let shots = mismo_testkit::screenshots("admin-console");
+    mismo_testkit::run_browser_script(
+        "admin-console/tests/py/console_e2e.py",
+        &[
             format!("http://127.0.0.1:{}", ports.admin),
             ports.smtp.to_string(),
             ports.pop3s.to_string(),
             dns.addr().port().to_string(),
             shots.display().to_string(),
             stuck,
-        ])
-        .output()
-        .expect("python with playwright (scripts/store.sh install)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("console e2e: ok"),
-        "{stdout}\n{stderr}\nconsole log:\n{}",
-        console.log_text()
+        ],
+        "console e2e: ok",
+        &console,
     );
 }

@@ -34,6 +34,46 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Python from the project's own environment (`.venv`, which
+/// `scripts/store.sh install` makes, with Playwright, schemathesis, PyYAML
+/// and the other test tools).
+pub fn python() -> std::process::Command {
+    std::process::Command::new(workspace_root().join(".venv/bin/python"))
+}
+
+/// Where a web app's browser test saves its screenshots
+/// (`target/screenshots/APP`), made if missing.
+pub fn screenshots(app: &str) -> PathBuf {
+    let dir = workspace_root().join("target/screenshots").join(app);
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+/// Runs one of the suite's Playwright scripts (`script`, from the
+/// workspace root) with `args`, and returns what it printed. It passes
+/// when it exits 0 having printed `done`; otherwise this panics with its
+/// output and the log of `service`, the app it drove.
+pub fn run_browser_script(
+    script: &str,
+    args: &[String],
+    done: &str,
+    service: &service::Service,
+) -> String {
+    let output = python()
+        .arg(workspace_root().join(script))
+        .args(args)
+        .output()
+        .expect("python with playwright (scripts/store.sh install)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains(done),
+        "{stdout}\n{stderr}\nservice log:\n{}",
+        service.log_text()
+    );
+    stdout
+}
+
 /// A Mismo binary built beside the running test (`target/<profile>/NAME`;
 /// the test itself runs from `target/<profile>/deps/`). `cargo test
 /// --workspace`, as scripts/test.sh runs it, builds every binary first.

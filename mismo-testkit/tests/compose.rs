@@ -7,7 +7,6 @@
 //! every collection on the key the code documents.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use mismo_core::store::COLLECTIONS;
 use mismo_testkit::{workspace_root, SERVICES};
@@ -15,7 +14,7 @@ use serde_json::Value;
 
 fn compose() -> Value {
     let root = workspace_root();
-    let out = Command::new(root.join(".venv/bin/python"))
+    let out = mismo_testkit::python()
         .args([
             "-c",
             "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",

@@ -508,7 +508,7 @@ async fn domain_dkim_prints_the_record_to_publish() {
     let signed = [key.sign(message).unwrap().as_bytes(), message].concat();
     let signed_path = dir.path().join("signed.eml");
     std::fs::write(&signed_path, signed).unwrap();
-    let verify = Command::new(mismo_testkit::workspace_root().join(".venv/bin/python"))
+    let verify = mismo_testkit::python()
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/py/dkim_verify_dns.py"

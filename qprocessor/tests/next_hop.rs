@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::world;
@@ -92,7 +92,7 @@ struct Aiosmtpd {
 impl Aiosmtpd {
     fn start(ip: &str, port: u16, utf8: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(mismo_testkit::workspace_root().join(".venv/bin/python"))
+        let child = mismo_testkit::python()
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/tests/py/utf8_sink.py"

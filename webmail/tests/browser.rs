@@ -4,14 +4,13 @@
 //! remote.test an MX, and Postfix's smtp-sink as that MX. Screenshots of
 //! every page go to target/screenshots/webmail.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mismo_core::admin::Admin;
 use mismo_testkit::dns::Bind9;
 use mismo_testkit::service::Service;
 use mismo_testkit::sink::Sink;
-use mismo_testkit::{binary, deliver, free_port, workspace_root, Ports, TestStore};
+use mismo_testkit::{binary, deliver, free_port, Ports, TestStore};
 
 const REPORT: &[u8] = b"From: Ann <ann@far.test>\r\nTo: zoe@w.test\r\nSubject: Quarterly report\r\n\
 Message-ID: <report-1@far.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n\
@@ -78,27 +77,20 @@ async fn a_user_reads_and_writes_mail_in_the_browser() {
         Ports::at(ports.webmail),
     );
 
-    let shots = workspace_root().join("target/screenshots/webmail");
-    std::fs::create_dir_all(&shots).unwrap();
-    let output = Command::new(workspace_root().join(".venv/bin/python"))
-        .arg(workspace_root().join("webmail/tests/py/webmail_e2e.py"))
-        .args([
+    let shots = mismo_testkit::screenshots("webmail");
+    let printed = mismo_testkit::run_browser_script(
+        "webmail/tests/py/webmail_e2e.py",
+        &[
             format!("http://127.0.0.1:{}", ports.webmail),
             ports.smtp.to_string(),
             ports.pop3s.to_string(),
             ports.imaps.to_string(),
             shots.display().to_string(),
-        ])
-        .output()
-        .expect("python with playwright (scripts/store.sh install)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("webmail e2e: ok"),
-        "{stdout}\n{stderr}\nwebmail log:\n{}",
-        webmail.log_text()
+        ],
+        "webmail e2e: ok",
+        &webmail,
     );
-    println!("{stdout}");
+    println!("{printed}");
 
     // The composed message reached the remote MX too, attachment and all.
     let started = Instant::now();

@@ -238,16 +238,15 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("signed.eml"), message).unwrap();
         std::fs::write(dir.path().join("key.txt"), value).unwrap();
-        let out =
-            std::process::Command::new(mismo_testkit::workspace_root().join(".venv/bin/python"))
-                .arg(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/tests/py/dkim_verify.py"
-                ))
-                .arg(dir.path().join("signed.eml"))
-                .arg(dir.path().join("key.txt"))
-                .output()
-                .unwrap();
+        let out = mismo_testkit::python()
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/py/dkim_verify.py"
+            ))
+            .arg(dir.path().join("signed.eml"))
+            .arg(dir.path().join("key.txt"))
+            .output()
+            .unwrap();
         let text = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         assert!(
