@@ -61,7 +61,26 @@ pub fn now_ms() -> i64 {
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// A new unique, time-ordered identifier.
+/// A new unique, time-ordered identifier. Within a process each is larger
+/// than the one before, also within the same millisecond (plain ULIDs are
+/// random there), so "oldest first" by id is the order they were made.
 pub fn new_id() -> String {
-    ulid::Ulid::generate().to_string()
+    static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let mut ids = IDS.lock().expect("id generator");
+    // The random part overflows only after 2^80 ids in one millisecond.
+    let next = ids.generate().ok().unwrap_or_else(ulid::Ulid::generate);
+    next.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ids_made_in_one_millisecond_keep_their_order() {
+        let ids: Vec<String> = (0..1000).map(|_| super::new_id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+    }
 }
