@@ -1,9 +1,7 @@
 //! Who makes a change, and the audit log entry each change leaves.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::ConnectInfo;
-use axum::http::request::Parts;
 use mismo_core::model::{Administrator, AuditEntry};
 
 use crate::state::AppState;
@@ -12,15 +10,6 @@ use crate::state::AppState;
 pub struct Actor {
     pub admin: Administrator,
     pub ip: IpAddr,
-}
-
-/// The client address of a request (the console is served with it).
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
 
 impl Actor {

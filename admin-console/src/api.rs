@@ -11,7 +11,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::actor::{client_ip, Actor};
+use crate::actor::Actor;
 use crate::error::{ApiError, Failure};
 use crate::state::AppState;
 
@@ -70,7 +70,7 @@ impl FromRequestParts<AppState> for Caller {
         match state.admin().token_administrator(token).await? {
             Some(admin) => Ok(Self(Actor {
                 admin,
-                ip: client_ip(parts),
+                ip: mismo_core::web::client_ip(parts),
             })),
             None => Err(ApiError(Failure::Unauthorized)),
         }

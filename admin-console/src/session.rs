@@ -21,7 +21,7 @@ use mismo_core::auth::{self, Login};
 use mismo_core::model::{AdminSession, Administrator};
 use mismo_core::web::{cookie, over_tls, same_token, set_cookie, sign_in};
 
-use crate::actor::{client_ip, Actor};
+use crate::actor::Actor;
 use crate::error::{Failure, PageError};
 use crate::state::AppState;
 use crate::templates::render;
@@ -141,7 +141,7 @@ impl FromRequestParts<AppState> for SignedIn {
                     admin,
                     session,
                     token,
-                    ip: client_ip(parts),
+                    ip: mismo_core::web::client_ip(parts),
                 })
             }
             Ok(None) => Err(NotSignedIn::Redirect),

@@ -130,18 +130,24 @@ async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mail
     let Ok(address) = Address::parse(user) else {
         return Ok(None);
     };
-    let Some(mailbox) = store.get_mailbox(&address.to_string()).await? else {
+    let Some(mailbox) = usable_mailbox(store, &address.to_string()).await? else {
+        return Ok(None);
+    };
+    let ok = verify(pass, &mailbox.password_hash).await;
+    Ok(ok.then_some(mailbox))
+}
+
+/// The mailbox at `address`, if it and its domain are enabled: who may
+/// sign in, and who stays signed in (webmail asks at every request).
+pub async fn usable_mailbox(store: &Store, address: &str) -> StoreResult<Option<Mailbox>> {
+    let Some(mailbox) = store.get_mailbox(address).await? else {
         return Ok(None);
     };
     let domain_enabled = store
         .get_domain(&mailbox.domain)
         .await?
         .is_some_and(|d| d.state == Activation::Enabled);
-    if mailbox.state != Activation::Enabled || !domain_enabled {
-        return Ok(None);
-    }
-    let ok = verify(pass, &mailbox.password_hash).await;
-    Ok(ok.then_some(mailbox))
+    Ok((mailbox.state == Activation::Enabled && domain_enabled).then_some(mailbox))
 }
 
 /// Password checks running at once in this process: one per core. More

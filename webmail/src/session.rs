@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use mismo_core::admin::{new_token, token_hash};
 use mismo_core::auth::{self, Login};
-use mismo_core::model::{now_ms, Activation, MailSession, Mailbox};
+use mismo_core::model::{now_ms, MailSession, Mailbox};
 use mismo_core::web::{cookie, over_tls, set_cookie, sign_in};
 
 use crate::error::Failure;
@@ -84,14 +84,6 @@ impl IntoResponse for NotSignedIn {
     }
 }
 
-/// The client's address as the listener saw it.
-pub fn client_ip(parts: &Parts) -> std::net::IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |c| c.0.ip())
-}
-
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = NotSignedIn;
 
@@ -108,19 +100,11 @@ impl FromRequestParts<AppState> for SignedIn {
             Ok(None) => return Err(NotSignedIn::Redirect),
             Err(e) => return Err(NotSignedIn::Failed(e.into())),
         };
-        let mailbox = match state.store.get_mailbox(&session.mailbox).await {
+        let mailbox = match auth::usable_mailbox(&state.store, &session.mailbox).await {
             Ok(m) => m,
             Err(e) => return Err(NotSignedIn::Failed(e.into())),
         };
-        let domain_enabled = match &mailbox {
-            Some(m) => match state.store.get_domain(&m.domain).await {
-                Ok(d) => d.is_some_and(|d| d.state == Activation::Enabled),
-                Err(e) => return Err(NotSignedIn::Failed(e.into())),
-            },
-            None => false,
-        };
-        let Some(mailbox) = mailbox.filter(|m| m.state == Activation::Enabled && domain_enabled)
-        else {
+        let Some(mailbox) = mailbox else {
             tracing::info!(mailbox = %session.mailbox, "signed out: mailbox disabled or removed");
             if let Err(e) = state.store.remove_mail_session(&hash).await {
                 tracing::warn!("removing an ended session: {e}");
@@ -131,7 +115,7 @@ impl FromRequestParts<AppState> for SignedIn {
         Ok(Self {
             mailbox,
             session,
-            ip: client_ip(parts),
+            ip: mismo_core::web::client_ip(parts),
         })
     }
 }

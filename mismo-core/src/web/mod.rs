@@ -13,7 +13,20 @@ pub use cookies::{cookie, over_tls, set_cookie};
 pub use headers::{secure_headers, STRICT_CSP};
 pub use serve::serve;
 
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
+
+/// The client address of a request ([`serve`] records it on each); the
+/// unspecified address if the router was served without it.
+pub fn client_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(peer)| peer.ip())
+}
 
 /// Whether a form's token is the session's, in time independent of where
 /// they differ.
