@@ -8,7 +8,9 @@ use mismo_core::model::{Folder, MailboxEntry};
 use mismo_core::store::{FlagChange, ListOrder};
 use serde::{Deserialize, Serialize};
 
-use super::{back_to, folder, folder_links, layout_with, notice, special_folder, with_notice};
+use super::{
+    back_to, folder, folder_links, layout_with, notice, special_folder, with_notice, FolderLink,
+};
 use crate::error::Failure;
 use crate::form::ChangeForm;
 use crate::message::{bytes, looks_attached};
@@ -136,7 +138,7 @@ pub async fn page(
             let rows: Vec<Row> = entries.iter().map(|e| row(e, "")).collect();
             (rows, total, false)
         }
-        Some(q) => search(&state, &signed, &folder, all_folders, q, page).await?,
+        Some(q) => search(&state, &signed, &links, &folder, all_folders, q, page).await?,
     };
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page_html = render(
@@ -177,16 +179,17 @@ fn matches(haystack: &str, needle: &str) -> bool {
 async fn search(
     state: &AppState,
     signed: &SignedIn,
+    links: &[FolderLink],
     folder: &Folder,
     all_folders: bool,
     q: &str,
     page: u64,
 ) -> Result<(Vec<Row>, u64, bool), Failure> {
     let needle = q.to_lowercase();
-    let folders = state.store.list_folders(signed.address()).await?;
-    let names: std::collections::HashMap<&str, &str> = folders
+    // Each message's folder by name, from the side bar's list.
+    let names: std::collections::HashMap<&str, &str> = links
         .iter()
-        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .map(|l| (l.id.as_str(), l.name.as_str()))
         .collect();
     let scope = [folder.id.clone()];
     let candidates = state
