@@ -33,17 +33,6 @@ pub async fn page(
     signed: SignedIn,
     Query(query): Query<SettingsQuery>,
 ) -> Result<Html<String>, Failure> {
-    show(&state, &signed, notice(query.done.as_deref()), None)
-        .await
-        .map(Html)
-}
-
-async fn show(
-    state: &AppState,
-    signed: &SignedIn,
-    notice: Option<&str>,
-    error: Option<String>,
-) -> Result<String, Failure> {
     let profile = state.store.get_profile(signed.address()).await?;
     let vacation = profile.vacation.clone().unwrap_or(Vacation {
         enabled: 0,
@@ -53,21 +42,20 @@ async fn show(
         body: String::new(),
         interval_days: 7,
     });
-    Ok(render(
+    Ok(Html(render(
         "settings.html",
         minijinja::context! {
-            ..layout(state, signed, "settings").await?,
+            ..layout(&state, &signed, "settings").await?,
             ..minijinja::context! {
                 title => "Settings",
                 signature => profile.signature,
-                identities => identities(state, signed).await?,
+                identities => identities(&state, &signed).await?,
                 has_pgp => signed.mailbox.pgp_public_key.is_some(),
                 vacation,
-                notice,
-                error,
+                notice => notice(query.done.as_deref()),
             }
         },
-    ))
+    )))
 }
 
 /// Display name and signature.
