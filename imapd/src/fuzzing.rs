@@ -7,7 +7,7 @@ use mail_parser::MessageParser;
 use crate::command::Command;
 use crate::parse::{literal_at_end, parse, SyntaxError};
 use crate::sequence::SequenceSet;
-use crate::{fetch, utf7};
+use crate::{fetch_data, utf7};
 
 /// A command as the connection hands it over (literals inline): split,
 /// typed, and its pieces checked. Only the tag of a command ever goes back
@@ -62,9 +62,9 @@ pub fn mime(input: &[u8]) {
         return;
     };
     for (what, text) in [
-        ("ENVELOPE", fetch::envelope(&message)),
-        ("BODY", fetch::body_structure(&message, false)),
-        ("BODYSTRUCTURE", fetch::body_structure(&message, true)),
+        ("ENVELOPE", fetch_data::envelope(&message)),
+        ("BODY", fetch_data::body_structure(&message, false)),
+        ("BODYSTRUCTURE", fetch_data::body_structure(&message, true)),
     ] {
         let mut reader = Response {
             text: text.as_bytes(),

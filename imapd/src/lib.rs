@@ -5,17 +5,23 @@
 //! serve one mailbox together.
 //!
 //! Parsing ([`parse`], [`command`]), the session's state ([`session`]), the
-//! selected folder ([`view`]), FETCH ([`fetch`]) and SEARCH ([`search`])
-//! are pure and tested on their own; the connection does the I/O, and the
-//! shared server skeleton (`mismo_core::server`) accepts and drains.
+//! selected folder ([`view`]), FETCH's data ([`fetch_data`]), SEARCH
+//! ([`search`]) and dates ([`date`]) are pure and tested on their own. Each
+//! command family carries its commands out in a file of its own (`cmd/`),
+//! tested at the session level over an in-memory pipe; the connection
+//! reads and writes, and the shared server skeleton (`mismo_core::server`)
+//! accepts and drains.
 
+mod cmd;
 pub mod command;
 mod connection;
-pub mod fetch;
+pub mod date;
+pub mod fetch_data;
 #[doc(hidden)]
 pub mod fuzzing;
 mod header_cache;
 pub mod parse;
+mod read_ahead;
 pub mod search;
 pub mod sequence;
 mod server;

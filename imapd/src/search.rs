@@ -88,7 +88,7 @@ pub fn matches(key: &SearchKey, c: &Candidate) -> bool {
         SearchKey::Or(a, b) => matches(a, c) || matches(b, c),
         SearchKey::Not(k) => !matches(k, c),
         SearchKey::Seq(set) => set.contains(c.seq, c.count),
-        SearchKey::Uid(set) => set.contains(m.uid, c.largest_uid),
+        SearchKey::Uid(set) => set.contains(m.uid.get(), c.largest_uid),
         SearchKey::Flag(flag, set) => m.has(flag) == *set,
         // Mismo keeps no \Recent (RFC 9051 removed it): nothing is recent,
         // so nothing is NEW (recent and unseen) and everything is OLD.
@@ -184,18 +184,20 @@ fn body_contains(msg: &Message, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::{days_from_civil, SearchKey as K};
+    use crate::command::SearchKey as K;
+    use crate::date::midnight;
     use crate::sequence::SequenceSet;
     use mail_parser::MessageParser;
+    use mismo_core::model::Uid;
 
     fn msg(uid: u32, flags: &[&str], size: i64) -> Msg {
         Msg {
             id: format!("m{uid}"),
-            uid,
+            uid: Uid::new(uid),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             modseq: i64::from(uid),
             size,
-            received_at: days_from_civil(2026, 11, 23) * DAY_MS + 5000,
+            received_at: midnight(2026, 11, 23) * 1000 + 5000,
         }
     }
 
@@ -213,7 +215,7 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
             msg: &m,
             content: Some(&parsed),
         };
-        let today = days_from_civil(2026, 11, 23);
+        let today = midnight(2026, 11, 23) / 86_400;
         let set = |s| SequenceSet::parse(s).unwrap();
         let yes = [
             K::All,

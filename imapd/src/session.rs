@@ -1,6 +1,6 @@
 //! The IMAP session's state and the answers that need no store: greeting,
-//! CAPABILITY, which command is allowed in which state, LIST pattern
-//! matching and formatting. The connection carries out the rest.
+//! CAPABILITY, and which command is allowed in which state. The commands
+//! (`cmd/`) carry out the rest.
 
 use mismo_core::model::Folder;
 use mismo_core::server::ErrorBudget;
@@ -146,52 +146,6 @@ impl Session {
     }
 }
 
-/// Whether a folder name matches a LIST pattern (RFC 9051 6.3.9): `*`
-/// matches anything, `%` anything but the separator.
-pub fn pattern_matches(pattern: &str, name: &str) -> bool {
-    fn go(p: &[char], n: &[char]) -> bool {
-        match p.split_first() {
-            None => n.is_empty(),
-            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some(('%', rest)) => (0..=n.len())
-                .take_while(|&i| i == 0 || n[i - 1] != '/')
-                .any(|i| go(rest, &n[i..])),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    // INBOX matches case-insensitively.
-    if Folder::is_inbox(name) && pattern.eq_ignore_ascii_case("INBOX") {
-        return true;
-    }
-    go(&p, &n)
-}
-
-/// The `* LIST` line of a folder.
-pub fn list_line(verb: &str, folder: &Folder, all: &[Folder], special_use: bool) -> String {
-    let mut attrs = Vec::new();
-    let prefix = format!("{}/", folder.name);
-    if all.iter().any(|f| f.name.starts_with(&prefix)) {
-        attrs.push("\\HasChildren".to_string());
-    } else {
-        attrs.push("\\HasNoChildren".to_string());
-    }
-    if verb == "LIST" && folder.subscribed == 1 {
-        attrs.push("\\Subscribed".into());
-    }
-    if special_use {
-        if let Some(u) = &folder.special_use {
-            attrs.push(u.clone());
-        }
-    }
-    format!(
-        "* {verb} ({}) \"/\" {}\r\n",
-        attrs.join(" "),
-        crate::fetch::string(&crate::utf7::encode(&folder.name))
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,43 +204,5 @@ mod tests {
             Err(Refusal::WrongState(_))
         ));
         assert_eq!(s.check(&cmd("LOGOUT")), Ok(()));
-    }
-
-    #[test]
-    fn list_patterns() {
-        assert!(pattern_matches("*", "Work/2026"));
-        assert!(pattern_matches("%", "Work"));
-        assert!(!pattern_matches("%", "Work/2026"));
-        assert!(pattern_matches("Work/%", "Work/2026"));
-        assert!(pattern_matches("inbox", "INBOX"));
-        assert!(pattern_matches("W*6", "Work/2026"));
-        assert!(!pattern_matches("Sent", "Sent Items"));
-    }
-
-    #[test]
-    fn list_lines_carry_modified_utf7() {
-        let folder = |name: &str, special_use: Option<&str>| Folder {
-            id: name.into(),
-            mailbox: "zoe@x.test".into(),
-            name: name.into(),
-            uidvalidity: 1,
-            uid_floor: 1,
-            modseq: 1,
-            special_use: special_use.map(str::to_string),
-            subscribed: 1,
-            created_at: 0,
-        };
-        let all = [
-            folder("Entwürfe", Some("\\Drafts")),
-            folder("Entwürfe/2026", None),
-        ];
-        assert_eq!(
-            list_line("LIST", &all[0], &all, true),
-            "* LIST (\\HasChildren \\Subscribed \\Drafts) \"/\" \"Entw&APw-rfe\"\r\n"
-        );
-        assert_eq!(
-            list_line("LSUB", &all[1], &all, false),
-            "* LSUB (\\HasNoChildren) \"/\" \"Entw&APw-rfe/2026\"\r\n"
-        );
     }
 }

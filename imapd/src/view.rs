@@ -2,7 +2,7 @@
 //! flags, and what to tell the client when the store shows a change made
 //! elsewhere (delivery, POP3, webmail, another imapd).
 
-use mismo_core::model::MailboxEntry;
+use mismo_core::model::{MailboxEntry, Uid};
 
 use crate::sequence::SequenceSet;
 
@@ -10,7 +10,7 @@ use crate::sequence::SequenceSet;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Msg {
     pub id: String,
-    pub uid: u32,
+    pub uid: Uid,
     pub flags: Vec<String>,
     pub modseq: i64,
     pub size: i64,
@@ -21,7 +21,7 @@ impl Msg {
     pub fn from_entry(e: &MailboxEntry) -> Self {
         Self {
             id: e.id.clone(),
-            uid: u32::try_from(e.uid).unwrap_or(u32::MAX),
+            uid: e.uid,
             flags: e.flags.clone(),
             modseq: e.modseq,
             size: e.size,
@@ -63,9 +63,9 @@ impl View {
     /// names at least the last message.
     pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Vec<usize> {
         if uid {
-            let largest = self.msgs.last().map_or(0, |m| m.uid);
+            let largest = self.msgs.last().map_or(0, |m| m.uid.get());
             (0..self.msgs.len())
-                .filter(|&i| set.contains(self.msgs[i].uid, largest))
+                .filter(|&i| set.contains(self.msgs[i].uid.get(), largest))
                 .collect()
         } else {
             let n = u32::try_from(self.msgs.len()).unwrap_or(u32::MAX);
@@ -97,7 +97,7 @@ impl View {
         let mut changes = Changes::default();
         let mut present = std::collections::HashMap::with_capacity(now.len());
         for e in now {
-            present.insert(u32::try_from(e.uid).unwrap_or(u32::MAX), e);
+            present.insert(e.uid, e);
         }
         if expunges {
             let mut i = 0;
@@ -122,11 +122,10 @@ impl View {
                 }
             }
         }
-        let largest = self.msgs.last().map_or(0, |m| m.uid);
+        let largest = self.msgs.last().map_or(Uid::default(), |m| m.uid);
         let before = self.msgs.len();
         for e in now {
-            let uid = u32::try_from(e.uid).unwrap_or(u32::MAX);
-            if uid > largest {
+            if e.uid > largest {
                 self.msgs.push(Msg::from_entry(e));
             }
         }
@@ -142,7 +141,7 @@ mod tests {
     use super::*;
     use mismo_core::model::BlobRef;
 
-    fn entry(uid: i64, flags: &[&str]) -> MailboxEntry {
+    fn entry(uid: u32, flags: &[&str]) -> MailboxEntry {
         MailboxEntry {
             id: format!("m{uid}"),
             mailbox: "zoe@x.test".into(),
@@ -159,7 +158,7 @@ mod tests {
             from: None,
             subject: None,
             folder: "f".into(),
-            uid,
+            uid: Uid::new(uid),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             modseq: 1,
             header: None,
@@ -198,7 +197,7 @@ mod tests {
         let c = v.refresh(&now, true);
         assert_eq!(c.expunged, [2]);
         assert_eq!(c.exists, Some(4));
-        let uids: Vec<u32> = v.msgs.iter().map(|m| m.uid).collect();
+        let uids: Vec<u32> = v.msgs.iter().map(|m| m.uid.get()).collect();
         assert_eq!(uids, [1, 3, 4, 5]);
         assert_eq!(v.refresh(&now, true), Changes::default());
         // Expunges reported one by one, each number as it then is.

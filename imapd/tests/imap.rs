@@ -160,7 +160,7 @@ async fn a_delivery_is_seen_at_once_over_imap_pop3_and_the_store() {
         from: None,
         subject: None,
         folder: Folder::inbox_id(ZOE),
-        uid: 0,
+        uid: Default::default(),
         flags: Vec::new(),
         modseq: 0,
         header: None,

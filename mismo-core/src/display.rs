@@ -3,6 +3,17 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+/// The months as RFC 5322 dates and IMAP's `date-time` name them, and as
+/// mail lists show them.
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The name of `month` (1 to 12; anything else is clamped).
+pub fn month_name(month: u8) -> &'static str {
+    MONTHS[usize::from(month.clamp(1, 12)) - 1]
+}
+
 /// A stored time (ms since the epoch) as RFC 3339 UTC, to the second.
 pub fn time(ms: i64) -> String {
     let at = UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));

@@ -13,6 +13,7 @@ pub mod net;
 pub mod password;
 #[cfg(feature = "pgp")]
 pub mod pgp;
+pub mod received;
 pub mod sasl;
 pub mod second_factor;
 pub mod server;

@@ -64,7 +64,7 @@ async fn uids_grow_and_are_never_reused_even_when_written_at_once() {
         all.extend(uids);
     }
     all.sort();
-    assert_eq!(all, (1..=40).collect::<Vec<i64>>());
+    assert_eq!(all, (1..=40).map(Uid::new).collect::<Vec<_>>());
 
     // The highest is expunged; the next message does not get its UID.
     let inbox = Folder::inbox_id(ZOE);
@@ -173,14 +173,13 @@ async fn folders_are_created_renamed_and_deleted() {
     assert!(again.uidvalidity > job.uidvalidity);
     assert!(again.uidvalidity <= i64::from(u32::MAX));
     assert!(store.set_subscribed(ZOE, "Job", false).await.unwrap());
-    assert_eq!(
-        store
+    assert!(
+        !store
             .get_folder(ZOE, "Job")
             .await
             .unwrap()
             .unwrap()
-            .subscribed,
-        0
+            .subscribed
     );
 }
 
@@ -212,7 +211,7 @@ async fn entries_from_before_folders_are_filed_into_inbox() {
         .unwrap();
     let got: Vec<(&str, i64, Vec<String>)> = filed
         .iter()
-        .map(|e| (e.id.as_str(), e.uid, e.flags.clone()))
+        .map(|e| (e.id.as_str(), i64::from(e.uid), e.flags.clone()))
         .collect();
     assert_eq!(
         got,

@@ -414,13 +414,13 @@ async fn mailbox_entries_round_trip_and_usage() {
             from: Some("a@b.test".into()),
             subject: None,
             folder: Folder::inbox_id("zoe@example.org"),
-            uid: 0,
+            uid: Default::default(),
             flags: Vec::new(),
             modseq: 0,
             header: None,
         };
         store.insert_entry(&mut entry).await.unwrap();
-        assert_eq!(entry.uid, i + 1, "UIDs in order");
+        assert_eq!(i64::from(entry.uid), i + 1, "UIDs in order");
         assert_eq!(
             store.get_entry("zoe@example.org", &entry.id).await.unwrap(),
             Some(entry.clone())

@@ -165,7 +165,7 @@ async fn try_deliver(
         from: message.headers.from.clone(),
         subject: message.headers.subject.clone(),
         folder: Folder::inbox_id(address),
-        uid: 0,
+        uid: Default::default(),
         flags: Vec::new(),
         modseq: 0,
         header: None,

@@ -15,9 +15,7 @@ use mail_builder::headers::address::Address as MbAddress;
 use mail_builder::headers::raw::Raw;
 use mail_builder::MessageBuilder;
 use mail_parser::{HeaderName, Message, MessageParser};
-use mismo_core::model::{
-    new_id, DsnRequest, Mailbox, NewMessage, Origin, QueuedMessage, Recipient,
-};
+use mismo_core::model::{new_id, Mailbox, NewMessage, Origin, QueuedMessage, Recipient};
 use mismo_core::{Directory, StoreResult};
 
 /// Today in UTC as `YYYY-MM-DD`, the form the vacation dates are kept in.
@@ -170,21 +168,13 @@ async fn try_answer(
         .map_err(|e| mismo_core::StoreError::Other(format!("building the reply: {e}")))?;
     let queued = store
         .enqueue_new(
-            NewMessage {
-                id: new_id(),
+            NewMessage::new(
+                new_id(),
                 // RFC 3834 3.3: no bounce may come back to an auto-reply.
-                mail_from: String::new(),
-                recipients: vec![Recipient::pending(sender.to_string(), None, None)],
-                origin: Origin {
-                    client_ip: "127.0.0.1".into(),
-                    helo: hostname.to_string(),
-                    auth_user: None,
-                    listener: "vacation".into(),
-                    engine: hostname.to_string(),
-                },
-                dsn: DsnRequest::default(),
-                smtputf8: !sender.is_ascii(),
-            },
+                String::new(),
+                vec![Recipient::pending(sender.to_string(), None, None)],
+                Origin::internal("vacation", hostname),
+            ),
             &bytes,
         )
         .await?;

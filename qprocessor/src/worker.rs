@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mismo_core::model::address::Address;
 use mismo_core::model::{
-    now_ms, DsnRequest, NewMessage, Origin, QueueState, QueuedMessage, Recipient, RecipientStatus,
+    now_ms, NewMessage, Origin, QueueState, QueuedMessage, Recipient, RecipientStatus,
 };
 use mismo_core::Store;
 
@@ -340,22 +340,15 @@ async fn bounce(
     };
     let hostname = &ctx.settings.node.hostname;
     let bytes = dsn::build(hostname, message, &original, &reported);
-    let new = NewMessage {
+    // A sender's address in UTF-8 is answered over SMTPUTF8 (the
+    // constructor sees to it).
+    let new = NewMessage::new(
         // Derived from the original, so a retried bounce is not queued twice.
-        id: format!("{}-dsn{}", message.id, message.attempts),
-        mail_from: String::new(),
-        recipients: vec![Recipient::pending(message.mail_from.clone(), None, None)],
-        origin: Origin {
-            client_ip: String::new(),
-            helo: String::new(),
-            auth_user: None,
-            listener: "bounce".into(),
-            engine: hostname.clone(),
-        },
-        dsn: DsnRequest::default(),
-        // A sender's address in UTF-8 can only be answered over SMTPUTF8.
-        smtputf8: !message.mail_from.is_ascii(),
-    };
+        format!("{}-dsn{}", message.id, message.attempts),
+        String::new(),
+        vec![Recipient::pending(message.mail_from.clone(), None, None)],
+        Origin::internal("bounce", hostname),
+    );
     let id = new.id.clone();
     match ctx.store.enqueue_new(new, &bytes).await {
         Ok(_) | Err(mismo_core::StoreError::Duplicate(_)) => {

@@ -8,20 +8,16 @@ use crate::session::Envelope;
 /// Stores the message. Only when this returns `Ok` has the store
 /// acknowledged both its bytes and its queue document.
 pub async fn enqueue(store: &Store, envelope: Envelope, origin: Origin) -> StoreResult<String> {
-    let new = NewMessage {
-        id: envelope.id,
-        mail_from: envelope.mail_from,
-        recipients: envelope
-            .recipients
-            .into_iter()
-            .map(|r| Recipient::pending(r.address, r.orcpt, r.notify))
-            .collect(),
-        origin,
-        dsn: DsnRequest {
+    let recipients = envelope
+        .recipients
+        .into_iter()
+        .map(|r| Recipient::pending(r.address, r.orcpt, r.notify))
+        .collect();
+    let new = NewMessage::new(envelope.id, envelope.mail_from, recipients, origin)
+        .with_dsn(DsnRequest {
             ret: envelope.ret,
             envid: envelope.envid,
-        },
-        smtputf8: envelope.smtputf8,
-    };
+        })
+        .declared_smtputf8(envelope.smtputf8);
     Ok(store.enqueue_new(new, &envelope.message).await?.id)
 }

@@ -30,11 +30,8 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 /// A time (milliseconds since the epoch, UTC) as a mail list shows it:
 /// `24 Nov 2026, 04:24`.
 pub fn when(ms: i64) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let t = mail_parser::DateTime::from_timestamp(ms.div_euclid(1000));
-    let month = MONTHS[usize::from(t.month.clamp(1, 12)) - 1];
+    let month = mismo_core::display::month_name(t.month);
     format!(
         "{} {month} {}, {:02}:{:02}",
         t.day, t.year, t.hour, t.minute

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use mismo_core::admin::Admin;
-use mismo_core::model::{new_id, Folder, MailboxEntry};
+use mismo_core::model::{new_id, Folder, MailboxEntry, Uid};
 use mismo_testkit::service::Service;
 use mismo_testkit::{binary, Ports, TestStore};
 
@@ -64,7 +64,7 @@ async fn first_page_of_a_50000_message_folder() {
                 from: Some(format!("Sender {:05} <s{n}@far.test>", (n * 7) % MESSAGES)),
                 subject: Some(format!("Message number {n}")),
                 folder: inbox.clone(),
-                uid: n as i64 + 1,
+                uid: Uid::new(n as u32 + 1),
                 flags: if n % 3 == 0 {
                     vec!["\\Seen".into()]
                 } else {

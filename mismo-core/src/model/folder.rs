@@ -26,8 +26,10 @@ pub struct Folder {
     /// RFC 6154 attribute (`\Sent`, `\Drafts`, `\Trash`, `\Junk`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub special_use: Option<String>,
-    /// 1 when subscribed (IMAP LSUB, the webmail folder list), else 0.
-    pub subscribed: i32,
+    /// Subscribed (IMAP LSUB, the webmail folder list). Stored as 1 or 0,
+    /// as the store keeps every flag.
+    #[serde(with = "super::stored_flag")]
+    pub subscribed: bool,
     pub created_at: i64,
 }
 

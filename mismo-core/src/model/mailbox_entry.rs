@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::BlobRef;
+use super::{BlobRef, Flag, Uid};
 
 /// One message in one folder of one mailbox. Several entries (one per local
 /// recipient, and IMAP copies) may share the same bytes.
@@ -32,7 +32,7 @@ pub struct MailboxEntry {
     pub folder: String,
     /// IMAP UID: unique in the folder, and larger than every UID the folder
     /// handed out before. Set by `Store::insert_entry`.
-    pub uid: i64,
+    pub uid: Uid,
     /// System flags (`\Seen`, `\Answered`, `\Flagged`, `\Deleted`,
     /// `\Draft`) and keywords, as IMAP names them.
     #[serde(default)]
@@ -89,15 +89,24 @@ impl MailboxEntry {
             from: headers.from,
             subject: headers.subject,
             folder: folder.to_string(),
-            uid: 0,
+            uid: Uid::default(),
             flags,
             modseq: 0,
             header: None,
         }
     }
 
+    /// Whether a flag (a system flag's name, or a keyword) is set.
     pub fn has_flag(&self, flag: &str) -> bool {
         self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+    }
+
+    pub fn has(&self, flag: Flag) -> bool {
+        self.has_flag(flag.as_str())
+    }
+
+    pub fn is_seen(&self) -> bool {
+        self.has(Flag::Seen)
     }
 }
 

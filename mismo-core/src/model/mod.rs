@@ -12,11 +12,14 @@ mod alias;
 mod audit;
 mod blob;
 mod domain;
+mod flag;
 mod folder;
 mod mailbox;
 mod mailbox_entry;
 mod node;
 mod queue;
+mod stored_flag;
+mod uid;
 mod webmail;
 
 pub use administrator::{AdminRole, AdminSession, Administrator, ApiToken, SecondFactor};
@@ -24,6 +27,7 @@ pub use alias::Alias;
 pub use audit::AuditEntry;
 pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
+pub use flag::Flag;
 pub use folder::{Folder, DEFAULT_FOLDERS, SEPARATOR};
 pub use mailbox::Mailbox;
 pub use mailbox_entry::{delivery_headers, header_block, MailboxEntry};
@@ -32,6 +36,7 @@ pub use queue::{
     AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
     Recipient, RecipientStatus,
 };
+pub use uid::{NotAUid, Uid};
 pub use webmail::{MailSession, Profile, Vacation};
 
 use serde::{Deserialize, Serialize};

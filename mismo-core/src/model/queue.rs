@@ -46,6 +46,53 @@ pub struct NewMessage {
     pub smtputf8: bool,
 }
 
+impl NewMessage {
+    /// A message for `recipients`, none tried yet, with no DSN request.
+    /// It needs SMTPUTF8 where an address is not ASCII (RFC 6531 3.4);
+    /// [`NewMessage::declared_smtputf8`] adds what the client declared.
+    /// Every path that queues mail (SMTP intake, webmail, bounces,
+    /// auto-replies) starts here and hands it to `Store::enqueue_new`.
+    pub fn new(id: String, mail_from: String, recipients: Vec<Recipient>, origin: Origin) -> Self {
+        let smtputf8 = !mail_from.is_ascii() || recipients.iter().any(|r| !r.address.is_ascii());
+        Self {
+            id,
+            mail_from,
+            recipients,
+            origin,
+            dsn: DsnRequest::default(),
+            smtputf8,
+        }
+    }
+
+    /// The client's RFC 3461 MAIL parameters.
+    pub fn with_dsn(self, dsn: DsnRequest) -> Self {
+        Self { dsn, ..self }
+    }
+
+    /// The client sent `MAIL ... SMTPUTF8`: its headers may hold UTF-8
+    /// even where every address is ASCII.
+    pub fn declared_smtputf8(self, declared: bool) -> Self {
+        Self {
+            smtputf8: self.smtputf8 || declared,
+            ..self
+        }
+    }
+}
+
+impl Origin {
+    /// A message this cluster writes itself (a bounce, an auto-reply): from
+    /// `engine`, through `listener`, which names the kind.
+    pub fn internal(listener: &str, engine: &str) -> Self {
+        Self {
+            client_ip: "127.0.0.1".into(),
+            helo: engine.to_string(),
+            auth_user: None,
+            listener: listener.to_string(),
+            engine: engine.to_string(),
+        }
+    }
+}
+
 impl QueuedMessage {
     /// A message due now, claimed by nobody, whose bytes `bytes` are stored
     /// as `blob`; its headers and attachments are summarised from them.

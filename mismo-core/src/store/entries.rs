@@ -5,7 +5,7 @@ use mongodb::bson::doc;
 
 use super::names::{MAILBOX_MESSAGES, META};
 use super::{Store, StoreError, StoreResult};
-use crate::model::{now_ms, BlobRef, Folder, MailboxEntry};
+use crate::model::{now_ms, BlobRef, Flag, Folder, MailboxEntry, Uid};
 
 impl Store {
     fn entries(&self) -> mongodb::Collection<MailboxEntry> {
@@ -53,11 +53,13 @@ impl Store {
             // The floor is read after: a UID expunged before the look-ups
             // above had the floor raised past it first.
             let folder = self.next_modseq(&entry.mailbox, &entry.folder).await?;
-            entry.uid = candidate.max(folder.uid_floor);
+            let next = candidate.max(folder.uid_floor);
+            entry.uid = Uid::try_from(next)
+                .map_err(|e| StoreError::Other(format!("folder {}: {e}", entry.folder)))?;
             entry.modseq = folder.modseq;
             match self.run(self.entries().insert_one(&*entry)).await {
                 Ok(_) => {
-                    self.filing.filed(&entry.mailbox, &entry.folder, entry.uid);
+                    self.filing.filed(&entry.mailbox, &entry.folder, next);
                     return Ok(());
                 }
                 Err(StoreError::Duplicate(e)) => {
@@ -66,7 +68,7 @@ impl Store {
                         return Err(StoreError::Duplicate(e));
                     }
                     // Another process took this UID first: take the next.
-                    self.filing.filed(&entry.mailbox, &entry.folder, entry.uid);
+                    self.filing.filed(&entry.mailbox, &entry.folder, next);
                 }
                 Err(e) => return Err(e),
             }
@@ -82,7 +84,7 @@ impl Store {
                     .projection(doc! { "blob.inline": 0 }),
             )
             .await?
-            .map_or(0, |e| e.uid))
+            .map_or(0, |e| i64::from(e.uid)))
     }
 
     async fn uid_taken(&self, mailbox: &str, folder: &str, uid: i64) -> StoreResult<bool> {
@@ -124,7 +126,7 @@ impl Store {
                 continue;
             };
             let flags: Vec<&str> = if d.get_i32("seen").unwrap_or(0) == 1 {
-                vec!["\\Seen"]
+                vec![Flag::Seen.as_str()]
             } else {
                 vec![]
             };
@@ -329,7 +331,7 @@ impl Store {
         &self,
         mailbox: &str,
         folder: &str,
-        uids: &[i64],
+        uids: &[Uid],
         change: FlagChange<'_>,
     ) -> StoreResult<Vec<MailboxEntry>> {
         if uids.is_empty() {
@@ -345,6 +347,7 @@ impl Store {
             }
             FlagChange::Replace(flags) => doc! { "$set": { "flags": flags, "modseq": modseq } },
         };
+        let uids: Vec<i64> = uids.iter().map(|&u| u.into()).collect();
         let filter = doc! { "mailbox": mailbox, "folder": folder, "uid": { "$in": uids } };
         self.run(self.entries().update_many(filter.clone(), update))
             .await?;
@@ -357,6 +360,24 @@ impl Store {
             )
             .await?;
         self.run(cursor.try_collect()).await
+    }
+
+    /// Files `message` as it is into a folder, not delivered (IMAP APPEND,
+    /// webmail's Sent and Drafts): its bytes stored, then an entry under
+    /// the folder's next UID, received `received_at` (now if `None`).
+    pub async fn file_message(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        message: &[u8],
+        received_at: Option<i64>,
+        flags: Vec<String>,
+    ) -> StoreResult<MailboxEntry> {
+        let blob = self.put_blob(message).await?;
+        let received_at = received_at.unwrap_or_else(now_ms);
+        let mut entry = MailboxEntry::appended(mailbox, folder, blob, message, received_at, flags);
+        self.insert_entry(&mut entry).await?;
+        Ok(entry)
     }
 
     /// Files a copy of a message (same bytes, same flags) into another
@@ -374,7 +395,7 @@ impl Store {
         let mut copy = MailboxEntry {
             id: crate::model::new_id(),
             folder: folder.to_string(),
-            uid: 0,
+            uid: Uid::default(),
             modseq: 0,
             header: None,
             ..full

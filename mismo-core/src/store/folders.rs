@@ -80,7 +80,7 @@ impl Store {
             uid_floor: 1,
             modseq: 1,
             special_use,
-            subscribed: 1,
+            subscribed: true,
             created_at: now_ms(),
         })
     }

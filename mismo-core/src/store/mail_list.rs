@@ -5,7 +5,7 @@ use mongodb::bson::{doc, Document};
 
 use super::names::MAILBOX_MESSAGES;
 use super::{Store, StoreResult};
-use crate::model::MailboxEntry;
+use crate::model::{Flag, MailboxEntry};
 
 /// How a message list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,7 @@ impl Store {
                 "_id": null,
                 "total": { "$sum": 1 },
                 "unread": { "$sum": { "$cond": [
-                    { "$in": ["\\Seen", { "$ifNull": ["$flags", []] }] }, 0, 1
+                    { "$in": [Flag::Seen.as_str(), { "$ifNull": ["$flags", []] }] }, 0, 1
                 ] } },
             } },
         ];

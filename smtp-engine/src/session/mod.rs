@@ -2,8 +2,6 @@
 //! outcomes of the work it asks for, and says what to send and do next. All
 //! I/O (sockets, TLS, the store) is in `connection.rs`.
 
-mod received;
-
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -12,8 +10,8 @@ use mismo_core::server::ErrorBudget;
 use smtp_proto::{Error as ParseError, MailFrom, RcptTo, Request};
 
 use crate::reply::{common, Reply};
+use mismo_core::received::{Trace, Via};
 use mismo_core::sasl::{self, SaslError};
-use received::Trace;
 
 /// Which listener a session came in on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -515,8 +513,10 @@ impl Session {
             helo: self.helo.as_deref().unwrap_or(""),
             client_ip: self.client_ip,
             hostname: &self.cfg.hostname,
-            esmtp: self.esmtp,
-            utf8: tx.smtputf8,
+            via: Via::Smtp {
+                esmtp: self.esmtp,
+                utf8: tx.smtputf8,
+            },
             tls: self.tls,
             authenticated: self.auth_user.is_some(),
             id: &id,

@@ -11,7 +11,8 @@ use axum::response::{Html, IntoResponse, Response};
 use mail_builder::headers::address::Address as MbAddress;
 use mail_builder::MessageBuilder;
 use mismo_core::model::address::Address;
-use mismo_core::model::{new_id, now_ms, DsnRequest, MailboxEntry, NewMessage, Origin, Recipient};
+use mismo_core::model::{new_id, now_ms, Flag, NewMessage, Origin, Recipient};
+use mismo_core::received::{Trace, Via};
 use mismo_core::store::FlagChange;
 use serde::{Deserialize, Serialize};
 
@@ -323,6 +324,26 @@ pub async fn submit(
     }
 }
 
+/// The addresses a message goes to, as typed in its three fields.
+struct Addressees {
+    to: Vec<(Option<String>, String)>,
+    cc: Vec<(Option<String>, String)>,
+    bcc: Vec<(Option<String>, String)>,
+}
+
+impl Addressees {
+    /// Every address once, in the order typed: the envelope's recipients.
+    fn envelope(&self) -> Vec<String> {
+        let mut rcpts: Vec<String> = Vec::new();
+        for (_, a) in self.to.iter().chain(&self.cc).chain(&self.bcc) {
+            if !rcpts.contains(a) {
+                rcpts.push(a.clone());
+            }
+        }
+        rcpts
+    }
+}
+
 async fn compose(
     state: &AppState,
     signed: &SignedIn,
@@ -338,12 +359,50 @@ async fn compose(
             d.from
         )));
     }
-    let to = recipients(&d.to)?;
-    let cc = recipients(&d.cc)?;
-    let bcc = recipients(&d.bcc)?;
-    if !saving && to.is_empty() && cc.is_empty() && bcc.is_empty() {
+    let to = Addressees {
+        to: recipients(&d.to)?,
+        cc: recipients(&d.cc)?,
+        bcc: recipients(&d.bcc)?,
+    };
+    if !saving && to.envelope().is_empty() {
         return Err(Failure::Invalid("Add at least one recipient.".into()));
     }
+    let message = build(state, signed, d, &to, fields, uploads, saving).await?;
+    if message.len() as u64 > state.max_message_size {
+        return Err(Failure::TooLarge(format!(
+            "The message is {} with its attachments; at most {} can be sent.",
+            mismo_core::display::bytes(message.len() as i64),
+            mismo_core::display::bytes(state.max_message_size as i64)
+        )));
+    }
+    if saving {
+        let drafts = special_folder(state, signed, "\\Drafts").await?;
+        let flags = vec![Flag::Draft.into(), Flag::Seen.into()];
+        state
+            .store
+            .file_message(mailbox, &drafts.id, &message, None, flags)
+            .await?;
+        drop_old_draft(state, mailbox, &d.draft).await?;
+        return Ok(back_to(Some(&with_notice(
+            &format!("/mail?folder={}", super::enc(&drafts.name)),
+            "draft",
+        ))));
+    }
+    send(state, signed, d, &to, &message).await?;
+    drop_old_draft(state, mailbox, &d.draft).await?;
+    Ok(back_to(Some(&with_notice("/mail?folder=INBOX", "sent"))))
+}
+
+/// The message as the form describes it, attachments included.
+async fn build(
+    state: &AppState,
+    signed: &SignedIn,
+    d: &Draft,
+    to: &Addressees,
+    fields: &Fields,
+    uploads: Vec<Upload>,
+    saving: bool,
+) -> Result<Vec<u8>, Failure> {
     let display_name = signed
         .mailbox
         .display_name
@@ -355,15 +414,15 @@ async fn compose(
         .subject(d.subject.clone())
         .message_id(message_id)
         .text_body(d.body.replace('\n', "\r\n"));
-    if !to.is_empty() {
-        builder = builder.to(mb_list(&to));
+    if !to.to.is_empty() {
+        builder = builder.to(mb_list(&to.to));
     }
-    if !cc.is_empty() {
-        builder = builder.cc(mb_list(&cc));
+    if !to.cc.is_empty() {
+        builder = builder.cc(mb_list(&to.cc));
     }
     // Bcc stays out of what is sent; a draft keeps it to send later.
-    if saving && !bcc.is_empty() {
-        builder = builder.bcc(mb_list(&bcc));
+    if saving && !to.bcc.is_empty() {
+        builder = builder.bcc(mb_list(&to.bcc));
     }
     if let Some(id) = message_ids(&d.in_reply_to).into_iter().next() {
         builder = builder.in_reply_to(id);
@@ -375,7 +434,7 @@ async fn compose(
     // Attachments carried over from the forwarded message or the draft,
     // those ticked to keep.
     if !d.carry.is_empty() {
-        let source = entry(&state.store, mailbox, &d.carry).await?;
+        let source = entry(&state.store, signed.address(), &d.carry).await?;
         let raw = bytes(&state.store, &source).await?;
         for n in fields.all("keep") {
             let n: usize = n
@@ -394,69 +453,61 @@ async fn compose(
         };
         builder = builder.attachment(upload.media_type, name, upload.bytes);
     }
-    let message = builder
+    builder
         .write_to_vec()
-        .map_err(|_| Failure::Invalid("The message could not be built.".into()))?;
-    if message.len() as u64 > state.max_message_size {
-        return Err(Failure::TooLarge(format!(
-            "The message is {} with its attachments; at most {} can be sent.",
-            mismo_core::display::bytes(message.len() as i64),
-            mismo_core::display::bytes(state.max_message_size as i64)
-        )));
+        .map_err(|_| Failure::Invalid("The message could not be built.".into()))
+}
+
+/// Queues the message as submission would, files a copy in Sent and marks
+/// what it answers.
+async fn send(
+    state: &AppState,
+    signed: &SignedIn,
+    d: &Draft,
+    to: &Addressees,
+    message: &[u8],
+) -> Result<(), Failure> {
+    let mailbox = signed.address();
+    let rcpts = to.envelope();
+    let id = new_id();
+    let single = (rcpts.len() == 1).then(|| rcpts[0].as_str());
+    let received = Trace {
+        helo: "webmail",
+        client_ip: signed.ip,
+        hostname: &state.hostname,
+        via: Via::Http,
+        tls: false,
+        authenticated: true,
+        id: &id,
+        single_recipient: single,
+        time: now_ms() / 1000,
     }
-    if saving {
-        let drafts = special_folder(state, signed, "\\Drafts").await?;
-        file(state, mailbox, &drafts.id, &message, &["\\Draft", "\\Seen"]).await?;
-        drop_old_draft(state, mailbox, &d.draft).await?;
-        return Ok(back_to(Some(&with_notice(
-            &format!("/mail?folder={}", super::enc(&drafts.name)),
-            "draft",
-        ))));
-    }
-    let received = format!(
-        "Received: from webmail ([{ip}])\r\n\tby {host} (Mismo webmail) with HTTP\r\n\tfor <{mailbox}>; {date}\r\n",
-        ip = signed.ip,
-        host = state.hostname,
-        date = mail_parser::DateTime::from_timestamp(now_ms() / 1000).to_rfc822(),
-    );
+    .header();
     let mut wire = received.into_bytes();
-    wire.extend_from_slice(&message);
-    let mut rcpts: Vec<String> = Vec::new();
-    for (_, a) in to.iter().chain(&cc).chain(&bcc) {
-        if !rcpts.contains(a) {
-            rcpts.push(a.clone());
-        }
-    }
-    let smtputf8 = !d.from.is_ascii() || rcpts.iter().any(|r| !r.is_ascii());
-    let queued = state
-        .store
-        .enqueue_new(
-            NewMessage {
-                id: new_id(),
-                mail_from: d.from.clone(),
-                recipients: rcpts
-                    .into_iter()
-                    .map(|a| Recipient::pending(a, None, None))
-                    .collect(),
-                origin: Origin {
-                    client_ip: signed.ip.to_string(),
-                    helo: "webmail".into(),
-                    auth_user: Some(mailbox.to_string()),
-                    listener: "webmail".into(),
-                    engine: state.hostname.clone(),
-                },
-                dsn: DsnRequest::default(),
-                smtputf8,
-            },
-            &wire,
-        )
-        .await?;
+    wire.extend_from_slice(message);
+    let origin = Origin {
+        client_ip: signed.ip.to_string(),
+        helo: "webmail".into(),
+        auth_user: Some(mailbox.to_string()),
+        listener: "webmail".into(),
+        engine: state.hostname.clone(),
+    };
+    let recipients = rcpts
+        .into_iter()
+        .map(|a| Recipient::pending(a, None, None))
+        .collect();
+    let new = NewMessage::new(id, d.from.clone(), recipients, origin);
+    let queued = state.store.enqueue_new(new, &wire).await?;
     tracing::info!(mailbox, id = %queued.id, "webmail message enqueued");
     let sent = special_folder(state, signed, "\\Sent").await?;
-    file(state, mailbox, &sent.id, &message, &["\\Seen"]).await?;
+    let flags = vec![Flag::Seen.into()];
+    state
+        .store
+        .file_message(mailbox, &sent.id, message, None, flags)
+        .await?;
     if !d.reply_of.is_empty() {
         if let Ok(original) = entry(&state.store, mailbox, &d.reply_of).await {
-            let answered = ["\\Answered".to_string()];
+            let answered = [Flag::Answered.to_string()];
             state
                 .store
                 .change_flags(
@@ -468,23 +519,7 @@ async fn compose(
                 .await?;
         }
     }
-    drop_old_draft(state, mailbox, &d.draft).await?;
-    Ok(back_to(Some(&with_notice("/mail?folder=INBOX", "sent"))))
-}
-
-/// Files a message the user wrote into one of its folders.
-async fn file(
-    state: &AppState,
-    mailbox: &str,
-    folder: &str,
-    message: &[u8],
-    flags: &[&str],
-) -> Result<MailboxEntry, Failure> {
-    let blob = state.store.put_blob(message).await?;
-    let flags = flags.iter().map(|f| f.to_string()).collect();
-    let mut entry = MailboxEntry::appended(mailbox, folder, blob, message, now_ms(), flags);
-    state.store.insert_entry(&mut entry).await?;
-    Ok(entry)
+    Ok(())
 }
 
 /// Removes the draft a sent or re-saved message replaces, if it is one.
@@ -493,7 +528,7 @@ async fn drop_old_draft(state: &AppState, mailbox: &str, id: &str) -> Result<(),
         return Ok(());
     }
     if let Ok(old) = entry(&state.store, mailbox, id).await {
-        if old.has_flag("\\Draft") {
+        if old.has(Flag::Draft) {
             state.store.delete_entries(mailbox, &[old.id]).await?;
         }
     }

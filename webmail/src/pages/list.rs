@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use mail_parser::MessageParser;
-use mismo_core::model::{Folder, MailboxEntry};
+use mismo_core::model::{Flag, Folder, MailboxEntry, Uid};
 use mismo_core::store::{FlagChange, ListOrder};
 use serde::{Deserialize, Serialize};
 
@@ -62,11 +62,11 @@ fn row(e: &MailboxEntry, folder: &str) -> Row {
         subject: e.subject.clone().unwrap_or_default(),
         received_at: e.received_at,
         size: e.size,
-        unread: !e.has_flag("\\Seen"),
-        flagged: e.has_flag("\\Flagged"),
-        answered: e.has_flag("\\Answered"),
+        unread: !e.is_seen(),
+        flagged: e.has(Flag::Flagged),
+        answered: e.has(Flag::Answered),
         attached: looks_attached(e.header.as_deref()),
-        draft: e.has_flag("\\Draft"),
+        draft: e.has(Flag::Draft),
         folder: folder.to_string(),
         to: recipients(e.header.as_deref()),
     }
@@ -295,17 +295,16 @@ pub async fn act(
     if found.len() != ids.len() {
         return Err(Failure::not_found());
     }
-    let uids: Vec<i64> = found.iter().map(|e| e.uid).collect();
-    let flag = |f: &str| vec![f.to_string()];
+    let uids: Vec<Uid> = found.iter().map(|e| e.uid).collect();
     let code = match action {
         "read" | "unread" | "flag" | "unflag" => {
-            let (name, add) = match action {
-                "read" => ("\\Seen", true),
-                "unread" => ("\\Seen", false),
-                "flag" => ("\\Flagged", true),
-                _ => ("\\Flagged", false),
+            let (flag, add) = match action {
+                "read" => (Flag::Seen, true),
+                "unread" => (Flag::Seen, false),
+                "flag" => (Flag::Flagged, true),
+                _ => (Flag::Flagged, false),
             };
-            let flags = flag(name);
+            let flags = [flag.to_string()];
             let change = if add {
                 FlagChange::Add(&flags)
             } else {

@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
+use mismo_core::model::Flag;
 use mismo_core::store::FlagChange;
 use serde::Deserialize;
 
@@ -33,8 +34,8 @@ pub async fn page(
     let raw = bytes(&state.store, &entry).await?;
     let show_remote = query.images.as_deref() == Some("1");
     let v = view(&raw, show_remote);
-    if !entry.has_flag("\\Seen") {
-        let seen = ["\\Seen".to_string()];
+    if !entry.is_seen() {
+        let seen = [Flag::Seen.to_string()];
         state
             .store
             .change_flags(mailbox, &entry.folder, &[entry.uid], FlagChange::Add(&seen))
@@ -76,8 +77,8 @@ pub async fn page(
                 folder => folder_name,
                 is_trash,
                 is_junk,
-                is_draft => entry.has_flag("\\Draft"),
-                flagged => entry.has_flag("\\Flagged"),
+                is_draft => entry.has(Flag::Draft),
+                flagged => entry.has(Flag::Flagged),
                 size => entry.size,
                 received_at => entry.received_at,
                 frame,

@@ -1,16 +1,27 @@
-//! The Received trace header an engine puts on top of each message (RFC 5321
-//! 4.4, with the protocol names of RFC 3848 and, for SMTPUTF8 transactions,
-//! RFC 6531 3.7.3).
+//! The Received trace header put on top of each message that enters the
+//! queue here (RFC 5321 4.4, with the protocol names of RFC 3848 and, for
+//! SMTPUTF8 transactions, RFC 6531 3.7.3): by an engine for SMTP, by
+//! webmail for what a user sends from the browser.
 
 use std::net::IpAddr;
+
+/// How the message came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Smtp {
+        esmtp: bool,
+        /// The transaction asked for SMTPUTF8 (MAIL ... SMTPUTF8).
+        utf8: bool,
+    },
+    /// Webmail's compose form.
+    Http,
+}
 
 pub struct Trace<'a> {
     pub helo: &'a str,
     pub client_ip: IpAddr,
     pub hostname: &'a str,
-    pub esmtp: bool,
-    /// The transaction asked for SMTPUTF8 (MAIL ... SMTPUTF8).
-    pub utf8: bool,
+    pub via: Via,
     pub tls: bool,
     pub authenticated: bool,
     pub id: &'a str,
@@ -23,17 +34,23 @@ pub struct Trace<'a> {
 
 impl Trace<'_> {
     pub fn header(&self) -> String {
-        let mut protocol = String::from(match (self.utf8, self.esmtp) {
-            (true, _) => "UTF8SMTP",
-            (false, true) => "ESMTP",
-            (false, false) => "SMTP",
-        });
-        if self.tls {
-            protocol.push('S');
-        }
-        if self.authenticated {
-            protocol.push('A');
-        }
+        let protocol = match self.via {
+            Via::Smtp { esmtp, utf8 } => {
+                let mut p = String::from(match (utf8, esmtp) {
+                    (true, _) => "UTF8SMTP",
+                    (false, true) => "ESMTP",
+                    (false, false) => "SMTP",
+                });
+                if self.tls {
+                    p.push('S');
+                }
+                if self.authenticated {
+                    p.push('A');
+                }
+                p
+            }
+            Via::Http => "HTTP".to_string(),
+        };
         let date = mail_builder::headers::date::Date::new(self.time).to_rfc822();
         let ip = match self.client_ip {
             IpAddr::V4(ip) => ip.to_string(),
@@ -67,8 +84,10 @@ mod tests {
             helo: "client.far.test",
             client_ip: "127.0.0.1".parse().unwrap(),
             hostname: "mx.example.org",
-            esmtp: true,
-            utf8: false,
+            via: Via::Smtp {
+                esmtp: true,
+                utf8: false,
+            },
             tls: true,
             authenticated: true,
             id: "01ABC",
@@ -84,7 +103,10 @@ mod tests {
         assert!(h.starts_with("Received: from client.far.test ([127.0.0.1])\r\n\tby mx.example.org (Mismo) with ESMTPSA id 01ABC\r\n\tfor <zoe@example.org>;\r\n\t"), "{h}");
         assert!(h.ends_with("1970 00:00:00 +0000\r\n"), "{h}");
         let plain = Trace {
-            esmtp: false,
+            via: Via::Smtp {
+                esmtp: false,
+                utf8: false,
+            },
             tls: false,
             authenticated: false,
             single_recipient: None,
@@ -110,7 +132,7 @@ mod tests {
             (true, true, true, "UTF8SMTPSA"),
         ] {
             let h = Trace {
-                utf8,
+                via: Via::Smtp { esmtp: true, utf8 },
                 tls,
                 authenticated,
                 ..trace()
@@ -121,5 +143,19 @@ mod tests {
                 "{keyword}: {h}"
             );
         }
+    }
+
+    #[test]
+    fn webmail_names_http() {
+        let h = Trace {
+            via: Via::Http,
+            helo: "webmail",
+            ..trace()
+        }
+        .header();
+        assert!(
+            h.starts_with("Received: from webmail ([127.0.0.1])\r\n\tby mx.example.org (Mismo) with HTTP id 01ABC\r\n"),
+            "{h}"
+        );
     }
 }
