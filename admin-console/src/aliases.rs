@@ -6,10 +6,10 @@ use mismo_core::model::{Administrator, Alias};
 use serde::Serialize;
 
 use crate::actor::Actor;
-use crate::error::Failure;
 use crate::paging::{self, ListQuery};
 use crate::scope;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 /// An alias as pages and the API show it.
 #[derive(Debug, Serialize)]
@@ -44,10 +44,10 @@ pub struct AliasPage {
 
 /// The alias's normalised source and its domain, if well-formed and in
 /// this administrator's domains (else the same 404 as for no such alias).
-fn source(admin: &Administrator, raw: &str) -> Result<(String, String), Failure> {
+fn source(admin: &Administrator, raw: &str) -> Result<(String, String), HttpError> {
     let (source, domain) = mismo_core::admin::alias_source(raw)?;
     if scope::domain(admin, &domain).is_err() {
-        return Err(Failure::NotFound(format!("no alias {source}")));
+        return Err(HttpError::NotFound(format!("no alias {source}")));
     }
     Ok((source, domain))
 }
@@ -65,7 +65,7 @@ pub async fn page(
     state: &AppState,
     admin: &Administrator,
     query: &ListQuery,
-) -> Result<AliasPage, Failure> {
+) -> Result<AliasPage, HttpError> {
     let prefix = query.q.trim().to_lowercase();
     let found = state
         .store
@@ -78,7 +78,11 @@ pub async fn page(
     })
 }
 
-pub async fn get(state: &AppState, admin: &Administrator, raw: &str) -> Result<AliasView, Failure> {
+pub async fn get(
+    state: &AppState,
+    admin: &Administrator,
+    raw: &str,
+) -> Result<AliasView, HttpError> {
     let (source, _) = source(admin, raw)?;
     Ok(state.admin().alias(&source).await?.into())
 }
@@ -89,11 +93,11 @@ pub async fn add(
     actor: &Actor,
     raw: &str,
     targets: &[String],
-) -> Result<AliasView, Failure> {
+) -> Result<AliasView, HttpError> {
     let (source, domain) = mismo_core::admin::alias_source(raw)?;
     // Said as for a domain that does not exist, which add_alias says too.
     if scope::domain(&actor.admin, &domain).is_err() {
-        return Err(Failure::NotFound(format!(
+        return Err(HttpError::NotFound(format!(
             "domain {domain} is not hosted here; add it first"
         )));
     }
@@ -111,7 +115,7 @@ pub async fn remove_target(
     actor: &Actor,
     raw: &str,
     target: &str,
-) -> Result<Option<AliasView>, Failure> {
+) -> Result<Option<AliasView>, HttpError> {
     let (source, domain) = source(&actor.admin, raw)?;
     let left = state.admin().remove_alias_target(&source, target).await?;
     actor
@@ -126,7 +130,7 @@ pub async fn remove_target(
     Ok(left.map(AliasView::from))
 }
 
-pub async fn remove(state: &AppState, actor: &Actor, raw: &str) -> Result<(), Failure> {
+pub async fn remove(state: &AppState, actor: &Actor, raw: &str) -> Result<(), HttpError> {
     let (source, domain) = source(&actor.admin, raw)?;
     state.admin().remove_alias(&source).await?;
     actor

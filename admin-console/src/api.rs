@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::actor::Actor;
-use crate::error::{ApiError, Failure};
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,8 +47,8 @@ pub fn routes() -> Router<AppState> {
         .layer(axum::middleware::map_response(crate::error::as_json))
 }
 
-async fn not_found() -> ApiError {
-    ApiError(Failure::NotFound("no such API route".into()))
+async fn not_found() -> HttpError {
+    HttpError::NotFound("no such API route".into())
 }
 
 /// The administrator a request's bearer token acts as, from the request's
@@ -56,9 +56,9 @@ async fn not_found() -> ApiError {
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
+    type Rejection = HttpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, HttpError> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -66,40 +66,40 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or(ApiError(Failure::Unauthorized))?;
+            .ok_or(HttpError::Unauthorized)?;
         match state.admin().token_administrator(token).await? {
             Some(admin) => Ok(Self(Actor {
                 admin,
                 ip: mismo_core::web::client_ip(parts),
             })),
-            None => Err(ApiError(Failure::Unauthorized)),
+            None => Err(HttpError::Unauthorized),
         }
     }
 }
 
 /// A JSON body, or a 400/415/422 that says what was wrong with it.
-fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+fn body<T>(json: Result<Json<T>, JsonRejection>) -> Result<T, HttpError> {
     match json {
         Ok(Json(value)) => Ok(value),
-        Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError(Failure::BadRequest(
+        Err(JsonRejection::MissingJsonContentType(_)) => Err(HttpError::BadRequest(
             "send the body as JSON (Content-Type: application/json)".into(),
-        ))),
-        Err(JsonRejection::JsonDataError(e)) => Err(ApiError(Failure::Invalid(e.body_text()))),
-        Err(e) => Err(ApiError(Failure::BadRequest(e.body_text()))),
+        )),
+        Err(JsonRejection::JsonDataError(e)) => Err(HttpError::Invalid(e.body_text())),
+        Err(e) => Err(HttpError::BadRequest(e.body_text())),
     }
 }
 
 async fn overview(
     State(state): State<AppState>,
     Caller(actor): Caller,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(crate::overview::overview(&state, &actor.admin).await?))
 }
 
 async fn list_domains(
     State(state): State<AppState>,
     Caller(actor): Caller,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(crate::domains::list(&state, &actor.admin).await?))
 }
 
@@ -112,7 +112,7 @@ async fn add_domain(
     State(state): State<AppState>,
     Caller(actor): Caller,
     json: Result<Json<NewDomain>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let new = body(json)?;
     let view = crate::domains::add(&state, &actor, &new.name).await?;
     Ok((StatusCode::CREATED, Json(view)))
@@ -122,7 +122,7 @@ async fn get_domain(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(name): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::domains::get(&state, &actor.admin, &name).await?,
     ))
@@ -139,7 +139,7 @@ async fn set_domain_state(
     Caller(actor): Caller,
     Path(name): Path<String>,
     json: Result<Json<StateChange>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let wanted = body(json)?;
     Ok(Json(
         crate::domains::set_state(&state, &actor, &name, &wanted.state).await?,
@@ -150,7 +150,7 @@ async fn remove_domain(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(name): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     crate::domains::remove(&state, &actor, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -159,7 +159,7 @@ async fn domain_records(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(name): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::domains::records(&state, &actor.admin, &name).await?,
     ))
@@ -169,7 +169,7 @@ async fn list_aliases(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(query): Query<crate::paging::ListQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::aliases::page(&state, &actor.admin, &query).await?,
     ))
@@ -185,7 +185,7 @@ async fn add_alias(
     State(state): State<AppState>,
     Caller(actor): Caller,
     json: Result<Json<NewAlias>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let new = body(json)?;
     let alias = crate::aliases::add(&state, &actor, &new.source, &new.targets).await?;
     Ok((StatusCode::CREATED, Json(alias)))
@@ -195,7 +195,7 @@ async fn get_alias(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(source): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::aliases::get(&state, &actor.admin, &source).await?,
     ))
@@ -205,7 +205,7 @@ async fn remove_alias(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(source): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     crate::aliases::remove(&state, &actor, &source).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -216,7 +216,7 @@ async fn remove_alias_target(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path((source, target)): Path<(String, String)>,
-) -> Result<axum::response::Response, ApiError> {
+) -> Result<axum::response::Response, HttpError> {
     match crate::aliases::remove_target(&state, &actor, &source, &target).await? {
         Some(alias) => Ok(Json(alias).into_response()),
         None => Ok(StatusCode::NO_CONTENT.into_response()),
@@ -227,7 +227,7 @@ async fn list_mailboxes(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(query): Query<crate::paging::ListQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::mailboxes::page(&state, &actor.admin, &query).await?,
     ))
@@ -245,7 +245,7 @@ async fn add_mailbox(
     State(state): State<AppState>,
     Caller(actor): Caller,
     json: Result<Json<NewMailbox>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let new = body(json)?;
     let (mailbox, generated) = crate::mailboxes::add(
         &state,
@@ -265,7 +265,7 @@ async fn get_mailbox(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(address): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::mailboxes::get(&state, &actor.admin, &address).await?,
     ))
@@ -276,7 +276,7 @@ async fn set_mailbox_state(
     Caller(actor): Caller,
     Path(address): Path<String>,
     json: Result<Json<StateChange>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let wanted = body(json)?;
     Ok(Json(
         crate::mailboxes::set_state(&state, &actor, &address, &wanted.state).await?,
@@ -293,7 +293,7 @@ async fn set_mailbox_password(
     Caller(actor): Caller,
     Path(address): Path<String>,
     json: Result<Json<NewPassword>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let new = body(json)?;
     let generated =
         crate::mailboxes::set_password(&state, &actor, &address, new.password.as_deref()).await?;
@@ -312,7 +312,7 @@ async fn set_mailbox_details(
     Caller(actor): Caller,
     Path(address): Path<String>,
     json: Result<Json<MailboxDetails>, JsonRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     let details = body(json)?;
     let view = crate::mailboxes::set_details(
         &state,
@@ -329,7 +329,7 @@ async fn audit_log(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(query): Query<crate::audit::AuditQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::audit::page(&state, &actor.admin, &query).await?,
     ))
@@ -339,7 +339,7 @@ async fn list_queue(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(filter): Query<crate::queue::Filter>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(crate::queue::page(&state, &actor, &filter).await?))
 }
 
@@ -347,7 +347,7 @@ async fn get_queued(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(crate::queue::detail(&state, &actor, &id).await?))
 }
 
@@ -355,7 +355,7 @@ async fn retry_queued(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     crate::queue::retry(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -364,7 +364,7 @@ async fn delete_queued(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     crate::queue::delete(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -373,7 +373,7 @@ async fn verify_domain(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(name): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(crate::domains::verify(&state, &actor, &name).await?))
 }
 
@@ -381,7 +381,7 @@ async fn mailbox_key(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(address): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::mailboxes::public_key(&state, &actor.admin, &address).await?,
     ))
@@ -391,7 +391,7 @@ async fn regenerate_mailbox_key(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(address): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<impl IntoResponse, HttpError> {
     Ok(Json(
         crate::mailboxes::regenerate_key(&state, &actor, &address).await?,
     ))

@@ -4,10 +4,10 @@
 use mismo_core::model::{Administrator, AuditEntry};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Failure;
 use crate::paging;
 use crate::scope;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 /// Which page: entries matching `q`, older than the entry `before`.
 #[derive(Debug, Deserialize)]
@@ -28,7 +28,7 @@ pub async fn page(
     state: &AppState,
     admin: &Administrator,
     query: &AuditQuery,
-) -> Result<AuditPage, Failure> {
+) -> Result<AuditPage, HttpError> {
     let found = state
         .store
         .audit_page(

@@ -7,9 +7,9 @@ use mismo_core::model::{Activation, Administrator, Domain};
 use serde::Serialize;
 
 use crate::actor::Actor;
-use crate::error::Failure;
 use crate::scope;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 /// A domain as pages and the API show it.
 #[derive(Debug, Serialize)]
@@ -60,17 +60,17 @@ pub struct DomainRecords {
 }
 
 /// One domain as shown, with its mailboxes counted.
-async fn view(state: &AppState, d: Domain) -> Result<DomainView, Failure> {
+async fn view(state: &AppState, d: Domain) -> Result<DomainView, HttpError> {
     let mailboxes = state.store.count_mailboxes(&d.name).await?;
     Ok(DomainView::new(d, mailboxes))
 }
 
 /// A state as sent by a form or the API, for domains and mailboxes.
-pub fn activation(wanted: &str) -> Result<Activation, Failure> {
+pub fn activation(wanted: &str) -> Result<Activation, HttpError> {
     match wanted {
         "enabled" => Ok(Activation::Enabled),
         "disabled" => Ok(Activation::Disabled),
-        other => Err(Failure::Invalid(format!(
+        other => Err(HttpError::Invalid(format!(
             "state must be 'enabled' or 'disabled', not {other:?}"
         ))),
     }
@@ -78,7 +78,7 @@ pub fn activation(wanted: &str) -> Result<Activation, Failure> {
 
 /// The domains this administrator manages, their mailboxes counted in one
 /// aggregation for all of them.
-pub async fn list(state: &AppState, admin: &Administrator) -> Result<Vec<DomainView>, Failure> {
+pub async fn list(state: &AppState, admin: &Administrator) -> Result<Vec<DomainView>, HttpError> {
     let counts = state.store.mailbox_counts().await?;
     Ok(managed(state, admin)
         .await?
@@ -91,14 +91,14 @@ pub async fn list(state: &AppState, admin: &Administrator) -> Result<Vec<DomainV
 }
 
 /// The domains this administrator manages, as stored (nothing counted).
-pub async fn managed(state: &AppState, admin: &Administrator) -> Result<Vec<Domain>, Failure> {
+pub async fn managed(state: &AppState, admin: &Administrator) -> Result<Vec<Domain>, HttpError> {
     let mut all = state.store.list_domains().await?;
     all.retain(|d| admin.manages(&d.name));
     Ok(all)
 }
 
 /// The domain's normalised name, if well-formed and this administrator's.
-fn name(admin: &Administrator, raw: &str) -> Result<String, Failure> {
+fn name(admin: &Administrator, raw: &str) -> Result<String, HttpError> {
     let name = mismo_core::model::address::normalize_domain(raw)?;
     scope::domain(admin, &name)?;
     Ok(name)
@@ -108,7 +108,7 @@ pub async fn get(
     state: &AppState,
     admin: &Administrator,
     raw: &str,
-) -> Result<DomainDetail, Failure> {
+) -> Result<DomainDetail, HttpError> {
     let name = name(admin, raw)?;
     let domain = state.admin().domain(&name).await?;
     let aliases = state.store.count_aliases(&name).await?;
@@ -127,7 +127,7 @@ pub async fn records(
     state: &AppState,
     admin: &Administrator,
     raw: &str,
-) -> Result<DomainRecords, Failure> {
+) -> Result<DomainRecords, HttpError> {
     let name = name(admin, raw)?;
     let resolver = state.fresh_resolver()?;
     let (records, zone) = state
@@ -137,7 +137,7 @@ pub async fn records(
     Ok(DomainRecords { records, zone })
 }
 
-pub async fn add(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, Failure> {
+pub async fn add(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, HttpError> {
     scope::global(&actor.admin)?;
     let d = state.admin().add_domain(raw).await?;
     actor
@@ -151,7 +151,7 @@ pub async fn set_state(
     actor: &Actor,
     raw: &str,
     wanted: &str,
-) -> Result<DomainView, Failure> {
+) -> Result<DomainView, HttpError> {
     let name = name(&actor.admin, raw)?;
     let activation = activation(wanted)?;
     let d = state.admin().set_domain_state(&name, activation).await?;
@@ -165,7 +165,7 @@ pub async fn set_state(
 
 /// Looks up the domain's TXT records through DNS_RESOLVER and records
 /// whether the verification record is among them.
-pub async fn verify(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, Failure> {
+pub async fn verify(state: &AppState, actor: &Actor, raw: &str) -> Result<DomainView, HttpError> {
     let name = name(&actor.admin, raw)?;
     let resolver = state.fresh_resolver()?;
     let d = state.admin().verify_domain(&name, &resolver).await?;
@@ -176,7 +176,7 @@ pub async fn verify(state: &AppState, actor: &Actor, raw: &str) -> Result<Domain
     view(state, d).await
 }
 
-pub async fn remove(state: &AppState, actor: &Actor, raw: &str) -> Result<(), Failure> {
+pub async fn remove(state: &AppState, actor: &Actor, raw: &str) -> Result<(), HttpError> {
     let name = name(&actor.admin, raw)?;
     scope::global(&actor.admin)?;
     state.admin().remove_domain(&name).await?;

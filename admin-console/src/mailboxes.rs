@@ -7,10 +7,10 @@ use mismo_core::model::{Activation, Administrator, Mailbox};
 use serde::Serialize;
 
 use crate::actor::Actor;
-use crate::error::Failure;
 use crate::paging::{self, ListQuery};
 use crate::scope;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 /// A mailbox as pages and the API show it.
 #[derive(Debug, Serialize)]
@@ -73,7 +73,7 @@ pub async fn page(
     state: &AppState,
     admin: &Administrator,
     query: &ListQuery,
-) -> Result<MailboxPage, Failure> {
+) -> Result<MailboxPage, HttpError> {
     let prefix = query.q.trim().to_lowercase();
     let found = state
         .store
@@ -98,10 +98,10 @@ pub async fn page(
 
 /// The mailbox's address, if well-formed and in this administrator's
 /// domains (else the same 404 as for no such mailbox).
-fn address(admin: &Administrator, raw: &str) -> Result<Address, Failure> {
+fn address(admin: &Administrator, raw: &str) -> Result<Address, HttpError> {
     let address = Address::parse(raw)?;
     if scope::domain(admin, address.domain()).is_err() {
-        return Err(Failure::NotFound(format!("no mailbox {address}")));
+        return Err(HttpError::NotFound(format!("no mailbox {address}")));
     }
     Ok(address)
 }
@@ -122,7 +122,7 @@ pub async fn get(
     state: &AppState,
     admin: &Administrator,
     raw: &str,
-) -> Result<MailboxDetail, Failure> {
+) -> Result<MailboxDetail, HttpError> {
     let address = address(admin, raw)?.to_string();
     let (mailbox, usage) = state.admin().mailbox_usage(&address).await?;
     let key = state.store.get_pgp_key(&address).await?;
@@ -135,7 +135,7 @@ pub async fn get(
 }
 
 /// A quota as typed: bytes, or with K, M or G; empty or 0 for none.
-pub fn quota(text: &str) -> Result<i64, Failure> {
+pub fn quota(text: &str) -> Result<i64, HttpError> {
     let text = text.trim();
     if text.is_empty() || text == "0" {
         return Ok(0);
@@ -144,7 +144,7 @@ pub fn quota(text: &str) -> Result<i64, Failure> {
         .ok()
         .and_then(|n| i64::try_from(n).ok())
         .ok_or_else(|| {
-            Failure::Invalid(format!(
+            HttpError::Invalid(format!(
                 "quota {text:?}: expected a number of bytes, optionally with K, M or G"
             ))
         })
@@ -158,10 +158,10 @@ pub async fn add(
     raw: &str,
     password: Option<&str>,
     quota_bytes: i64,
-) -> Result<(MailboxView, Option<String>), Failure> {
+) -> Result<(MailboxView, Option<String>), HttpError> {
     let address = Address::parse(raw)?;
     scope::domain(&actor.admin, address.domain()).map_err(|_| {
-        Failure::NotFound(format!("domain {} is not hosted here", address.domain()))
+        HttpError::NotFound(format!("domain {} is not hosted here", address.domain()))
     })?;
     let (password, generated) = chosen(password);
     let mailbox = state
@@ -186,7 +186,7 @@ pub async fn set_state(
     actor: &Actor,
     raw: &str,
     wanted: &str,
-) -> Result<MailboxView, Failure> {
+) -> Result<MailboxView, HttpError> {
     let address = address(&actor.admin, raw)?.to_string();
     let activation = crate::domains::activation(wanted)?;
     let mailbox = state
@@ -215,7 +215,7 @@ pub async fn regenerate_key(
     state: &AppState,
     actor: &Actor,
     raw: &str,
-) -> Result<PublicKey, Failure> {
+) -> Result<PublicKey, HttpError> {
     let address = address(&actor.admin, raw)?;
     let key = state.admin().regenerate_pgp(&address.to_string()).await?;
     actor
@@ -238,13 +238,13 @@ pub async fn public_key(
     state: &AppState,
     admin: &Administrator,
     raw: &str,
-) -> Result<PublicKey, Failure> {
+) -> Result<PublicKey, HttpError> {
     let address = address(admin, raw)?.to_string();
     let key = state
         .store
         .get_pgp_key(&address)
         .await?
-        .ok_or_else(|| Failure::NotFound(format!("{address} has no OpenPGP key yet")))?;
+        .ok_or_else(|| HttpError::NotFound(format!("{address} has no OpenPGP key yet")))?;
     Ok(PublicKey {
         fingerprint: key.fingerprint,
         armored: key.public_key,
@@ -257,7 +257,7 @@ pub async fn set_password(
     actor: &Actor,
     raw: &str,
     password: Option<&str>,
-) -> Result<Option<String>, Failure> {
+) -> Result<Option<String>, HttpError> {
     let address = address(&actor.admin, raw)?;
     let (password, generated) = chosen(password);
     state
@@ -288,7 +288,7 @@ pub async fn set_details(
     raw: &str,
     quota_bytes: i64,
     display_name: &str,
-) -> Result<MailboxView, Failure> {
+) -> Result<MailboxView, HttpError> {
     let address = address(&actor.admin, raw)?.to_string();
     let mailbox = state
         .admin()

@@ -9,8 +9,8 @@ use mismo_core::model::{now_ms, Administrator, Node};
 use mismo_core::store::Traffic;
 use serde::Serialize;
 
-use crate::error::Failure;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 /// How long an engine has to answer its `/status`.
 const STATUS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -52,7 +52,7 @@ pub struct EngineStatus {
     pub reason: Option<String>,
 }
 
-pub async fn overview(state: &AppState, admin: &Administrator) -> Result<Overview, Failure> {
+pub async fn overview(state: &AppState, admin: &Administrator) -> Result<Overview, HttpError> {
     let store_ms = state.store.ping().await?.as_secs_f64() * 1000.0;
     let domains = crate::domains::list(state, admin).await?;
     let mut overview = Overview {

@@ -7,8 +7,8 @@ use mismo_core::store::IdPage;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde::Deserialize;
 
-use crate::error::Failure;
 use crate::scope;
+use mismo_core::web::HttpError;
 
 /// Items on one page of any list.
 pub const PAGE_SIZE: i64 = 50;
@@ -28,12 +28,12 @@ pub fn split<T>(mut items: Vec<T>, key: impl Fn(&T) -> String) -> (Vec<T>, Optio
 
 /// Whether a list sorted by `key` runs downwards: `sort` is `key` or
 /// `-key` (as in a column header's link), or absent for upwards.
-pub fn descending(sort: Option<&str>, key: &str) -> Result<bool, Failure> {
+pub fn descending(sort: Option<&str>, key: &str) -> Result<bool, HttpError> {
     match sort {
         None | Some("") => Ok(false),
         Some(s) if s == key => Ok(false),
         Some(s) if s.strip_prefix('-') == Some(key) => Ok(true),
-        Some(other) => Err(Failure::Invalid(format!(
+        Some(other) => Err(HttpError::Invalid(format!(
             "sort must be '{key}' or '-{key}', not {other:?}"
         ))),
     }
@@ -58,7 +58,7 @@ impl ListQuery {
         admin: &'a Administrator,
         prefix: &'a str,
         key: &str,
-    ) -> Result<IdPage<'a>, Failure> {
+    ) -> Result<IdPage<'a>, HttpError> {
         let domains = match self.domain.as_ref().filter(|d| !d.is_empty()) {
             Some(domain) => {
                 scope::domain(admin, domain)?;
@@ -120,7 +120,7 @@ mod tests {
         assert!(descending(Some("-address"), "address").unwrap());
         assert!(matches!(
             descending(Some("size"), "address"),
-            Err(Failure::Invalid(_))
+            Err(HttpError::Invalid(_))
         ));
     }
 }

@@ -6,10 +6,10 @@ use mismo_core::model::{QueueState, QueuedMessage, RecipientStatus};
 use serde::Serialize;
 
 use crate::actor::Actor;
-use crate::error::Failure;
 use crate::paging;
 use crate::scope;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 /// What a queue listing may be narrowed to, as typed.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -60,7 +60,7 @@ pub struct QueuePage {
 }
 
 /// A state as typed in a filter; empty for any.
-fn queue_state(text: &str) -> Result<Option<QueueState>, Failure> {
+fn queue_state(text: &str) -> Result<Option<QueueState>, HttpError> {
     Ok(match text.to_ascii_uppercase().as_str() {
         "" => None,
         "ENQUEUED" => Some(QueueState::Enqueued),
@@ -68,14 +68,18 @@ fn queue_state(text: &str) -> Result<Option<QueueState>, Failure> {
         "DELIVERED" => Some(QueueState::Delivered),
         "FAILED" => Some(QueueState::Failed),
         other => {
-            return Err(Failure::Invalid(format!(
+            return Err(HttpError::Invalid(format!(
                 "state must be ENQUEUED, DELIVERING, DELIVERED or FAILED, not {other:?}"
             )))
         }
     })
 }
 
-pub async fn page(state: &AppState, actor: &Actor, filter: &Filter) -> Result<QueuePage, Failure> {
+pub async fn page(
+    state: &AppState,
+    actor: &Actor,
+    filter: &Filter,
+) -> Result<QueuePage, HttpError> {
     scope::global(&actor.admin)?;
     let wanted = queue_state(filter.state.trim())?;
     let address = match filter.address.trim() {
@@ -125,7 +129,7 @@ pub struct QueueDetail {
     pub recipients_status: Vec<RecipientRow>,
 }
 
-pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> Result<QueueDetail, Failure> {
+pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> Result<QueueDetail, HttpError> {
     scope::global(&actor.admin)?;
     let m = state.admin().queued(id).await?;
     let first = state.store.read_chunk(&m.blob, 0).await?;
@@ -161,14 +165,14 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> Result<QueueDe
     })
 }
 
-pub async fn retry(state: &AppState, actor: &Actor, id: &str) -> Result<(), Failure> {
+pub async fn retry(state: &AppState, actor: &Actor, id: &str) -> Result<(), HttpError> {
     scope::global(&actor.admin)?;
     state.admin().retry_queued(id).await?;
     actor.record(state, "queue.retry", id, "", None).await;
     Ok(())
 }
 
-pub async fn delete(state: &AppState, actor: &Actor, id: &str) -> Result<(), Failure> {
+pub async fn delete(state: &AppState, actor: &Actor, id: &str) -> Result<(), HttpError> {
     scope::global(&actor.admin)?;
     state.admin().delete_queued(id).await?;
     actor.record(state, "queue.delete", id, "", None).await;

@@ -4,14 +4,14 @@
 
 use mismo_core::model::{AdminRole, Administrator};
 
-use crate::error::Failure;
+use mismo_core::web::HttpError;
 
 /// The domain, if this administrator manages it; else the same 404 as for
 /// a domain that does not exist.
-pub fn domain(admin: &Administrator, name: &str) -> Result<(), Failure> {
+pub fn domain(admin: &Administrator, name: &str) -> Result<(), HttpError> {
     match admin.manages(name) {
         true => Ok(()),
-        false => Err(Failure::NotFound(format!("no domain {name}"))),
+        false => Err(HttpError::NotFound(format!("no domain {name}"))),
     }
 }
 
@@ -26,10 +26,10 @@ pub fn domains(admin: &Administrator) -> Option<&[String]> {
 
 /// Only a global administrator may do this (add or remove domains, see the
 /// whole queue).
-pub fn global(admin: &Administrator) -> Result<(), Failure> {
+pub fn global(admin: &Administrator) -> Result<(), HttpError> {
     match admin.role {
         AdminRole::Global => Ok(()),
-        AdminRole::Domain => Err(Failure::Forbidden(
+        AdminRole::Domain => Err(HttpError::Forbidden(
             "only a global administrator may do this".into(),
         )),
     }
@@ -55,8 +55,11 @@ mod tests {
     fn domain_administrators_see_only_their_domains() {
         let ann = admin(AdminRole::Domain, &["a.test"]);
         assert!(domain(&ann, "a.test").is_ok());
-        assert!(matches!(domain(&ann, "b.test"), Err(Failure::NotFound(_))));
-        assert!(matches!(global(&ann), Err(Failure::Forbidden(_))));
+        assert!(matches!(
+            domain(&ann, "b.test"),
+            Err(HttpError::NotFound(_))
+        ));
+        assert!(matches!(global(&ann), Err(HttpError::Forbidden(_))));
         let root = admin(AdminRole::Global, &[]);
         assert!(domain(&root, "b.test").is_ok() && global(&root).is_ok());
     }

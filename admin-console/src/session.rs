@@ -8,21 +8,21 @@
 //! submit). Failed sign-ins draw on the same per-address budget as every
 //! other login to Mismo: slowed down, then refused.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use mismo_core::auth::{self, Login};
 use mismo_core::model::{AdminSession, Administrator};
-use mismo_core::web::{cookie, over_tls, same_token, set_cookie, sign_in};
+use mismo_core::web::{
+    cookie, over_tls, set_cookie, sign_in, ChangeForm, Fields, HttpError, Opened, Sessions,
+};
 
 use crate::actor::Actor;
-use crate::error::{Failure, PageError};
 use crate::state::AppState;
 use crate::templates::render;
 
@@ -37,27 +37,16 @@ pub fn routes() -> Router<AppState> {
         .layer(axum::middleware::map_response(crate::error::as_page))
 }
 
-/// A form's fields. Missing ones are reported by name, not by a generic
-/// parser error.
-pub type Fields = HashMap<String, String>;
-
-pub fn field<'a>(fields: &'a Fields, name: &str) -> Result<&'a str, Failure> {
-    fields
-        .get(name)
-        .map(String::as_str)
-        .ok_or_else(|| Failure::BadRequest(format!("the form has no field '{name}'")))
-}
-
-/// The signed-in administrator of a page request; without one, the
-/// browser is sent to the sign-in page.
-pub struct SignedIn {
+/// Who is signed in to the console: the administrator, the session, its
+/// token (to close it) and the address the request came from.
+pub struct Holder {
     pub admin: Administrator,
     pub session: AdminSession,
     token: String,
     ip: std::net::IpAddr,
 }
 
-impl SignedIn {
+impl Holder {
     /// The administrator, acting from this request's address.
     pub fn actor(&self) -> Actor {
         Actor {
@@ -67,86 +56,29 @@ impl SignedIn {
     }
 }
 
-/// Refuses a form that does not carry `csrf`, its session's CSRF token.
-fn session_form(csrf: &str, fields: &Fields) -> Result<(), Failure> {
-    match fields.get("csrf") {
-        Some(sent) if same_token(sent, csrf) => Ok(()),
-        _ => Err(Failure::Forbidden(
-            "the form has expired or did not come from this console; reload the page and try again"
-                .into(),
-        )),
-    }
-}
+/// The signed-in administrator of a page request; without one, the
+/// browser is sent to the sign-in page.
+pub type SignedIn = mismo_core::web::SignedIn<Holder>;
 
-/// The CSRF token of the request's session, left by [`SignedIn`] for
-/// [`ChangeForm`].
-#[derive(Clone)]
-struct SessionCsrf(String);
+impl Sessions for AppState {
+    type Holder = Holder;
+    const APP: &'static str = "console";
+    const COOKIE: &'static str = SESSION_COOKIE;
 
-/// The form of a change, its CSRF token checked against the session's:
-/// every handler that changes something takes its fields this way, after
-/// [`SignedIn`], so the check lives in one place and cannot be left out.
-pub struct ChangeForm(pub Fields);
-
-impl FromRequest<AppState> for ChangeForm {
-    type Rejection = Response;
-
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
-        let csrf = request.extensions().get::<SessionCsrf>().cloned();
-        let Form(fields) = Form::<Fields>::from_request(request, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        // Without a session there is no token to match: refused like a
-        // form without one.
-        let csrf = csrf.map(|SessionCsrf(c)| c).unwrap_or_default();
-        session_form(&csrf, &fields).map_err(|e| PageError(e).into_response())?;
-        Ok(Self(fields))
-    }
-}
-
-pub enum NotSignedIn {
-    Redirect,
-    /// Signed in with the password; the second factor is still to come.
-    SecondFactorDue,
-    Failed(PageError),
-}
-
-impl IntoResponse for NotSignedIn {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Redirect => Redirect::to("/login").into_response(),
-            Self::SecondFactorDue => Redirect::to("/login/code").into_response(),
-            Self::Failed(e) => e.into_response(),
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = NotSignedIn;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(NotSignedIn::Redirect);
-        };
-        match state.admin().session(&token).await {
-            Ok(Some((session, _))) if session.second_factor_due => {
-                Err(NotSignedIn::SecondFactorDue)
-            }
-            Ok(Some((session, admin))) => {
-                parts.extensions.insert(SessionCsrf(session.csrf.clone()));
-                Ok(Self {
+    async fn open(&self, token: &str, parts: &Parts) -> Result<Opened<Holder>, HttpError> {
+        Ok(match self.admin().session(token).await? {
+            Some((session, _)) if session.second_factor_due => Opened::Due("/login/code"),
+            Some((session, admin)) => Opened::Live {
+                csrf: session.csrf.clone(),
+                holder: Holder {
                     admin,
                     session,
-                    token,
+                    token: token.to_string(),
                     ip: mismo_core::web::client_ip(parts),
-                })
-            }
-            Ok(None) => Err(NotSignedIn::Redirect),
-            Err(e) => Err(NotSignedIn::Failed(e.into())),
-        }
+                },
+            },
+            None => Opened::Unknown,
+        })
     }
 }
 
@@ -183,9 +115,9 @@ async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(fields): Form<Fields>,
-) -> Result<Response, PageError> {
-    let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
+    fields: Fields,
+) -> Result<Response, HttpError> {
+    let sent = fields.opt("csrf").unwrap_or("");
     if !sign_in::form_is_genuine(&headers, LOGIN_COOKIE, sent) {
         return Ok(login_form(
             &headers,
@@ -194,8 +126,8 @@ async fn login(
             "",
         ));
     }
-    let username = field(&fields, "username")?.trim();
-    let password = field(&fields, "password")?;
+    let username = fields.get("username")?.trim();
+    let password = fields.get("password")?;
     match auth::login_administrator(&state.store, peer.ip(), username, password).await? {
         Login::Opened(admin) => {
             let token = state.admin().open_session(&admin).await?;
@@ -217,8 +149,8 @@ async fn login(
                 username,
             ))
         }
-        Login::Blocked => Err(Failure::TooMany.into()),
-        Login::Busy => Err(Failure::Unavailable.into()),
+        Login::Blocked => Err(HttpError::TooMany),
+        Login::Busy => Err(HttpError::Unavailable),
     }
 }
 
@@ -233,7 +165,7 @@ fn with_session(headers: &HeaderMap, token: &str, next: &str) -> Response {
 async fn waiting(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<Option<(AdminSession, String)>, PageError> {
+) -> Result<Option<(AdminSession, String)>, HttpError> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -254,7 +186,7 @@ fn code_form(status: StatusCode, csrf: &str, error: Option<&str>) -> Response {
 async fn code_page(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, PageError> {
+) -> Result<Response, HttpError> {
     match waiting(&state, &headers).await? {
         Some((session, _)) => Ok(code_form(StatusCode::OK, &session.csrf, None)),
         None => Ok(Redirect::to("/login").into_response()),
@@ -267,13 +199,13 @@ async fn code(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(fields): Form<Fields>,
-) -> Result<Response, PageError> {
+    fields: Fields,
+) -> Result<Response, HttpError> {
     let Some((session, token)) = waiting(&state, &headers).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    session_form(&session.csrf, &fields)?;
-    let code = field(&fields, "code")?;
+    fields.check_csrf(&session.csrf, AppState::APP)?;
+    let code = fields.get("code")?;
     match auth::second_factor(&state.store, peer.ip(), &session.admin, code).await? {
         Login::Opened(admin) => {
             let fresh = state.admin().complete_session(&token).await?;
@@ -288,8 +220,8 @@ async fn code(
                 Some("That code is wrong, or was used already."),
             ))
         }
-        Login::Blocked => Err(Failure::TooMany.into()),
-        Login::Busy => Err(Failure::Unavailable.into()),
+        Login::Blocked => Err(HttpError::TooMany),
+        Login::Busy => Err(HttpError::Unavailable),
     }
 }
 
@@ -298,7 +230,7 @@ async fn logout(
     signed: SignedIn,
     headers: HeaderMap,
     _checked: ChangeForm,
-) -> Result<Response, PageError> {
+) -> Result<Response, HttpError> {
     state.admin().close_session(&signed.token).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", 0, over_tls(&headers));
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())

@@ -26,10 +26,10 @@ impl AppState {
     /// A resolver with an empty cache: "check now" must not be answered
     /// from what an earlier check found (a record just published would
     /// stay unseen for the negative answer's TTL).
-    pub fn fresh_resolver(&self) -> Result<mismo_core::dns::Resolver, crate::error::Failure> {
+    pub fn fresh_resolver(&self) -> Result<mismo_core::dns::Resolver, mismo_core::web::HttpError> {
         mismo_core::dns::resolver(self.dns_resolver).map_err(|e| {
             tracing::error!("DNS resolver: {e}");
-            crate::error::Failure::Unavailable
+            mismo_core::web::HttpError::Unavailable
         })
     }
 

@@ -877,8 +877,8 @@ async fn the_queue_is_filtered_shown_retried_and_deleted_by_global_administrator
     .await;
     let later = mismo_core::model::now_ms() + 3_600_000;
     store
-        .database()
-        .collection::<mongodb::bson::Document>("messages")
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::MESSAGES)
         .update_one(
             mongodb::bson::doc! { "_id": &to_a },
             mongodb::bson::doc! { "$set": { "due_at": later } },
@@ -1276,8 +1276,8 @@ async fn the_dashboard_counts_the_last_day_and_asks_every_engine_its_status() {
     // Four messages: one delivered, one deferred, one bounced, one still
     // pending; and one from two days ago, which is not counted.
     let raw = store
-        .database()
-        .collection::<mongodb::bson::Document>("messages");
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::MESSAGES);
     let now = mismo_core::model::now_ms();
     for (n, status) in ["delivered", "deferred", "failed", "pending", "delivered"]
         .into_iter()

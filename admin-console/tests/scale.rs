@@ -46,7 +46,9 @@ async fn mailbox_lists_at_100000_mailboxes() {
         .unwrap();
     let hash = mismo_core::password::hash("a long enough password").unwrap();
     let loading = Instant::now();
-    let collection = store.collection::<Mailbox>("mailboxes");
+    let collection = store
+        .database_for_tests()
+        .collection::<Mailbox>(mismo_core::store::names::MAILBOXES);
     for batch in 0..MAILBOXES / 5000 {
         let docs: Vec<Mailbox> = (batch * 5000..(batch + 1) * 5000)
             .map(|n| Mailbox {

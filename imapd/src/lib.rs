@@ -53,7 +53,7 @@ pub async fn run(settings: ImapSettings) {
         },
         implicit: PortSetting {
             variable: "IMAPS_LISTEN",
-            address: settings.imaps_listen,
+            address: settings.tls_listen,
             name: "imaps",
         },
         // Until the store answers, mail programs are told so at once.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::ledger::Fault;
 use crate::message::check;
-use crate::wire::{Failure, Wire, WireResult};
+use crate::wire::{SessionEnd, Wire, WireResult};
 use crate::Run;
 
 pub async fn read(run: Arc<Run>, mailbox: u32) {
@@ -17,8 +17,8 @@ pub async fn read(run: Arc<Run>, mailbox: u32) {
     loop {
         match session(&run, mailbox, pause).await {
             Ok(()) => return,
-            Err(Failure::TryLater(_)) => run.ledger.told_to_wait(),
-            Err(Failure::Broken(e)) => run
+            Err(SessionEnd::TryLater(_)) => run.ledger.told_to_wait(),
+            Err(SessionEnd::Broken(e)) => run
                 .ledger
                 .fault(Fault::Reading, format!("IMAP mailbox {mailbox}: {e}")),
         }
@@ -39,7 +39,7 @@ async fn session(run: &Run, mailbox: u32, pause: Duration) -> WireResult<()> {
     };
     let greeting = s.wire.line().await?;
     if !greeting.starts_with("* OK") {
-        return Err(Failure::Broken(format!("greeting {greeting:?}")));
+        return Err(SessionEnd::Broken(format!("greeting {greeting:?}")));
     }
     s.command(&format!(
         "LOGIN {} {}",
@@ -104,9 +104,9 @@ impl Session {
                 return if rest.starts_with("OK") {
                     Ok(untagged)
                 } else if rest.starts_with("NO [UNAVAILABLE]") {
-                    Err(Failure::TryLater(rest.to_string()))
+                    Err(SessionEnd::TryLater(rest.to_string()))
                 } else {
-                    Err(Failure::Broken(format!("{command:?} answered {rest:?}")))
+                    Err(SessionEnd::Broken(format!("{command:?} answered {rest:?}")))
                 };
             }
             let mut literal = None;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::ledger::Fault;
 use crate::message::{check, Copy};
-use crate::wire::{Failure, Wire, WireResult};
+use crate::wire::{SessionEnd, Wire, WireResult};
 use crate::Run;
 
 pub async fn read(run: Arc<Run>, mailbox: u32) {
@@ -17,8 +17,8 @@ pub async fn read(run: Arc<Run>, mailbox: u32) {
         let finishing = run.drained();
         match session(&run, mailbox).await {
             Ok(found) => run.ledger.read("POP3", mailbox, found),
-            Err(Failure::TryLater(_)) => run.ledger.told_to_wait(),
-            Err(Failure::Broken(e)) => run
+            Err(SessionEnd::TryLater(_)) => run.ledger.told_to_wait(),
+            Err(SessionEnd::Broken(e)) => run
                 .ledger
                 .fault(Fault::Reading, format!("POP3 mailbox {mailbox}: {e}")),
         }
@@ -44,7 +44,7 @@ async fn session(run: &Run, mailbox: u32) -> WireResult<Vec<(f64, Copy)>> {
         .split_whitespace()
         .nth(1)
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| Failure::Broken(format!("STAT answered {stat:?}")))?;
+        .ok_or_else(|| SessionEnd::Broken(format!("STAT answered {stat:?}")))?;
     let mut found = Vec::new();
     for n in 1..=count {
         w.send(&format!("RETR {n}")).await?;
@@ -65,9 +65,9 @@ async fn ok(w: &mut Wire) -> WireResult<String> {
     if line.starts_with("+OK") {
         Ok(line)
     } else if line.starts_with("-ERR [SYS/TEMP]") || line.starts_with("-ERR [IN-USE]") {
-        Err(Failure::TryLater(line))
+        Err(SessionEnd::TryLater(line))
     } else {
-        Err(Failure::Broken(format!("server said {line:?}")))
+        Err(SessionEnd::Broken(format!("server said {line:?}")))
     }
 }
 

@@ -20,11 +20,11 @@ pub const STEP: Duration = Duration::from_secs(300);
 /// for replies; IMAP lines here are short but for literals).
 const MAX_LINE: u64 = 64 * 1024;
 
-pub type WireResult<T> = Result<T, Failure>;
+pub type WireResult<T> = Result<T, SessionEnd>;
 
 /// Why a reader's session ended early.
 #[derive(Debug)]
-pub enum Failure {
+pub enum SessionEnd {
     /// The server asked it to come back later (RFC 5530 UNAVAILABLE, RFC
     /// 2449 SYS/TEMP or IN-USE): logins throttled, a maildrop in use. A
     /// client retries; counted, but not an error.
@@ -33,16 +33,16 @@ pub enum Failure {
     Broken(String),
 }
 
-impl From<String> for Failure {
+impl From<String> for SessionEnd {
     fn from(s: String) -> Self {
-        Failure::Broken(s)
+        SessionEnd::Broken(s)
     }
 }
 
-impl std::fmt::Display for Failure {
+impl std::fmt::Display for SessionEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Failure::TryLater(s) | Failure::Broken(s) => f.write_str(s),
+            SessionEnd::TryLater(s) | SessionEnd::Broken(s) => f.write_str(s),
         }
     }
 }
@@ -77,7 +77,7 @@ impl Wire {
         let w = self.stream.get_mut();
         step(w.write_all(format!("{line}\r\n").as_bytes()))
             .await?
-            .map_err(|e| Failure::Broken(format!("sending: {e}")))
+            .map_err(|e| SessionEnd::Broken(format!("sending: {e}")))
     }
 
     /// One line, without its CRLF.
@@ -91,13 +91,17 @@ impl Wire {
         .await?
         .map_err(|e| format!("reading: {e}"))?;
         if n == 0 {
-            return Err(Failure::Broken("the server closed the connection".into()));
+            return Err(SessionEnd::Broken(
+                "the server closed the connection".into(),
+            ));
         }
         if !buf.ends_with(b"\r\n") {
-            return Err(Failure::Broken("a line without CRLF, or too long".into()));
+            return Err(SessionEnd::Broken(
+                "a line without CRLF, or too long".into(),
+            ));
         }
         buf.truncate(buf.len() - 2);
-        String::from_utf8(buf).map_err(|_| Failure::Broken("a line that is not UTF-8".into()))
+        String::from_utf8(buf).map_err(|_| SessionEnd::Broken("a line that is not UTF-8".into()))
     }
 
     /// Exactly `n` octets (an IMAP literal).
@@ -105,7 +109,7 @@ impl Wire {
         let mut buf = vec![0; n];
         step(self.stream.read_exact(&mut buf))
             .await?
-            .map_err(|e| Failure::Broken(format!("reading a literal: {e}")))?;
+            .map_err(|e| SessionEnd::Broken(format!("reading a literal: {e}")))?;
         Ok(buf)
     }
 }

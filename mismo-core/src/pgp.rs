@@ -5,15 +5,11 @@
 //! apart from the mailbox document, so logins never read it; the mailbox
 //! keeps the public key (`pgp_public_key`) for anyone to fetch.
 
-use mongodb::bson::doc;
 use sequoia_openpgp as openpgp;
 use serde::{Deserialize, Serialize};
 
 use openpgp::cert::{CertBuilder, CipherSuite};
 use openpgp::serialize::SerializeInto;
-
-use crate::store::names::PGP_KEYS;
-use crate::{Store, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PgpKey {
@@ -53,27 +49,5 @@ impl PgpKey {
             secret_key,
             created_at: crate::model::now_ms(),
         })
-    }
-}
-
-impl Store {
-    /// Stores (replacing any earlier one) a mailbox's key, and its public
-    /// part on the mailbox.
-    pub async fn put_pgp_key(&self, key: &PgpKey) -> StoreResult<()> {
-        let keys = self.collection::<PgpKey>(PGP_KEYS);
-        self.run(keys.delete_one(doc! { "_id": &key.address }))
-            .await?;
-        self.run(keys.insert_one(key)).await?;
-        self.set_pgp_public_key(&key.address, &key.public_key)
-            .await?;
-        Ok(())
-    }
-
-    pub async fn get_pgp_key(&self, address: &str) -> StoreResult<Option<PgpKey>> {
-        self.run(
-            self.collection::<PgpKey>(PGP_KEYS)
-                .find_one(doc! { "_id": address }),
-        )
-        .await
     }
 }

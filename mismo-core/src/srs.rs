@@ -51,7 +51,7 @@ impl Srs {
 
     /// Whether the local part of `address` claims to be SRS.
     pub fn looks_like_srs(address: &str) -> bool {
-        let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
+        let local = crate::model::address::local_part(address);
         local.len() > 5
             && local[..4].eq_ignore_ascii_case("SRS0")
             && matches!(local.as_bytes()[4], b'=' | b'+' | b'-')
@@ -60,7 +60,7 @@ impl Srs {
     /// The envelope sender for `sender`'s mail forwarded by an alias in
     /// `alias_domain`, at `now` (seconds since the epoch).
     pub fn forward(&self, sender: &str, alias_domain: &str, now: u64) -> String {
-        let (local, domain) = sender.rsplit_once('@').unwrap_or((sender, ""));
+        let (local, domain) = crate::model::address::split(sender).unwrap_or((sender, ""));
         // Already rewritten by someone else: carry their original sender.
         let (domain, local) = match Self::fields(local) {
             Some([_, _, d, l]) => (d.to_string(), l.to_string()),
@@ -74,7 +74,7 @@ impl Srs {
     /// The original sender behind an SRS0 address this node made, if its
     /// hash is right and it is at most [`MAX_AGE_DAYS`] old.
     pub fn reverse(&self, address: &str, now: u64) -> Result<String, SrsError> {
-        let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
+        let local = crate::model::address::local_part(address);
         if !Self::looks_like_srs(address) {
             return Err(SrsError::NotSrs);
         }

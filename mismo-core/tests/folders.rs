@@ -80,7 +80,9 @@ async fn uids_grow_and_are_never_reused_even_when_written_at_once() {
     // The index itself refuses a second message under a taken UID.
     let mut copy = listed[0].clone();
     copy.id = new_id();
-    let raw = store.collection::<MailboxEntry>(names::MAILBOX_MESSAGES);
+    let raw = store
+        .database_for_tests()
+        .collection::<MailboxEntry>(names::MAILBOX_MESSAGES);
     match raw.insert_one(&copy).await {
         Err(e) => assert!(matches!(StoreError::from(e), StoreError::Duplicate(_))),
         Ok(_) => panic!("a UID taken twice"),
@@ -187,7 +189,9 @@ async fn folders_are_created_renamed_and_deleted() {
 async fn entries_from_before_folders_are_filed_into_inbox() {
     let server = TestStore::start();
     let store = server.store().await;
-    let raw = store.collection::<mongodb::bson::Document>(names::MAILBOX_MESSAGES);
+    let raw = store
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(names::MAILBOX_MESSAGES);
     let blob = store.put_blob(b"\r\nold\r\n").await.unwrap();
     for (i, seen) in [(1, 1), (2, 0)] {
         raw.insert_one(doc! {
@@ -200,6 +204,7 @@ async fn entries_from_before_folders_are_filed_into_inbox() {
         .unwrap();
     }
     store
+        .database_for_tests()
         .collection::<mongodb::bson::Document>(names::META)
         .delete_many(doc! {})
         .await

@@ -32,7 +32,11 @@ async fn schema_setup_is_idempotent() {
     }
     store.ensure_schema().await.expect("second run");
     store.ensure_schema().await.expect("third run");
-    let existing = store.database().list_collection_names().await.unwrap();
+    let existing = store
+        .database_for_tests()
+        .list_collection_names()
+        .await
+        .unwrap();
     for (spec, count) in COLLECTIONS.iter().zip(before) {
         assert!(
             existing.iter().any(|n| n == spec.name),
@@ -532,7 +536,7 @@ async fn chunked_bytes_are_byte_exact() {
     // A chunk that disappears is reported, never read as a shorter message.
     let blob = store.put_blob(&pattern(CHUNK_SIZE + 10, 9)).await.unwrap();
     store
-        .database()
+        .database_for_tests()
         .collection::<mongodb::bson::Document>(names::MESSAGE_CHUNKS)
         .delete_one(mongodb::bson::doc! { "_id": format!("{}:1", blob.id) })
         .await
@@ -550,7 +554,7 @@ async fn chunked_bytes_are_byte_exact() {
 
 async fn chunk_count(store: &Store) -> u64 {
     store
-        .database()
+        .database_for_tests()
         .collection::<mongodb::bson::Document>(names::MESSAGE_CHUNKS)
         .count_documents(mongodb::bson::doc! {})
         .await
@@ -699,7 +703,7 @@ async fn orphaned_bytes_go_after_two_sweeps_and_referenced_bytes_stay() {
     }
     // Nothing is left marked.
     let marks = store
-        .database()
+        .database_for_tests()
         .collection::<mongodb::bson::Document>(names::ORPHAN_BLOBS)
         .count_documents(mongodb::bson::doc! {})
         .await

@@ -12,7 +12,7 @@ use mismo_core::config::{usage, CtlSettings, Env, FromEnv};
 use mismo_core::Store;
 
 use cli::{Cli, Command};
-use commands::Failure;
+use commands::CommandFailed;
 use output::Output;
 
 #[tokio::main]
@@ -23,7 +23,7 @@ async fn main() {
         Command::Man { ref dir } => commands::man::write(command(), dir),
         _ => run(cli).await,
     };
-    if let Err(Failure(reason)) = result {
+    if let Err(CommandFailed(reason)) = result {
         eprintln!("mismoctl: {reason}");
         std::process::exit(1);
     }
@@ -34,17 +34,17 @@ fn command() -> clap::Command {
     Cli::command().after_help(usage::settings_help::<CtlSettings>())
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
+async fn run(cli: Cli) -> Result<(), CommandFailed> {
     let settings = Env::load()
         .and_then(|env| CtlSettings::from_env(&env))
-        .map_err(|e| Failure(e.to_string()))?;
+        .map_err(|e| CommandFailed(e.to_string()))?;
     let store = Store::connect(&settings.store)
         .await
-        .map_err(|e| Failure(e.to_string()))?;
+        .map_err(|e| CommandFailed(e.to_string()))?;
     store
         .ensure_schema()
         .await
-        .map_err(|e| Failure(e.to_string()))?;
+        .map_err(|e| CommandFailed(e.to_string()))?;
     let admin = Admin::new(&store);
     let out = Output { json: cli.json };
     let result = match cli.command {

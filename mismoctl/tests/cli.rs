@@ -406,8 +406,8 @@ async fn queue_commands() {
 
     // Retry makes a deferred message due now.
     store
-        .database()
-        .collection::<mongodb::bson::Document>("messages")
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::MESSAGES)
         .update_one(
             mongodb::bson::doc! { "_id": &a },
             mongodb::bson::doc! { "$set": { "due_at": i64::MAX / 2 } },

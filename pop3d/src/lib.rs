@@ -39,7 +39,7 @@ pub async fn run(settings: Pop3Settings) {
         },
         implicit: PortSetting {
             variable: "POP3S_LISTEN",
-            address: settings.pop3s_listen,
+            address: settings.tls_listen,
             name: "pop3s",
         },
         // Until the store answers, mail programs are told so at once.

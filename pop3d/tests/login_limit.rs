@@ -71,8 +71,8 @@ async fn parallel_guesses_across_instances_share_one_budget() {
     assert_eq!(guesses["failed"], 4, "{v}");
     assert_eq!(guesses["refused"], 56, "{v}");
     let record = store
-        .database()
-        .collection::<mongodb::bson::Document>("login_attempts")
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::LOGIN_ATTEMPTS)
         .find_one(mongodb::bson::doc! { "_id": "127.0.0.1" })
         .await
         .unwrap()

@@ -264,8 +264,8 @@ async fn one_session_per_maildrop_across_instances_and_the_lock_frees_itself() {
     // Until the stuck session holds the maildrop (looked at, not touched).
     let locks = p
         .store
-        .database()
-        .collection::<mongodb::bson::Document>("maildrop_locks");
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::MAILDROP_LOCKS);
     let start = std::time::Instant::now();
     while locks
         .find_one(mongodb::bson::doc! { "_id": "zoe@example.org" })
@@ -315,8 +315,8 @@ async fn a_session_that_lost_its_lock_deletes_nothing() {
     // second pop3d does when the first stalled past POP3_LOCK_TTL.
     let locks = p
         .store
-        .database()
-        .collection::<mongodb::bson::Document>("maildrop_locks");
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::MAILDROP_LOCKS);
     let start = std::time::Instant::now();
     loop {
         let taken = locks
@@ -406,8 +406,8 @@ async fn no_passwords_in_the_clear_and_bad_logins() {
         "{v}"
     );
     p.store
-        .database()
-        .collection::<mongodb::bson::Document>("login_attempts")
+        .database_for_tests()
+        .collection::<mongodb::bson::Document>(mismo_core::store::names::LOGIN_ATTEMPTS)
         .delete_many(mongodb::bson::doc! {})
         .await
         .unwrap();

@@ -45,6 +45,30 @@ const RELEASE: Duration = Duration::from_secs(3);
 /// Runs the queue until a stop signal, then finishes or gives back what it
 /// holds.
 pub async fn run(settings: QueueSettings) {
+    let Some(ctx) = start(settings).await else {
+        return;
+    };
+    let work = Work {
+        permits: Arc::new(Semaphore::new(ctx.settings.concurrency as usize)),
+        tasks: TaskTracker::new(),
+        in_flight: Arc::default(),
+    };
+    claim_until_stopped(&ctx, &work).await;
+    finish(&ctx, work).await;
+}
+
+/// The deliveries under way.
+struct Work {
+    /// One per delivery that may run at once.
+    permits: Arc<Semaphore>,
+    tasks: TaskTracker,
+    /// Claims in flight, to give back at shutdown: message id -> token.
+    in_flight: Arc<Mutex<HashMap<String, String>>>,
+}
+
+/// The resolver, the store and what the deliveries share; `None` (the
+/// reason said) if the service cannot start.
+async fn start(settings: QueueSettings) -> Option<Arc<Context>> {
     let resolver = match mismo_core::dns::resolver(settings.dns_resolver) {
         Ok(r) => r,
         Err(e) => {
@@ -52,11 +76,7 @@ pub async fn run(settings: QueueSettings) {
             std::process::exit(1);
         }
     };
-    let Some(store) = service::connect_store(&settings.store).await else {
-        return;
-    };
-    let concurrency = settings.concurrency as usize;
-    let mut idle = wake::Idle::default();
+    let store = service::connect_store(&settings.store).await?;
     let ctx = Arc::new(Context {
         settings,
         directory: mismo_core::Directory::new(store.clone()),
@@ -66,10 +86,13 @@ pub async fn run(settings: QueueSettings) {
         connections: connection_cache::ConnectionCache::new(),
     });
     sweep::start(ctx.store.clone());
-    let permits = Arc::new(Semaphore::new(concurrency));
-    let tasks = TaskTracker::new();
-    // Claims in flight, to give back at shutdown: message id -> token.
-    let in_flight: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    Some(ctx)
+}
+
+/// Claims due messages and starts their deliveries, until a stop signal.
+async fn claim_until_stopped(ctx: &Arc<Context>, work: &Work) {
+    let concurrency = ctx.settings.concurrency as usize;
+    let mut idle = wake::Idle::default();
     let stop = shutdown::signal();
     tokio::pin!(stop);
     let mut last_recovery = Instant::now() - RECOVERY;
@@ -87,25 +110,18 @@ pub async fn run(settings: QueueSettings) {
     loop {
         if last_recovery.elapsed() >= RECOVERY {
             last_recovery = Instant::now();
-            // Also the time to look through the whole queue once more.
-            scan.rescan();
             // Every store call here gives way to a stop signal: with the
             // store unreachable each would wait out MONGODB_TIMEOUT first.
-            let recovered = tokio::select! {
-                r = ctx.store.recover_expired_leases(now_ms()) => r,
+            tokio::select! {
+                () = recover(ctx, &mut scan) => {}
                 _ = &mut stop => break,
-            };
-            match recovered {
-                Ok(0) => {}
-                Ok(n) => tracing::info!("{n} message(s) whose claim expired are due again"),
-                Err(e) => tracing::warn!("lease recovery: {e}"),
             }
         }
         if ready.is_empty() {
             drained = false;
         }
         if ready.len() <= concurrency / 2 && !drained {
-            let want = (concurrency + permits.available_permits()).saturating_sub(ready.len());
+            let want = (concurrency + work.permits.available_permits()).saturating_sub(ready.len());
             let lease = i64::try_from(ctx.settings.lease.as_millis()).unwrap_or(i64::MAX);
             // A claim cut short by the stop is safe: whatever it took comes
             // back when its lease runs out.
@@ -116,7 +132,7 @@ pub async fn run(settings: QueueSettings) {
             match claimed {
                 Ok((token, batch)) => {
                     drained = batch.len() < want;
-                    let mut held = in_flight.lock().expect("lock");
+                    let mut held = work.in_flight.lock().expect("lock");
                     for message in batch {
                         held.insert(message.id.clone(), token.clone());
                         ready.push_back((token.clone(), message));
@@ -135,33 +151,51 @@ pub async fn run(settings: QueueSettings) {
             }
         }
         let Some((token, message)) = ready.pop_front() else {
-            if !idle.wait(&ctx, &mut stop).await {
+            if !idle.wait(ctx, &mut stop).await {
                 break;
             }
             continue;
         };
         let permit = tokio::select! {
-            p = Arc::clone(&permits).acquire_owned() => p.expect("semaphore"),
+            p = Arc::clone(&work.permits).acquire_owned() => p.expect("semaphore"),
             _ = &mut stop => {
                 ready.push_front((token, message));
                 break;
             }
         };
-        let (ctx, in_flight) = (Arc::clone(&ctx), Arc::clone(&in_flight));
-        tasks.spawn(async move {
+        let (ctx, in_flight) = (Arc::clone(ctx), Arc::clone(&work.in_flight));
+        work.tasks.spawn(async move {
             let id = message.id.clone();
             worker::process(ctx, message, token).await;
             in_flight.lock().expect("lock").remove(&id);
             drop(permit);
         });
     }
+}
 
-    tracing::info!("stopping: waiting for {} delivery(ies)", tasks.len());
-    tasks.close();
-    if tokio::time::timeout(DRAIN, tasks.wait()).await.is_err() {
+/// Makes due again the messages whose claim expired (their qprocessor
+/// died), and starts the next look through the whole queue.
+async fn recover(ctx: &Context, scan: &mut DueScan) {
+    scan.rescan();
+    match ctx.store.recover_expired_leases(now_ms()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("{n} message(s) whose claim expired are due again"),
+        Err(e) => tracing::warn!("lease recovery: {e}"),
+    }
+}
+
+/// Lets the deliveries under way finish, for a while, then gives back the
+/// claims of those that did not.
+async fn finish(ctx: &Context, work: Work) {
+    tracing::info!("stopping: waiting for {} delivery(ies)", work.tasks.len());
+    work.tasks.close();
+    if tokio::time::timeout(DRAIN, work.tasks.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("drain timeout");
     }
-    let unfinished: Vec<(String, String)> = in_flight.lock().expect("lock").drain().collect();
+    let unfinished: Vec<(String, String)> = work.in_flight.lock().expect("lock").drain().collect();
     // Giving claims back only saves waiting for their leases; with the store
     // unreachable it must not hold the stop up.
     let release = async {

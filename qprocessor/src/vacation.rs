@@ -27,10 +27,7 @@ fn today() -> String {
 /// Local parts that belong to programs, not people (RFC 3834 section 2,
 /// RFC 5230 section 4.6).
 fn robot_sender(sender: &str) -> bool {
-    let local = sender
-        .rsplit_once('@')
-        .map_or(sender, |(l, _)| l)
-        .to_ascii_lowercase();
+    let local = mismo_core::model::address::local_part(sender).to_ascii_lowercase();
     local == "mailer-daemon"
         || local == "postmaster"
         || local == "listserv"

@@ -4,11 +4,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use mismo_core::model::address::Address;
+use mismo_core::model::address::{self, Address};
 use mismo_core::model::{
     now_ms, NewMessage, Origin, QueueState, QueuedMessage, Recipient, RecipientStatus,
 };
-use mismo_core::Store;
 
 use crate::context::Context;
 use crate::dsn;
@@ -125,13 +124,31 @@ fn log_attempt(id: &str, rcpt: &str, received_at: i64, outcome: &Outcome) {
     );
 }
 
+/// Delivers to each pending recipient: routes them (local or remote),
+/// relays every remote address once, then settles each recipient's
+/// outcome from its local deliveries and its relayed addresses.
 async fn deliver_all(
     ctx: &Context,
     message: &QueuedMessage,
     pending: &[usize],
     bytes: &[u8],
 ) -> Vec<(usize, Outcome, Vec<String>)> {
-    let store: &Store = &ctx.store;
+    let (routes, mut outcomes) = route(ctx, message, pending).await;
+    let remote = remote_batches(ctx, message, &routes).await;
+    let relayed = relay_all(ctx, message, bytes, &remote).await;
+    for (i, route) in routes {
+        outcomes.push(settle(ctx, message, bytes, i, route, &relayed).await);
+    }
+    outcomes
+}
+
+/// Where each pending recipient goes; those the store could not tell are
+/// given a temporary failure at once.
+async fn route(
+    ctx: &Context,
+    message: &QueuedMessage,
+    pending: &[usize],
+) -> (Vec<(usize, Route)>, Vec<(usize, Outcome, Vec<String>)>) {
     let dir = &ctx.directory;
     let mut routes: Vec<(usize, Route)> = Vec::new();
     let mut outcomes: Vec<(usize, Outcome, Vec<String>)> = Vec::new();
@@ -155,14 +172,21 @@ async fn deliver_all(
             }
         }
     }
+    (routes, outcomes)
+}
 
-    // Every remote address once, grouped by domain and envelope sender:
-    // original recipients and alias forwards alike, leaving out forwards an
-    // earlier attempt made. A forward leaves with the sender rewritten into
-    // the alias's domain (SRS), so SPF passes at the next hop.
+/// Every remote address once, grouped by domain and envelope sender:
+/// original recipients and alias forwards alike, leaving out forwards an
+/// earlier attempt made. A forward leaves with the sender rewritten into
+/// the alias's domain (SRS), so SPF passes at the next hop.
+async fn remote_batches(
+    ctx: &Context,
+    message: &QueuedMessage,
+    routes: &[(usize, Route)],
+) -> BTreeMap<(String, String), Vec<String>> {
     let mut remote: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let mut taken: HashSet<String> = HashSet::new();
-    for (i, route) in &routes {
+    for (i, route) in routes {
         let done = &message.recipients[*i].forwarded;
         let (addresses, sender): (Vec<&String>, String) = match route {
             Route::Remote(a) => (vec![a], message.mail_from.clone()),
@@ -171,7 +195,8 @@ async fn deliver_all(
                 if wanted.is_empty() {
                     continue;
                 }
-                match forward_sender(dir, message, &message.recipients[*i].address).await {
+                let alias = &message.recipients[*i].address;
+                match forward_sender(&ctx.directory, message, alias).await {
                     Ok(sender) => (wanted, sender),
                     Err(e) => {
                         tracing::warn!(id = %message.id, "store: {e}");
@@ -184,16 +209,23 @@ async fn deliver_all(
             if !taken.insert(a.clone()) {
                 continue;
             }
-            let domain = a
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_string())
-                .unwrap_or_default();
+            let domain = address::domain_part(a).to_string();
             remote
                 .entry((domain, sender.clone()))
                 .or_default()
                 .push(a.clone());
         }
     }
+    remote
+}
+
+/// Relays each batch to its domain's MX hosts; the outcome of each address.
+async fn relay_all(
+    ctx: &Context,
+    message: &QueuedMessage,
+    bytes: &[u8],
+    remote: &BTreeMap<(String, String), Vec<String>>,
+) -> BTreeMap<String, Outcome> {
     // Signing costs a key look-up and an RSA signature: only for relayed mail.
     // Relayed mail goes out with CRLF line endings only, and is signed as
     // it goes out.
@@ -215,8 +247,8 @@ async fn deliver_all(
         port: ctx.settings.relay_port,
         hostname: &ctx.settings.node.hostname,
     };
-    let mut remote_results: BTreeMap<String, Outcome> = BTreeMap::new();
-    for ((domain, sender), rcpts) in &remote {
+    let mut results: BTreeMap<String, Outcome> = BTreeMap::new();
+    for ((domain, sender), rcpts) in remote {
         // SMTPUTF8 is needed only where UTF-8 is actually in the envelope or
         // the header (as Postfix's smtputf8_autodetect_classes).
         let smtputf8 = message.smtputf8
@@ -229,56 +261,66 @@ async fn deliver_all(
             seven_bit: &seven_bit,
             smtputf8,
         };
-        let results = relay
+        let outcomes = relay
             .deliver(&message.id, domain, sender, rcpts, &out)
             .await;
-        for (a, o) in rcpts.iter().zip(results) {
-            remote_results.insert(a.clone(), o);
+        for (a, o) in rcpts.iter().zip(outcomes) {
+            results.insert(a.clone(), o);
         }
     }
+    results
+}
 
-    for (i, route) in routes {
-        let mut forwarded = Vec::new();
-        let outcome = match route {
-            Route::Remote(a) => remote_results
-                .get(&a)
-                .cloned()
-                .unwrap_or_else(|| Outcome::temporary("451 4.4.0 not attempted")),
-            Route::Local(expansion) => {
-                let mut parts: Vec<Outcome> =
-                    expansion.failures.into_iter().map(|(_, o)| o).collect();
-                for mailbox in &expansion.mailboxes {
-                    let outcome = local::deliver(store, message, mailbox).await;
-                    if outcome.class == Class::Delivered {
-                        let hostname = &ctx.settings.node.hostname;
-                        crate::vacation::answer(dir, hostname, message, bytes, mailbox).await;
-                    }
-                    parts.push(outcome);
+/// Recipient `i`'s outcome: its relay's, or (for a local address) its
+/// mailboxes' deliveries and forwards together; with the addresses it
+/// forwarded to.
+async fn settle(
+    ctx: &Context,
+    message: &QueuedMessage,
+    bytes: &[u8],
+    i: usize,
+    route: Route,
+    relayed: &BTreeMap<String, Outcome>,
+) -> (usize, Outcome, Vec<String>) {
+    let mut forwarded = Vec::new();
+    let outcome = match route {
+        Route::Remote(a) => relayed
+            .get(&a)
+            .cloned()
+            .unwrap_or_else(|| Outcome::temporary("451 4.4.0 not attempted")),
+        Route::Local(expansion) => {
+            let mut parts: Vec<Outcome> = expansion.failures.into_iter().map(|(_, o)| o).collect();
+            for mailbox in &expansion.mailboxes {
+                let outcome = local::deliver(&ctx.store, message, mailbox).await;
+                if outcome.class == Class::Delivered {
+                    let hostname = &ctx.settings.node.hostname;
+                    crate::vacation::answer(&ctx.directory, hostname, message, bytes, mailbox)
+                        .await;
                 }
-                for a in &expansion.remote {
-                    match remote_results.get(a) {
-                        Some(o) => {
-                            if o.class == Class::Delivered {
-                                forwarded.push(a.clone());
-                            }
-                            parts.push(o.clone());
-                        }
-                        None if message.recipients[i].forwarded.contains(a) => {
-                            parts.push(Outcome::delivered(format!(
-                                "250 2.0.0 <{a}>: forwarded on an earlier attempt"
-                            )));
-                        }
-                        // Not attempted (its sender could not be worked
-                        // out): try again later, never count it as done.
-                        None => parts.push(Outcome::temporary(local::LOCAL_PROBLEM)),
-                    }
-                }
-                combine(parts)
+                parts.push(outcome);
             }
-        };
-        outcomes.push((i, outcome, forwarded));
-    }
-    outcomes
+            for a in &expansion.remote {
+                match relayed.get(a) {
+                    Some(o) => {
+                        if o.class == Class::Delivered {
+                            forwarded.push(a.clone());
+                        }
+                        parts.push(o.clone());
+                    }
+                    None if message.recipients[i].forwarded.contains(a) => {
+                        parts.push(Outcome::delivered(format!(
+                            "250 2.0.0 <{a}>: forwarded on an earlier attempt"
+                        )));
+                    }
+                    // Not attempted (its sender could not be worked
+                    // out): try again later, never count it as done.
+                    None => parts.push(Outcome::temporary(local::LOCAL_PROBLEM)),
+                }
+            }
+            combine(parts)
+        }
+    };
+    (i, outcome, forwarded)
 }
 
 /// The envelope sender for what the local recipient `alias` forwards: the
@@ -290,13 +332,13 @@ async fn forward_sender(
     alias: &str,
 ) -> mismo_core::StoreResult<String> {
     let sender = &message.mail_from;
-    let Some((_, sender_domain)) = sender.rsplit_once('@') else {
+    let Some((_, sender_domain)) = address::split(sender) else {
         return Ok(sender.clone());
     };
     if local::is_local(dir, sender_domain).await? {
         return Ok(sender.clone());
     }
-    let alias_domain = alias.rsplit_once('@').map_or("", |(_, d)| d);
+    let alias_domain = address::domain_part(alias);
     Ok(dir
         .srs()
         .await?

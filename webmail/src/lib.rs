@@ -48,7 +48,9 @@ pub fn router(state: AppState) -> axum::Router {
     axum::Router::new()
         .merge(pages::routes())
         .merge(session::routes())
-        .fallback(|| async { error::Failure::NotFound("There is no such page.".into()) })
+        .fallback(|| async {
+            mismo_core::web::HttpError::NotFound("There is no such page.".into())
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::map_response(error::as_page))
         .layer(axum::middleware::from_fn(mismo_core::web::secure_headers))

@@ -8,33 +8,33 @@ use mismo_core::model::MailboxEntry;
 use mismo_core::Store;
 use serde::Serialize;
 
-use crate::error::Failure;
 use crate::render::{html, text};
+use mismo_core::web::HttpError;
 
 /// A message entry of this mailbox, or 404 (also for another mailbox's
 /// ids: the store is asked for the id within this mailbox only).
-pub async fn entry(store: &Store, mailbox: &str, id: &str) -> Result<MailboxEntry, Failure> {
+pub async fn entry(store: &Store, mailbox: &str, id: &str) -> Result<MailboxEntry, HttpError> {
     if id.is_empty()
         || id.len() > 80
         || !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     {
-        return Err(Failure::not_found());
+        return Err(crate::error::no_such_message());
     }
     store
         .get_entry(mailbox, id)
         .await?
-        .ok_or_else(Failure::not_found)
+        .ok_or_else(crate::error::no_such_message)
 }
 
 /// The message's bytes as a mail program would get them: delivery
 /// headers, then the stored message.
-pub async fn bytes(store: &Store, entry: &MailboxEntry) -> Result<Vec<u8>, Failure> {
+pub async fn bytes(store: &Store, entry: &MailboxEntry) -> Result<Vec<u8>, HttpError> {
     let blob = store
         .readable_blob(entry)
         .await?
-        .ok_or_else(Failure::not_found)?;
+        .ok_or_else(crate::error::no_such_message)?;
     let mut out = entry.delivery_headers.as_bytes().to_vec();
     out.extend_from_slice(&store.get_blob(&blob).await?);
     Ok(out)

@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,10 +21,10 @@ use axum::Router;
 use mismo_core::admin::{new_token, token_hash};
 use mismo_core::auth::{self, Login};
 use mismo_core::model::{now_ms, MailSession, Mailbox};
-use mismo_core::web::{cookie, over_tls, set_cookie, sign_in};
+use mismo_core::web::{
+    cookie, over_tls, set_cookie, sign_in, ChangeForm, Fields, HttpError, Opened, Sessions,
+};
 
-use crate::error::Failure;
-use crate::form::{parse, ChangeForm};
 use crate::state::AppState;
 use crate::templates::render;
 
@@ -39,15 +39,16 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
 }
 
-/// The signed-in mailbox of a request; without one, the browser is sent to
-/// the sign-in page.
-pub struct SignedIn {
+/// Who is signed in to webmail: the mailbox (read again at every request,
+/// so one disabled or removed mid-session is signed out at its next click),
+/// its session, and the address the request came from.
+pub struct Holder {
     pub mailbox: Mailbox,
     pub session: MailSession,
     pub ip: std::net::IpAddr,
 }
 
-impl SignedIn {
+impl Holder {
     pub fn address(&self) -> &str {
         &self.mailbox.address
     }
@@ -57,65 +58,34 @@ impl SignedIn {
     }
 }
 
-/// The CSRF token of the request's session, left by [`SignedIn`] for
-/// [`ChangeForm`].
-#[derive(Clone)]
-pub struct SessionCsrf(pub String);
+/// The signed-in mailbox of a request; without one, the browser is sent to
+/// the sign-in page.
+pub type SignedIn = mismo_core::web::SignedIn<Holder>;
 
-pub enum NotSignedIn {
-    /// No session: to the sign-in page.
-    Redirect,
-    /// The session's mailbox is disabled or gone: signed out, told why.
-    Ended,
-    Failed(Failure),
-}
+impl Sessions for AppState {
+    type Holder = Holder;
+    const APP: &'static str = "webmail";
+    const COOKIE: &'static str = SESSION_COOKIE;
 
-impl IntoResponse for NotSignedIn {
-    fn into_response(self) -> Response {
-        match self {
-            Self::Redirect => Redirect::to("/login").into_response(),
-            Self::Ended => (
-                [(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, false))],
-                Redirect::to("/login?ended=1"),
-            )
-                .into_response(),
-            Self::Failed(e) => e.into_response(),
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for SignedIn {
-    type Rejection = NotSignedIn;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(NotSignedIn::Redirect);
+    async fn open(&self, token: &str, parts: &Parts) -> Result<Opened<Holder>, HttpError> {
+        let hash = token_hash(token);
+        let Some(session) = self.store.get_mail_session(&hash).await? else {
+            return Ok(Opened::Unknown);
         };
-        let hash = token_hash(&token);
-        let session = match state.store.get_mail_session(&hash).await {
-            Ok(Some(s)) => s,
-            Ok(None) => return Err(NotSignedIn::Redirect),
-            Err(e) => return Err(NotSignedIn::Failed(e.into())),
-        };
-        let mailbox = match auth::usable_mailbox(&state.store, &session.mailbox).await {
-            Ok(m) => m,
-            Err(e) => return Err(NotSignedIn::Failed(e.into())),
-        };
-        let Some(mailbox) = mailbox else {
+        let Some(mailbox) = auth::usable_mailbox(&self.store, &session.mailbox).await? else {
             tracing::info!(mailbox = %session.mailbox, "signed out: mailbox disabled or removed");
-            if let Err(e) = state.store.remove_mail_session(&hash).await {
+            if let Err(e) = self.store.remove_mail_session(&hash).await {
                 tracing::warn!("removing an ended session: {e}");
             }
-            return Err(NotSignedIn::Ended);
+            return Ok(Opened::Ended);
         };
-        parts.extensions.insert(SessionCsrf(session.csrf.clone()));
-        Ok(Self {
-            mailbox,
-            session,
-            ip: mismo_core::web::client_ip(parts),
+        Ok(Opened::Live {
+            csrf: session.csrf.clone(),
+            holder: Holder {
+                mailbox,
+                session,
+                ip: mismo_core::web::client_ip(parts),
+            },
         })
     }
 }
@@ -162,8 +132,8 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     axum::extract::RawForm(body): axum::extract::RawForm,
-) -> Result<Response, Failure> {
-    let fields = parse(&body);
+) -> Result<Response, HttpError> {
+    let fields = Fields::parse(&body);
     if !sign_in::form_is_genuine(&headers, LOGIN_COOKIE, fields.opt("csrf").unwrap_or("")) {
         return Ok(login_form(
             &headers,
@@ -209,8 +179,8 @@ async fn login(
                 &address,
             ))
         }
-        Login::Blocked => Err(Failure::TooMany),
-        Login::Busy => Err(Failure::Unavailable),
+        Login::Blocked => Err(HttpError::TooMany),
+        Login::Busy => Err(HttpError::Unavailable),
     }
 }
 
@@ -223,7 +193,7 @@ async fn logout(
     signed: SignedIn,
     headers: HeaderMap,
     _checked: ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     state
         .store
         .remove_mail_session(&signed.session.token_hash)

@@ -49,7 +49,9 @@ async fn first_page_of_a_50000_message_folder() {
     let loading = Instant::now();
     let now = mismo_core::model::now_ms();
     let inbox = Folder::inbox_id("zoe@big.test");
-    let collection = store.collection::<MailboxEntry>("mailbox_messages");
+    let collection = store
+        .database_for_tests()
+        .collection::<MailboxEntry>(mismo_core::store::names::MAILBOX_MESSAGES);
     for batch in 0..MESSAGES / 5000 {
         let docs: Vec<MailboxEntry> = (batch * 5000..(batch + 1) * 5000)
             .map(|n| MailboxEntry {

@@ -6,9 +6,10 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::{Html, Redirect};
 use mismo_core::auth::{self, Login};
 
-use crate::error::{Failure, PageError};
-use crate::session::{field, ChangeForm, SignedIn};
+use crate::session::SignedIn;
 use crate::state::AppState;
+use mismo_core::web::ChangeForm;
+use mismo_core::web::HttpError;
 
 /// The `otpauth://` URL as an SVG QR code, drawn on the server so the page
 /// needs no script; without its XML prolog, to sit inside the page.
@@ -26,7 +27,7 @@ async fn page(
     state: &AppState,
     signed: &SignedIn,
     recovery: Option<Vec<String>>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let pending = state.admin().pending_totp(&signed.admin.name).await?;
     let enrolment = pending.map(|e| {
         // The QR code is generated from our own URL; the template shows it
@@ -47,7 +48,7 @@ async fn page(
 pub async fn show(
     State(state): State<AppState>,
     signed: SignedIn,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     page(&state, &signed, None).await
 }
 
@@ -55,7 +56,7 @@ pub async fn start_totp(
     State(state): State<AppState>,
     signed: SignedIn,
     _checked: ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     state.admin().start_totp(&signed.admin.name).await?;
     Ok(Redirect::to("/account"))
 }
@@ -66,12 +67,12 @@ pub async fn confirm_totp(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let now = mismo_core::model::now_ms().max(0) as u64 / 1000;
     let name = &signed.admin.name;
     let codes = state
         .admin()
-        .confirm_totp(name, field(&fields, "code")?, now)
+        .confirm_totp(name, fields.get("code")?, now)
         .await?;
     signed
         .actor()
@@ -87,16 +88,16 @@ pub async fn disable_totp(
     signed: SignedIn,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     let name = &signed.admin.name;
-    let password = field(&fields, "password")?;
+    let password = fields.get("password")?;
     match auth::login_administrator(&state.store, peer.ip(), name, password).await? {
         Login::Opened(_) => {}
         Login::Refused { .. } => {
-            return Err(Failure::Forbidden("that is not your password".into()).into())
+            return Err(HttpError::Forbidden("that is not your password".into()))
         }
-        Login::Blocked => return Err(Failure::TooMany.into()),
-        Login::Busy => return Err(Failure::Unavailable.into()),
+        Login::Blocked => return Err(HttpError::TooMany),
+        Login::Busy => return Err(HttpError::Unavailable),
     }
     state.admin().disable_totp(name).await?;
     signed

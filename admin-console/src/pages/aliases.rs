@@ -5,16 +5,17 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 
 use crate::aliases;
-use crate::error::PageError;
 use crate::paging::ListQuery;
-use crate::session::{field, ChangeForm, SignedIn};
+use crate::session::SignedIn;
 use crate::state::AppState;
+use mismo_core::web::ChangeForm;
+use mismo_core::web::HttpError;
 
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<ListQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let page = aliases::page(&state, &signed.admin, &query).await?;
     let list = super::list_context(&state, &signed, &query, page.next).await?;
     let context = minijinja::context! {
@@ -29,7 +30,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(source): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let alias = aliases::get(&state, &signed.admin, &source).await?;
     let page = minijinja::context! { title => alias.source.clone(), alias };
     Ok(super::show(&signed, "alias.html", "aliases", page))
@@ -40,9 +41,9 @@ pub async fn add(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
-    let targets = aliases::targets(field(&fields, "targets")?);
-    let alias = aliases::add(&state, &signed.actor(), field(&fields, "source")?, &targets).await?;
+) -> Result<Redirect, HttpError> {
+    let targets = aliases::targets(fields.get("targets")?);
+    let alias = aliases::add(&state, &signed.actor(), fields.get("source")?, &targets).await?;
     Ok(super::to_item("/aliases", &alias.source))
 }
 
@@ -51,8 +52,8 @@ pub async fn remove_target(
     signed: SignedIn,
     Path(source): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
-    let target = field(&fields, "target")?;
+) -> Result<Redirect, HttpError> {
+    let target = fields.get("target")?;
     match aliases::remove_target(&state, &signed.actor(), &source, target).await? {
         Some(alias) => Ok(super::to_item("/aliases", &alias.source)),
         None => Ok(Redirect::to("/aliases")),
@@ -64,7 +65,7 @@ pub async fn remove(
     signed: SignedIn,
     Path(source): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     super::confirmed(&fields, "removal")?;
     aliases::remove(&state, &signed.actor(), &source).await?;
     Ok(Redirect::to("/aliases"))

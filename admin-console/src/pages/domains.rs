@@ -3,14 +3,15 @@
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 
-use crate::error::PageError;
-use crate::session::{field, ChangeForm, SignedIn};
+use crate::session::SignedIn;
 use crate::state::AppState;
+use mismo_core::web::ChangeForm;
+use mismo_core::web::HttpError;
 
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let domains = crate::domains::list(&state, &signed.admin).await?;
     let page = minijinja::context! { title => "Domains", domains };
     Ok(super::show(&signed, "domains.html", "domains", page))
@@ -20,7 +21,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(name): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let domain = crate::domains::get(&state, &signed.admin, &name).await?;
     let records = crate::domains::records(&state, &signed.admin, &name).await?;
     let page = minijinja::context! {
@@ -40,8 +41,8 @@ pub async fn add(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
-    let domain = crate::domains::add(&state, &signed.actor(), field(&fields, "name")?).await?;
+) -> Result<Redirect, HttpError> {
+    let domain = crate::domains::add(&state, &signed.actor(), fields.get("name")?).await?;
     Ok(to_domain(&domain.name))
 }
 
@@ -50,8 +51,8 @@ pub async fn set_state(
     signed: SignedIn,
     Path(name): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
-    let wanted = field(&fields, "state")?;
+) -> Result<Redirect, HttpError> {
+    let wanted = fields.get("state")?;
     let domain = crate::domains::set_state(&state, &signed.actor(), &name, wanted).await?;
     Ok(to_domain(&domain.name))
 }
@@ -61,7 +62,7 @@ pub async fn verify(
     signed: SignedIn,
     Path(name): Path<String>,
     _checked: ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     let domain = crate::domains::verify(&state, &signed.actor(), &name).await?;
     Ok(to_domain(&domain.name))
 }
@@ -71,7 +72,7 @@ pub async fn remove(
     signed: SignedIn,
     Path(name): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     super::confirmed(&fields, "removal")?;
     crate::domains::remove(&state, &signed.actor(), &name).await?;
     Ok(Redirect::to("/domains"))

@@ -5,17 +5,18 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use crate::error::PageError;
 use crate::mailboxes;
 use crate::paging::ListQuery;
-use crate::session::{field, ChangeForm, Fields, SignedIn};
+use crate::session::SignedIn;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
+use mismo_core::web::{ChangeForm, Fields};
 
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<ListQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let page = mailboxes::page(&state, &signed.admin, &query).await?;
     let list = super::list_context(&state, &signed, &query, page.next).await?;
     let context = minijinja::context! {
@@ -32,7 +33,7 @@ async fn detail(
     signed: &SignedIn,
     address: &str,
     notice: Option<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let mailbox = mailboxes::get(state, &signed.admin, address).await?;
     let context = minijinja::context! {
         title => mailbox.mailbox.address.clone(),
@@ -46,16 +47,13 @@ pub async fn show(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(address): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     detail(&state, &signed, &address, None).await
 }
 
 /// The password field, or `None` to generate one.
 fn given_password(fields: &Fields) -> Option<&str> {
-    fields
-        .get("password")
-        .map(String::as_str)
-        .filter(|p| !p.is_empty())
+    fields.opt("password").filter(|p| !p.is_empty())
 }
 
 fn generated_notice(password: Option<String>) -> Option<String> {
@@ -66,12 +64,12 @@ pub async fn add(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, PageError> {
-    let quota = mailboxes::quota(fields.get("quota").map(String::as_str).unwrap_or(""))?;
+) -> Result<Response, HttpError> {
+    let quota = mailboxes::quota(fields.opt("quota").unwrap_or(""))?;
     let (mailbox, generated) = mailboxes::add(
         &state,
         &signed.actor(),
-        field(&fields, "address")?,
+        fields.get("address")?,
         given_password(&fields),
         quota,
     )
@@ -88,9 +86,9 @@ pub async fn set_state(
     signed: SignedIn,
     Path(address): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     let mailbox =
-        mailboxes::set_state(&state, &signed.actor(), &address, field(&fields, "state")?).await?;
+        mailboxes::set_state(&state, &signed.actor(), &address, fields.get("state")?).await?;
     Ok(super::to_item("/mailboxes", &mailbox.address))
 }
 
@@ -99,7 +97,7 @@ pub async fn set_password(
     signed: SignedIn,
     Path(address): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let generated =
         mailboxes::set_password(&state, &signed.actor(), &address, given_password(&fields)).await?;
     let notice = generated_notice(generated).unwrap_or_else(|| "Password changed.".into());
@@ -111,9 +109,9 @@ pub async fn set_details(
     signed: SignedIn,
     Path(address): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
-    let quota = mailboxes::quota(field(&fields, "quota")?)?;
-    let name = field(&fields, "display_name")?;
+) -> Result<Redirect, HttpError> {
+    let quota = mailboxes::quota(fields.get("quota")?)?;
+    let name = fields.get("display_name")?;
     let mailbox = mailboxes::set_details(&state, &signed.actor(), &address, quota, name).await?;
     Ok(super::to_item("/mailboxes", &mailbox.address))
 }
@@ -125,7 +123,7 @@ pub async fn regenerate_key(
     signed: SignedIn,
     Path(address): Path<String>,
     _checked: ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     mailboxes::regenerate_key(&state, &signed.actor(), &address).await?;
     Ok(super::to_item("/mailboxes", &address))
 }
@@ -135,7 +133,7 @@ pub async fn public_key(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(address): Path<String>,
-) -> Result<Response, PageError> {
+) -> Result<Response, HttpError> {
     let key = mailboxes::public_key(&state, &signed.admin, &address).await?;
     // The address was checked and normalised: letters, digits and . _ - + @.
     let file: String = address

@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Value;
 
-use crate::error::{Failure, PageError};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::HttpError;
 
 pub fn routes() -> Router<AppState> {
     let router = Router::new()
@@ -96,8 +96,8 @@ async fn icon() -> impl IntoResponse {
     )
 }
 
-async fn not_found() -> PageError {
-    PageError(Failure::NotFound("no such page".into()))
+async fn not_found() -> HttpError {
+    HttpError::NotFound("no such page".into())
 }
 
 /// What a searchable, sortable, paged list page shows besides its rows:
@@ -107,7 +107,7 @@ async fn list_context(
     signed: &SignedIn,
     query: &crate::paging::ListQuery,
     next: Option<String>,
-) -> Result<Value, PageError> {
+) -> Result<Value, HttpError> {
     let domains: Vec<String> = crate::domains::managed(state, &signed.admin)
         .await?
         .into_iter()
@@ -126,12 +126,12 @@ async fn list_context(
 
 /// A destructive form must come with its confirmation box ticked; `what`
 /// names the change in the error ("removal", "deletion").
-fn confirmed(fields: &crate::session::Fields, what: &str) -> Result<(), PageError> {
-    match fields.get("confirm").map(String::as_str) {
+fn confirmed(fields: &mismo_core::web::Fields, what: &str) -> Result<(), HttpError> {
+    match fields.opt("confirm") {
         Some("yes") => Ok(()),
-        _ => Err(PageError(Failure::Invalid(format!(
+        _ => Err(HttpError::Invalid(format!(
             "tick the box to confirm the {what}"
-        )))),
+        ))),
     }
 }
 

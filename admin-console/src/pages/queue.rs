@@ -3,16 +3,17 @@
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 
-use crate::error::PageError;
 use crate::queue::{self, Filter};
-use crate::session::{ChangeForm, SignedIn};
+use crate::session::SignedIn;
 use crate::state::AppState;
+use mismo_core::web::ChangeForm;
+use mismo_core::web::HttpError;
 
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(filter): Query<Filter>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let page = queue::page(&state, &signed.actor(), &filter).await?;
     let context = minijinja::context! {
         title => "Queue",
@@ -31,7 +32,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Html<String>, HttpError> {
     let message = queue::detail(&state, &signed.actor(), &id).await?;
     let context = minijinja::context! { title => format!("Message {id}"), message };
     Ok(super::show(&signed, "queued.html", "queue", context))
@@ -42,7 +43,7 @@ pub async fn retry(
     signed: SignedIn,
     Path(id): Path<String>,
     _checked: ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     queue::retry(&state, &signed.actor(), &id).await?;
     Ok(super::to_item("/queue", &id))
 }
@@ -52,7 +53,7 @@ pub async fn delete(
     signed: SignedIn,
     Path(id): Path<String>,
     ChangeForm(fields): ChangeForm,
-) -> Result<Redirect, PageError> {
+) -> Result<Redirect, HttpError> {
     super::confirmed(&fields, "deletion")?;
     queue::delete(&state, &signed.actor(), &id).await?;
     Ok(Redirect::to("/queue"))

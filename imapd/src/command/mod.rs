@@ -14,8 +14,6 @@ use crate::parse::Parsed;
 use crate::sequence::SequenceSet;
 use args::Args;
 
-pub use store::SYSTEM_FLAGS;
-
 /// The reply to a folder name that is not modified UTF-7 (RFC 3501 5.1.3).
 const NOT_UTF7: &str = "Folder name is not valid modified UTF-7";
 

@@ -1,6 +1,8 @@
 //! SEARCH's arguments: the charset and the search keys (RFC 9051 6.4.4,
 //! with RFC 7162's MODSEQ), nested at most 16 deep.
 
+use mismo_core::model::Flag;
+
 use super::args::Args;
 use super::{Command, Invalid, SearchKey};
 use crate::date::parse_date;
@@ -67,19 +69,19 @@ fn search_key(
             .ok_or_else(|| format!("{what} needs a string"))
     };
     let upper = name.to_ascii_uppercase();
-    let flag = |f: &str, set: bool| SearchKey::Flag(f.to_string(), set);
+    let flag = |f: Flag, set: bool| SearchKey::Flag(f.into(), set);
     Ok(match upper.as_str() {
         "ALL" => SearchKey::All,
-        "ANSWERED" => flag("\\Answered", true),
-        "UNANSWERED" => flag("\\Answered", false),
-        "DELETED" => flag("\\Deleted", true),
-        "UNDELETED" => flag("\\Deleted", false),
-        "DRAFT" => flag("\\Draft", true),
-        "UNDRAFT" => flag("\\Draft", false),
-        "FLAGGED" => flag("\\Flagged", true),
-        "UNFLAGGED" => flag("\\Flagged", false),
-        "SEEN" => flag("\\Seen", true),
-        "UNSEEN" => flag("\\Seen", false),
+        "ANSWERED" => flag(Flag::Answered, true),
+        "UNANSWERED" => flag(Flag::Answered, false),
+        "DELETED" => flag(Flag::Deleted, true),
+        "UNDELETED" => flag(Flag::Deleted, false),
+        "DRAFT" => flag(Flag::Draft, true),
+        "UNDRAFT" => flag(Flag::Draft, false),
+        "FLAGGED" => flag(Flag::Flagged, true),
+        "UNFLAGGED" => flag(Flag::Flagged, false),
+        "SEEN" => flag(Flag::Seen, true),
+        "UNSEEN" => flag(Flag::Seen, false),
         "KEYWORD" => SearchKey::Flag(string("KEYWORD")?, true),
         "UNKEYWORD" => SearchKey::Flag(string("UNKEYWORD")?, false),
         "NEW" => SearchKey::New,

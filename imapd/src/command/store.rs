@@ -1,6 +1,8 @@
 //! STORE's arguments, and the flag lists STORE and APPEND take: system
 //! flags in their canonical case, keywords checked as atoms.
 
+use mismo_core::model::Flag;
+
 use super::args::Args;
 use super::{Command, Invalid, StoreMode};
 use crate::parse::Token;
@@ -40,9 +42,6 @@ pub(super) fn store(args: &mut Args, uid: bool) -> Result<Command, Invalid> {
     })
 }
 
-/// The system flags; any other flag is a keyword.
-pub const SYSTEM_FLAGS: [&str; 5] = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"];
-
 pub(super) fn flag_list(items: &[Token]) -> Result<Vec<String>, Invalid> {
     let flags = items
         .iter()
@@ -57,10 +56,8 @@ fn check_flags(flags: Vec<String>) -> Result<Vec<String>, Invalid> {
     let mut out: Vec<String> = Vec::new();
     for f in flags {
         let f = if f.starts_with('\\') {
-            SYSTEM_FLAGS
-                .iter()
-                .find(|s| s.eq_ignore_ascii_case(&f))
-                .map(|s| s.to_string())
+            Flag::parse(&f)
+                .map(String::from)
                 .ok_or_else(|| format!("Invalid flag {f}"))?
         } else if f.is_empty()
             || f.bytes()

@@ -267,34 +267,67 @@ impl FromEnv for QueueSettings {
     }
 }
 
-/// pop3d.
+/// What the two mail readers, pop3d and imapd, both read.
 #[derive(Debug, Clone, Serialize)]
-pub struct Pop3Settings {
+pub struct ReaderSettings {
     pub store: StoreSettings,
     pub node: NodeSettings,
     pub listen: SocketAddr,
-    pub pop3s_listen: SocketAddr,
-    /// Accept USER/PASS and AUTH before STLS. Off by default (RFC 2595 section 2.2).
+    /// The implicit-TLS port (POP3S, IMAPS).
+    pub tls_listen: SocketAddr,
+    /// Accept passwords before STLS/STARTTLS. Off by default (RFC 2595
+    /// section 2.2, RFC 9051 11.1: LOGINDISABLED until TLS).
     pub allow_plaintext_auth: bool,
-    /// A session waiting this long for a command is closed (RFC 1939: >= 10m).
+    /// A session waiting this long for a command is closed.
     pub idle_timeout: Duration,
+}
+
+/// The variables one reader's settings come from, with their defaults.
+struct ReaderVariables {
+    listen: (&'static str, u16),
+    tls_listen: (&'static str, u16),
+    allow_plaintext_auth: &'static str,
+    idle_timeout: (&'static str, Duration),
+}
+
+impl ReaderSettings {
+    fn from_env(env: &Env, vars: ReaderVariables) -> Result<Self, ConfigError> {
+        let any = |port: u16| SocketAddr::from(([0, 0, 0, 0], port));
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get(vars.listen.0, any(vars.listen.1), v::socket_addr)?,
+            tls_listen: env.get(vars.tls_listen.0, any(vars.tls_listen.1), v::socket_addr)?,
+            allow_plaintext_auth: env.get(vars.allow_plaintext_auth, false, v::flag)?,
+            idle_timeout: env.get(
+                vars.idle_timeout.0,
+                vars.idle_timeout.1,
+                v::positive_duration,
+            )?,
+        })
+    }
+}
+
+/// pop3d.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pop3Settings {
+    #[serde(flatten)]
+    pub reader: ReaderSettings,
     /// How long a maildrop lock outlives a pop3d that stopped refreshing it.
     pub lock_ttl: Duration,
 }
 
 impl FromEnv for Pop3Settings {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let vars = ReaderVariables {
+            listen: ("POP3_LISTEN", 1110),
+            tls_listen: ("POP3S_LISTEN", 1995),
+            allow_plaintext_auth: "POP3_ALLOW_PLAINTEXT_AUTH",
+            // RFC 1939: at least 10 minutes.
+            idle_timeout: ("POP3_IDLE_TIMEOUT", Duration::from_secs(600)),
+        };
         Ok(Self {
-            store: StoreSettings::from_env(env)?,
-            node: NodeSettings::from_env(env)?,
-            listen: env.get("POP3_LISTEN", ([0, 0, 0, 0], 1110).into(), v::socket_addr)?,
-            pop3s_listen: env.get("POP3S_LISTEN", ([0, 0, 0, 0], 1995).into(), v::socket_addr)?,
-            allow_plaintext_auth: env.get("POP3_ALLOW_PLAINTEXT_AUTH", false, v::flag)?,
-            idle_timeout: env.get(
-                "POP3_IDLE_TIMEOUT",
-                Duration::from_secs(600),
-                v::positive_duration,
-            )?,
+            reader: ReaderSettings::from_env(env, vars)?,
             lock_ttl: env.get(
                 "POP3_LOCK_TTL",
                 Duration::from_secs(60),
@@ -307,32 +340,39 @@ impl FromEnv for Pop3Settings {
 /// imapd.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImapSettings {
-    pub store: StoreSettings,
-    pub node: NodeSettings,
-    pub listen: SocketAddr,
-    pub imaps_listen: SocketAddr,
-    /// Accept LOGIN and AUTHENTICATE before STARTTLS. Off by default
-    /// (RFC 9051 11.1: LOGINDISABLED until TLS).
-    pub allow_plaintext_auth: bool,
-    /// A session waiting this long for a command is closed (RFC 9051 5.4:
-    /// at least 30 minutes); IDLE is ended and may be renewed after it.
-    pub idle_timeout: Duration,
+    #[serde(flatten)]
+    pub reader: ReaderSettings,
 }
 
 impl FromEnv for ImapSettings {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let vars = ReaderVariables {
+            listen: ("IMAP_LISTEN", 1143),
+            tls_listen: ("IMAPS_LISTEN", 1993),
+            allow_plaintext_auth: "IMAP_ALLOW_PLAINTEXT_AUTH",
+            // RFC 9051 5.4: at least 30 minutes; IDLE is ended and may be
+            // renewed after it.
+            idle_timeout: ("IMAP_IDLE_TIMEOUT", Duration::from_secs(30 * 60)),
+        };
         Ok(Self {
-            store: StoreSettings::from_env(env)?,
-            node: NodeSettings::from_env(env)?,
-            listen: env.get("IMAP_LISTEN", ([0, 0, 0, 0], 1143).into(), v::socket_addr)?,
-            imaps_listen: env.get("IMAPS_LISTEN", ([0, 0, 0, 0], 1993).into(), v::socket_addr)?,
-            allow_plaintext_auth: env.get("IMAP_ALLOW_PLAINTEXT_AUTH", false, v::flag)?,
-            idle_timeout: env.get(
-                "IMAP_IDLE_TIMEOUT",
-                Duration::from_secs(30 * 60),
-                v::positive_duration,
-            )?,
+            reader: ReaderSettings::from_env(env, vars)?,
         })
+    }
+}
+
+impl std::ops::Deref for Pop3Settings {
+    type Target = ReaderSettings;
+
+    fn deref(&self) -> &ReaderSettings {
+        &self.reader
+    }
+}
+
+impl std::ops::Deref for ImapSettings {
+    type Target = ReaderSettings;
+
+    fn deref(&self) -> &ReaderSettings {
+        &self.reader
     }
 }
 
@@ -453,7 +493,7 @@ mod tests {
 
         let p = Pop3Settings::from_env(&e).unwrap();
         assert_eq!(p.listen, "0.0.0.0:1110".parse().unwrap());
-        assert_eq!(p.pop3s_listen, "0.0.0.0:1995".parse().unwrap());
+        assert_eq!(p.tls_listen, "0.0.0.0:1995".parse().unwrap());
         assert!(!p.allow_plaintext_auth);
 
         let a = AdminSettings::from_env(&e).unwrap();

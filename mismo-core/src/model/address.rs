@@ -34,6 +34,23 @@ pub fn normalize_domain(name: &str) -> Result<String, AddressError> {
     }
 }
 
+/// An address as stored or sent, split at its last `@` into local part
+/// and domain, neither checked: for addresses accepted already (use
+/// [`Address::parse`] for what a client typed).
+pub fn split(address: &str) -> Option<(&str, &str)> {
+    address.rsplit_once('@')
+}
+
+/// The local part of an address (all of it, if it has no `@`).
+pub fn local_part(address: &str) -> &str {
+    split(address).map_or(address, |(local, _)| local)
+}
+
+/// The domain of an address (empty, if it has no `@`).
+pub fn domain_part(address: &str) -> &str {
+    split(address).map_or("", |(_, domain)| domain)
+}
+
 /// A mailbox address `local@domain`, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Address {
@@ -46,9 +63,8 @@ impl Address {
     /// (RFC 6531) but not contain blanks, control characters or `@`.
     pub fn parse(text: &str) -> Result<Self, AddressError> {
         let text = text.trim();
-        let (local, domain) = text
-            .rsplit_once('@')
-            .ok_or_else(|| AddressError::BadAddress(text.to_string()))?;
+        let (local, domain) =
+            split(text).ok_or_else(|| AddressError::BadAddress(text.to_string()))?;
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')

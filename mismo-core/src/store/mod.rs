@@ -11,6 +11,7 @@ mod audit;
 mod blobs;
 mod changes;
 pub use changes::Changes;
+mod dkim_keys;
 mod domains;
 mod entries;
 pub use entries::FlagChange;
@@ -25,6 +26,8 @@ pub use login_attempts::LoginSlot;
 pub use mail_list::ListOrder;
 mod mailboxes;
 mod nodes;
+#[cfg(feature = "pgp")]
+mod pgp_keys;
 pub use mailboxes::Usage;
 mod queue;
 pub use queue::{DueScan, Traffic};
@@ -144,12 +147,20 @@ impl Store {
         Ok(started.elapsed())
     }
 
-    pub fn database(&self) -> &Database {
+    pub(crate) fn database(&self) -> &Database {
         &self.db
     }
 
-    pub fn collection<T: Send + Sync>(&self, name: &str) -> Collection<T> {
+    pub(crate) fn collection<T: Send + Sync>(&self, name: &str) -> Collection<T> {
         self.db.collection(name)
+    }
+
+    /// The database itself, for tests that must see or break what the
+    /// store keeps (a half-written message, a collection's documents as
+    /// stored). Only with the `testing` feature, which only tests enable.
+    #[cfg(feature = "testing")]
+    pub fn database_for_tests(&self) -> &Database {
+        &self.db
     }
 
     pub(crate) fn raw(&self, name: &str) -> Collection<Document> {
@@ -157,7 +168,7 @@ impl Store {
     }
 
     /// Runs one driver operation within the store's time bound.
-    pub async fn run<T>(
+    pub(crate) async fn run<T>(
         &self,
         op: impl IntoFuture<Output = mongodb::error::Result<T>>,
     ) -> StoreResult<T> {

@@ -1,7 +1,7 @@
 //! The queue of accepted messages.
 
 use futures_util::TryStreamExt;
-use mongodb::bson::{doc, Bson};
+use mongodb::bson::{doc, Bson, Document};
 
 use super::names::MESSAGES;
 use super::{Store, StoreError, StoreResult};
@@ -240,12 +240,7 @@ impl Store {
         let res = self
             .run(self.raw(MESSAGES).update_many(
                 doc! { "state": QueueState::Delivering.as_str(), "lease_until": { "$lt": now } },
-                doc! { "$set": {
-                    "state": QueueState::Enqueued.as_str(),
-                    "claim_token": null,
-                    "lease_until": null,
-                    "due_at": now,
-                } },
+                released(now),
             ))
             .await?;
         Ok(res.modified_count)
@@ -263,17 +258,12 @@ impl Store {
         }
         let mut updates = Vec::with_capacity(done.len());
         for (message, token) in done {
-            let recipients = mongodb::bson::to_bson(&message.recipients)?;
+            let mut set = unclaimed(message.state, message.due_at);
+            set.insert("recipients", mongodb::bson::to_bson(&message.recipients)?);
+            set.insert("attempts", message.attempts);
             updates.push(doc! {
                 "q": { "_id": &message.id, "claim_token": *token },
-                "u": { "$set": {
-                    "state": message.state.as_str(),
-                    "recipients": recipients,
-                    "due_at": message.due_at,
-                    "attempts": message.attempts,
-                    "claim_token": null,
-                    "lease_until": null,
-                } },
+                "u": { "$set": set },
             });
         }
         // The results need not wait for the journal. If the store loses them
@@ -314,12 +304,7 @@ impl Store {
         let res = self
             .run(self.raw(MESSAGES).update_one(
                 doc! { "_id": id, "claim_token": token, "state": QueueState::Delivering.as_str() },
-                doc! { "$set": {
-                    "state": QueueState::Enqueued.as_str(),
-                    "claim_token": null,
-                    "lease_until": null,
-                    "due_at": now,
-                } },
+                released(now),
             ))
             .await?;
         Ok(res.modified_count == 1)
@@ -412,4 +397,21 @@ pub struct Traffic {
     pub delivered: u64,
     pub deferred: u64,
     pub bounced: u64,
+}
+
+/// The update that gives a claimed message back to the queue, due `now`:
+/// a claim released, or one whose lease ran out.
+fn released(now: i64) -> Document {
+    doc! { "$set": unclaimed(QueueState::Enqueued, now) }
+}
+
+/// The fields of a message held by nobody, in `state`, due at `due_at`:
+/// how every claim ends.
+fn unclaimed(state: QueueState, due_at: i64) -> Document {
+    doc! {
+        "state": state.as_str(),
+        "claim_token": null,
+        "lease_until": null,
+        "due_at": due_at,
+    }
 }

@@ -1,17 +1,24 @@
-//! What Mismo's two web apps (admin-console, webmail) share: the response
-//! headers every answer carries, cookies, the CSRF token comparison, the
-//! sign-in form's protection, templates, and serving. Built with the `web`
+//! What Mismo's web apps (admin-console, webmail) share: the request layer
+//! (failures, forms with their CSRF check, who is signed in), the response
+//! headers every answer carries, cookies, the sign-in form's protection,
+//! templates, and serving. Built with the `web`
 //! feature, so the mail services do not link axum.
 
 mod cookies;
+mod error;
+mod form;
 mod headers;
 mod serve;
+mod session;
 pub mod sign_in;
 pub mod templates;
 
 pub use cookies::{cookie, over_tls, set_cookie};
+pub use error::{failure_of, HttpError};
+pub use form::{ChangeForm, Fields};
 pub use headers::{secure_headers, STRICT_CSP};
 pub use serve::serve;
+pub use session::{NotSignedIn, Opened, SessionCsrf, Sessions, SignedIn};
 
 use std::net::{IpAddr, SocketAddr};
 

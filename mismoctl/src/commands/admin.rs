@@ -2,7 +2,7 @@ use mismo_core::admin::Admin;
 use mismo_core::model::Administrator;
 use serde::Serialize;
 
-use super::{CmdResult, Failure};
+use super::{CmdResult, CommandFailed};
 use crate::cli::AdminCmd;
 use crate::output::{time, Output};
 use crate::secret;
@@ -57,7 +57,7 @@ pub async fn run(admin: &Admin<'_>, out: &Output, cmd: AdminCmd) -> CmdResult {
                 .store
                 .list_administrators()
                 .await
-                .map_err(|e| Failure(e.to_string()))?;
+                .map_err(|e| CommandFailed(e.to_string()))?;
             let views: Vec<_> = list.iter().map(view).collect();
             out.rows(&["name", "role", "domains", "created"], &views, |v| {
                 vec![

@@ -2,7 +2,7 @@ use mismo_core::admin::Admin;
 use mismo_core::model::Alias;
 use serde::Serialize;
 
-use super::{CmdResult, Failure};
+use super::{CmdResult, CommandFailed};
 use crate::cli::AliasCmd;
 use crate::output::{time, Output};
 
@@ -37,7 +37,7 @@ pub async fn run(admin: &Admin<'_>, out: &Output, cmd: AliasCmd) -> CmdResult {
                 .store
                 .list_aliases(domain.as_deref())
                 .await
-                .map_err(|e| Failure(e.to_string()))?;
+                .map_err(|e| CommandFailed(e.to_string()))?;
             let views: Vec<_> = list.iter().map(view).collect();
             out.rows(&["alias", "targets", "created"], &views, |v| {
                 vec![v.alias.into(), v.targets.join(", "), v.created_at.clone()]

@@ -3,7 +3,7 @@ use mismo_core::config::values::byte_size;
 use mismo_core::model::{Activation, Mailbox};
 use serde::Serialize;
 
-use super::{CmdResult, Failure};
+use super::{CmdResult, CommandFailed};
 use crate::cli::MailboxCmd;
 use crate::output::{bytes, time, Output};
 use crate::secret;
@@ -30,7 +30,7 @@ fn view(m: &Mailbox) -> MailboxView<'_> {
     }
 }
 
-fn quota(text: &str) -> Result<i64, Failure> {
+fn quota(text: &str) -> Result<i64, CommandFailed> {
     if text.trim() == "0" {
         return Ok(0);
     }
@@ -38,7 +38,7 @@ fn quota(text: &str) -> Result<i64, Failure> {
         .ok()
         .and_then(|n| i64::try_from(n).ok())
         .ok_or_else(|| {
-            Failure(format!(
+            CommandFailed(format!(
                 "--quota {text:?}: expected a number of bytes, optionally with K, M or G"
             ))
         })
@@ -72,7 +72,7 @@ pub async fn run(admin: &Admin<'_>, out: &Output, cmd: MailboxCmd) -> CmdResult 
                 .store
                 .list_mailboxes(domain.as_deref())
                 .await
-                .map_err(|e| Failure(e.to_string()))?;
+                .map_err(|e| CommandFailed(e.to_string()))?;
             let views: Vec<_> = list.iter().map(view).collect();
             out.rows(&["address", "state", "quota", "created"], &views, |v| {
                 let quota = if v.quota_bytes == 0 {

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use mismo_core::config::usage;
 
-use super::Failure;
+use super::CommandFailed;
 
 /// mismoctl and its subcommands in section 1, as Postfix's postqueue(1); the
 /// services in section 8, as its daemons.
-pub fn write(mismoctl: clap::Command, dir: &Path) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure(format!("{}: {e}", dir.display()));
+pub fn write(mismoctl: clap::Command, dir: &Path) -> Result<(), CommandFailed> {
+    let fail = |e: std::io::Error| CommandFailed(format!("{}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(fail)?;
     clap_mangen::generate_to(mismoctl, dir).map_err(fail)?;
     for service in usage::service_commands() {

@@ -3,7 +3,7 @@ use mismo_core::model::{QueueState, QueuedMessage};
 use mismo_core::Store;
 use serde::Serialize;
 
-use super::{CmdResult, Failure};
+use super::{CmdResult, CommandFailed};
 use crate::cli::{QueueCmd, StateArg};
 use crate::output::{bytes, time, Output};
 
@@ -47,11 +47,11 @@ fn state(arg: StateArg) -> QueueState {
     }
 }
 
-fn store_err(e: mismo_core::StoreError) -> Failure {
-    Failure(e.to_string())
+fn store_err(e: mismo_core::StoreError) -> CommandFailed {
+    CommandFailed(e.to_string())
 }
 
-async fn message(store: &Store, id: &str) -> Result<QueuedMessage, Failure> {
+async fn message(store: &Store, id: &str) -> Result<QueuedMessage, CommandFailed> {
     Ok(Admin::new(store).queued(id).await?)
 }
 

@@ -17,12 +17,13 @@ use mismo_core::store::FlagChange;
 use serde::{Deserialize, Serialize};
 
 use super::{back_to, layout, notice, special_folder, with_notice};
-use crate::error::Failure;
-use crate::form::{self, Fields, Upload};
+use crate::form::{self, Upload};
 use crate::message::{bytes, entry, view, View};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::HttpError;
+use mismo_core::web::{Fields, Sessions};
 
 #[derive(Debug, Deserialize)]
 pub struct ComposeQuery {
@@ -107,7 +108,7 @@ pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<ComposeQuery>,
-) -> Result<Html<String>, Failure> {
+) -> Result<Html<String>, HttpError> {
     let signature = state.store.get_profile(signed.address()).await?.signature;
     let mut d = Draft {
         from: signed.address().to_string(),
@@ -183,7 +184,7 @@ async fn show(
     d: Draft,
     error: Option<String>,
     done: Option<&str>,
-) -> Result<String, Failure> {
+) -> Result<String, HttpError> {
     let identities = identities(state, signed).await?;
     Ok(render(
         "compose.html",
@@ -202,7 +203,7 @@ async fn show(
 }
 
 /// The addresses the user may send as: its own, then its aliases.
-pub async fn identities(state: &AppState, signed: &SignedIn) -> Result<Vec<String>, Failure> {
+pub async fn identities(state: &AppState, signed: &SignedIn) -> Result<Vec<String>, HttpError> {
     let mut out = vec![signed.address().to_string()];
     for alias in state.store.aliases_of(signed.address()).await? {
         if !alias.source.starts_with('@') && !out.contains(&alias.source) {
@@ -214,7 +215,7 @@ pub async fn identities(state: &AppState, signed: &SignedIn) -> Result<Vec<Strin
 
 /// A list of recipients as typed: addresses separated by commas or
 /// semicolons, each bare or as `Name <address>`.
-pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, Failure> {
+pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, HttpError> {
     let mut out = Vec::new();
     for item in split_list(list)
         .into_iter()
@@ -232,7 +233,7 @@ pub fn recipients(list: &str) -> Result<Vec<(Option<String>, String)>, Failure> 
             _ => (None, item),
         };
         let address = Address::parse(address)
-            .map_err(|_| Failure::Invalid(format!("{item:?} is not a mail address.")))?;
+            .map_err(|_| HttpError::Invalid(format!("{item:?} is not a mail address.")))?;
         out.push((name, address.to_string()));
     }
     Ok(out)
@@ -278,14 +279,14 @@ pub async fn submit(
     State(state): State<AppState>,
     signed: SignedIn,
     multipart: Multipart,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let (fields, uploads) = form::multipart(multipart).await?;
-    fields.check_csrf(signed.csrf())?;
+    fields.check_csrf(signed.csrf(), AppState::APP)?;
     let saving = match fields.opt("action").unwrap_or("send") {
         "send" => false,
         "save" => true,
         other => {
-            return Err(Failure::BadRequest(format!(
+            return Err(HttpError::BadRequest(format!(
                 "There is no action {other:?}."
             )))
         }
@@ -310,7 +311,7 @@ pub async fn submit(
     };
     match compose(&state, &signed, &d, &fields, uploads, saving).await {
         Ok(response) => Ok(response),
-        Err(Failure::Invalid(message)) | Err(Failure::TooLarge(message)) => {
+        Err(HttpError::Invalid(message)) | Err(HttpError::TooLarge(message)) => {
             // Shown again with what was typed (files must be chosen again).
             if !d.carry.is_empty() {
                 if let Ok(e) = entry(&state.store, signed.address(), &d.carry).await {
@@ -351,10 +352,10 @@ async fn compose(
     fields: &Fields,
     uploads: Vec<Upload>,
     saving: bool,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let mailbox = signed.address();
     if !state.store.may_send_as(mailbox, &d.from).await? {
-        return Err(Failure::Invalid(format!(
+        return Err(HttpError::Invalid(format!(
             "You may not send as {}: use your own address or one of your aliases.",
             d.from
         )));
@@ -365,11 +366,11 @@ async fn compose(
         bcc: recipients(&d.bcc)?,
     };
     if !saving && to.envelope().is_empty() {
-        return Err(Failure::Invalid("Add at least one recipient.".into()));
+        return Err(HttpError::Invalid("Add at least one recipient.".into()));
     }
     let message = build(state, signed, d, &to, fields, uploads, saving).await?;
     if message.len() as u64 > state.max_message_size {
-        return Err(Failure::TooLarge(format!(
+        return Err(HttpError::TooLarge(format!(
             "The message is {} with its attachments; at most {} can be sent.",
             mismo_core::display::bytes(message.len() as i64),
             mismo_core::display::bytes(state.max_message_size as i64)
@@ -402,7 +403,7 @@ async fn build(
     fields: &Fields,
     uploads: Vec<Upload>,
     saving: bool,
-) -> Result<Vec<u8>, Failure> {
+) -> Result<Vec<u8>, HttpError> {
     let display_name = signed
         .mailbox
         .display_name
@@ -439,9 +440,9 @@ async fn build(
         for n in fields.all("keep") {
             let n: usize = n
                 .parse()
-                .map_err(|_| Failure::BadRequest("Bad attachment number.".into()))?;
+                .map_err(|_| HttpError::BadRequest("Bad attachment number.".into()))?;
             let (name, media_type, body) = crate::message::attachment(&raw, n)
-                .ok_or_else(|| Failure::NotFound("That attachment is gone.".into()))?;
+                .ok_or_else(|| HttpError::NotFound("That attachment is gone.".into()))?;
             builder = builder.attachment(media_type, name, body);
         }
     }
@@ -455,7 +456,7 @@ async fn build(
     }
     builder
         .write_to_vec()
-        .map_err(|_| Failure::Invalid("The message could not be built.".into()))
+        .map_err(|_| HttpError::Invalid("The message could not be built.".into()))
 }
 
 /// Queues the message as submission would, files a copy in Sent and marks
@@ -466,7 +467,7 @@ async fn send(
     d: &Draft,
     to: &Addressees,
     message: &[u8],
-) -> Result<(), Failure> {
+) -> Result<(), HttpError> {
     let mailbox = signed.address();
     let rcpts = to.envelope();
     let id = new_id();
@@ -523,7 +524,7 @@ async fn send(
 }
 
 /// Removes the draft a sent or re-saved message replaces, if it is one.
-async fn drop_old_draft(state: &AppState, mailbox: &str, id: &str) -> Result<(), Failure> {
+async fn drop_old_draft(state: &AppState, mailbox: &str, id: &str) -> Result<(), HttpError> {
     if id.is_empty() {
         return Ok(());
     }
@@ -553,7 +554,7 @@ mod tests {
             ]
         );
         assert!(
-            matches!(recipients("not an address"), Err(Failure::Invalid(m)) if m.contains("not an address"))
+            matches!(recipients("not an address"), Err(HttpError::Invalid(m)) if m.contains("not an address"))
         );
         assert!(recipients("").unwrap().is_empty());
         let quoted = recipients("\"Doe, Jo\" <jo@example.org>; ann@example.org").unwrap();

@@ -8,11 +8,11 @@ use mismo_core::StoreError;
 use serde::Deserialize;
 
 use super::{back_to, folder, layout, notice, with_notice};
-use crate::error::Failure;
-use crate::form::ChangeForm;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::ChangeForm;
+use mismo_core::web::HttpError;
 
 #[derive(Debug, Deserialize)]
 pub struct FoldersQuery {
@@ -23,7 +23,7 @@ pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<FoldersQuery>,
-) -> Result<Html<String>, Failure> {
+) -> Result<Html<String>, HttpError> {
     Ok(Html(render(
         "folders.html",
         minijinja::context! {
@@ -35,9 +35,9 @@ pub async fn page(
 
 /// A name typed by the user, checked as IMAP would (no empty levels, no
 /// wildcards or controls).
-fn new_name(raw: &str) -> Result<String, Failure> {
+fn new_name(raw: &str) -> Result<String, HttpError> {
     let name = Folder::normalise(raw.trim());
-    Folder::check_name(&name).map_err(|e| Failure::Invalid(format!("{e}.")))?;
+    Folder::check_name(&name).map_err(|e| HttpError::Invalid(format!("{e}.")))?;
     Ok(name)
 }
 
@@ -50,11 +50,11 @@ pub async fn create(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let name = new_name(fields.get("name")?)?;
     match state.store.create_folder(signed.address(), &name).await {
         Ok(_) => Ok(back_to(Some(&with_notice("/folders", "created")))),
-        Err(StoreError::Duplicate(_)) => Err(Failure::Invalid(format!(
+        Err(StoreError::Duplicate(_)) => Err(HttpError::Invalid(format!(
             "A folder named {name:?} exists already."
         ))),
         Err(e) => Err(e.into()),
@@ -65,17 +65,19 @@ pub async fn rename(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let current = folder(&state, &signed, fields.get("from")?).await?;
     if fixed(&current) {
-        return Err(Failure::Invalid(format!(
+        return Err(HttpError::Invalid(format!(
             "{} keeps its name.",
             current.name
         )));
     }
     let to = new_name(fields.get("to")?)?;
     if to == current.name || to.starts_with(&format!("{}{SEPARATOR}", current.name)) {
-        return Err(Failure::Invalid("A folder cannot move into itself.".into()));
+        return Err(HttpError::Invalid(
+            "A folder cannot move into itself.".into(),
+        ));
     }
     match state
         .store
@@ -83,8 +85,8 @@ pub async fn rename(
         .await
     {
         Ok(true) => Ok(back_to(Some(&with_notice("/folders", "renamed")))),
-        Ok(false) => Err(Failure::NotFound("That folder is gone.".into())),
-        Err(StoreError::Duplicate(_)) => Err(Failure::Invalid(format!(
+        Ok(false) => Err(HttpError::NotFound("That folder is gone.".into())),
+        Err(StoreError::Duplicate(_)) => Err(HttpError::Invalid(format!(
             "A folder named {to:?} exists already."
         ))),
         Err(e) => Err(e.into()),
@@ -95,10 +97,10 @@ pub async fn delete(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let current = folder(&state, &signed, fields.get("name")?).await?;
     if fixed(&current) {
-        return Err(Failure::Invalid(format!(
+        return Err(HttpError::Invalid(format!(
             "{} cannot be deleted.",
             current.name
         )));
@@ -106,7 +108,7 @@ pub async fn delete(
     let prefix = format!("{}{SEPARATOR}", current.name);
     let folders = state.store.list_folders(signed.address()).await?;
     if folders.iter().any(|f| f.name.starts_with(&prefix)) {
-        return Err(Failure::Invalid(format!(
+        return Err(HttpError::Invalid(format!(
             "{} has folders inside it; delete or move those first.",
             current.name
         )));
@@ -123,13 +125,13 @@ pub async fn empty(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let current = folder(&state, &signed, fields.get("folder")?).await?;
     if !matches!(
         current.special_use.as_deref(),
         Some("\\Trash") | Some("\\Junk")
     ) {
-        return Err(Failure::Invalid(
+        return Err(HttpError::Invalid(
             "Only Trash and Junk can be emptied.".into(),
         ));
     }

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::{
     back_to, folder, folder_links, layout_with, notice, special_folder, with_notice, FolderLink,
 };
-use crate::error::Failure;
-use crate::form::ChangeForm;
 use crate::message::{bytes, looks_attached};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::ChangeForm;
+use mismo_core::web::HttpError;
 
 /// Messages on a page.
 pub const PAGE_SIZE: u64 = 50;
@@ -80,14 +80,14 @@ fn recipients(header: Option<&[u8]>) -> String {
         .unwrap_or_default()
 }
 
-fn order(sort: Option<&str>) -> Result<ListOrder, Failure> {
+fn order(sort: Option<&str>) -> Result<ListOrder, HttpError> {
     Ok(match sort.unwrap_or("date") {
         "date" => ListOrder::Date,
         "from" => ListOrder::Sender,
         "subject" => ListOrder::Subject,
         "size" => ListOrder::Size,
         other => {
-            return Err(Failure::BadRequest(format!(
+            return Err(HttpError::BadRequest(format!(
                 "Cannot sort by {other:?}: use date, from, subject or size."
             )))
         }
@@ -98,7 +98,7 @@ pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<ListQuery>,
-) -> Result<Html<String>, Failure> {
+) -> Result<Html<String>, HttpError> {
     let name = query.folder.as_deref().unwrap_or("INBOX");
     let folder = folder(&state, &signed, name).await?;
     let sort = query.sort.as_deref().unwrap_or("date");
@@ -107,7 +107,7 @@ pub async fn page(
         "desc" => true,
         "asc" => false,
         other => {
-            return Err(Failure::BadRequest(format!(
+            return Err(HttpError::BadRequest(format!(
                 "Order {other:?} is neither asc nor desc."
             )))
         }
@@ -184,7 +184,7 @@ async fn search(
     all_folders: bool,
     q: &str,
     page: u64,
-) -> Result<(Vec<Row>, u64, bool), Failure> {
+) -> Result<(Vec<Row>, u64, bool), HttpError> {
     let needle = q.to_lowercase();
     // Each message's folder by name, from the side bar's list.
     let names: std::collections::HashMap<&str, &str> = links
@@ -220,7 +220,7 @@ async fn entry_matches(
     state: &AppState,
     entry: &MailboxEntry,
     needle: &str,
-) -> Result<bool, Failure> {
+) -> Result<bool, HttpError> {
     let addresses_match = |m: &mail_parser::Message| {
         [
             crate::message::addresses(m.from()),
@@ -249,7 +249,7 @@ async fn entry_matches(
     let raw = match bytes(&state.store, entry).await {
         Ok(raw) => raw,
         // Removed while searching.
-        Err(Failure::NotFound(_)) => return Ok(false),
+        Err(HttpError::NotFound(_)) => return Ok(false),
         Err(e) => return Err(e),
     };
     let Some(message) = MessageParser::default().parse(&raw) else {
@@ -274,13 +274,15 @@ pub async fn act(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let action = fields.get("action")?;
     let source = folder(&state, &signed, fields.get("folder")?).await?;
     let ids: Vec<String> = fields.all("id").into_iter().map(str::to_string).collect();
     let back = fields.opt("back");
     if ids.is_empty() {
-        return Err(Failure::Invalid("Tick at least one message first.".into()));
+        return Err(HttpError::Invalid(
+            "Tick at least one message first.".into(),
+        ));
     }
     let mailbox = signed.address();
     // Only this mailbox's messages in this folder: ids of other mailboxes
@@ -293,7 +295,7 @@ pub async fn act(
         .filter(|e| e.folder == source.id)
         .collect();
     if found.len() != ids.len() {
-        return Err(Failure::not_found());
+        return Err(crate::error::no_such_message());
     }
     let uids: Vec<Uid> = found.iter().map(|e| e.uid).collect();
     let code = match action {
@@ -338,14 +340,14 @@ pub async fn act(
         "move" => {
             let target = fields.get("target")?;
             if target.is_empty() {
-                return Err(Failure::Invalid("Choose a folder to move to.".into()));
+                return Err(HttpError::Invalid("Choose a folder to move to.".into()));
             }
             let target = folder(&state, &signed, target).await?;
             move_entries(&state, mailbox, &found, &target).await?;
             "moved"
         }
         other => {
-            return Err(Failure::BadRequest(format!(
+            return Err(HttpError::BadRequest(format!(
                 "There is no action {other:?}."
             )));
         }
@@ -367,7 +369,7 @@ pub async fn move_entries(
     mailbox: &str,
     entries: &[MailboxEntry],
     target: &Folder,
-) -> Result<(), Failure> {
+) -> Result<(), HttpError> {
     let moving: Vec<&MailboxEntry> = entries.iter().filter(|e| e.folder != target.id).collect();
     for e in &moving {
         state.store.copy_entry(mailbox, &e.id, &target.id).await?;

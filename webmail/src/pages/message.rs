@@ -9,12 +9,12 @@ use mismo_core::store::FlagChange;
 use serde::Deserialize;
 
 use super::{folder_links, layout, layout_with, notice};
-use crate::error::Failure;
 use crate::message::{attachment as find_attachment, bytes, entry, view};
 use crate::render::html::{frame_document, style_hashes};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::HttpError;
 
 #[derive(Debug, Deserialize)]
 pub struct MessageQuery {
@@ -28,7 +28,7 @@ pub async fn page(
     signed: SignedIn,
     Path(id): Path<String>,
     Query(query): Query<MessageQuery>,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let mailbox = signed.address();
     let entry = entry(&state.store, mailbox, &id).await?;
     let raw = bytes(&state.store, &entry).await?;
@@ -92,7 +92,7 @@ pub async fn page(
     let mut response = Html(page).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_str(&csp).map_err(|_| Failure::Unavailable)?,
+        HeaderValue::from_str(&csp).map_err(|_| HttpError::Unavailable)?,
     );
     Ok(response)
 }
@@ -102,7 +102,7 @@ pub async fn headers(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-) -> Result<Html<String>, Failure> {
+) -> Result<Html<String>, HttpError> {
     let entry = entry(&state.store, signed.address(), &id).await?;
     let raw = bytes(&state.store, &entry).await?;
     let end = raw
@@ -154,7 +154,7 @@ pub async fn raw(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let entry = entry(&state.store, signed.address(), &id).await?;
     let raw = bytes(&state.store, &entry).await?;
     let name = format!("{}.eml", entry.subject.as_deref().unwrap_or("message"));
@@ -166,14 +166,14 @@ pub async fn attachment(
     State(state): State<AppState>,
     signed: SignedIn,
     Path((id, n)): Path<(String, String)>,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let n: usize = n
         .parse()
-        .map_err(|_| Failure::NotFound("There is no such attachment.".into()))?;
+        .map_err(|_| HttpError::NotFound("There is no such attachment.".into()))?;
     let entry = entry(&state.store, signed.address(), &id).await?;
     let raw = bytes(&state.store, &entry).await?;
     let (name, media_type, body) = find_attachment(&raw, n)
-        .ok_or_else(|| Failure::NotFound("There is no such attachment.".into()))?;
+        .ok_or_else(|| HttpError::NotFound("There is no such attachment.".into()))?;
     Ok(download(&name, safe_media_type(&media_type), body))
 }
 

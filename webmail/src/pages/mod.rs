@@ -15,9 +15,9 @@ use axum::Router;
 use mismo_core::model::Folder;
 use serde::Serialize;
 
-use crate::error::Failure;
 use crate::session::SignedIn;
 use crate::state::AppState;
+use mismo_core::web::HttpError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -62,7 +62,10 @@ pub struct FolderLink {
 
 /// Folders in the order the side bar shows them: INBOX, the special-use
 /// folders, then the user's own by name.
-pub async fn folder_links(state: &AppState, signed: &SignedIn) -> Result<Vec<FolderLink>, Failure> {
+pub async fn folder_links(
+    state: &AppState,
+    signed: &SignedIn,
+) -> Result<Vec<FolderLink>, HttpError> {
     let mut folders = state.store.list_folders(signed.address()).await?;
     folders.sort_by_key(|f| (rank(f), f.name.clone()));
     let names: Vec<String> = folders.iter().map(|f| f.name.clone()).collect();
@@ -119,7 +122,7 @@ pub async fn layout(
     state: &AppState,
     signed: &SignedIn,
     nav: &str,
-) -> Result<minijinja::Value, Failure> {
+) -> Result<minijinja::Value, HttpError> {
     let links = folder_links(state, signed).await?;
     layout_with(state, signed, nav, links).await
 }
@@ -131,7 +134,7 @@ pub async fn layout_with(
     signed: &SignedIn,
     nav: &str,
     links: Vec<FolderLink>,
-) -> Result<minijinja::Value, Failure> {
+) -> Result<minijinja::Value, HttpError> {
     let profile = state.store.get_profile(signed.address()).await?;
     Ok(minijinja::context! {
         address => signed.address(),
@@ -144,12 +147,12 @@ pub async fn layout_with(
 }
 
 /// A folder of this mailbox by name, or 404.
-pub async fn folder(state: &AppState, signed: &SignedIn, name: &str) -> Result<Folder, Failure> {
+pub async fn folder(state: &AppState, signed: &SignedIn, name: &str) -> Result<Folder, HttpError> {
     state
         .store
         .get_folder(signed.address(), name)
         .await?
-        .ok_or_else(|| Failure::NotFound(format!("There is no folder named {name:?}.")))
+        .ok_or_else(|| HttpError::NotFound(format!("There is no folder named {name:?}.")))
 }
 
 /// The folder with a special use (`\Trash`, `\Sent`, ...), made again
@@ -158,7 +161,7 @@ pub async fn special_folder(
     state: &AppState,
     signed: &SignedIn,
     usage: &str,
-) -> Result<Folder, Failure> {
+) -> Result<Folder, HttpError> {
     let folders = state.store.list_folders(signed.address()).await?;
     if let Some(f) = folders
         .into_iter()
@@ -173,7 +176,7 @@ pub async fn special_folder(
         .await?
         .into_iter()
         .find(|f| f.special_use.as_deref() == Some(usage))
-        .ok_or(Failure::Unavailable)
+        .ok_or(HttpError::Unavailable)
 }
 
 /// A redirect to `back` if it is a path of this app, else to the inbox:

@@ -12,11 +12,12 @@ use serde::Deserialize;
 
 use super::compose::identities;
 use super::{back_to, layout, notice, with_notice};
-use crate::error::Failure;
-use crate::form::{self, ChangeForm};
+use crate::form;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::HttpError;
+use mismo_core::web::{ChangeForm, Sessions};
 
 /// The largest picture taken.
 pub const MAX_PICTURE: usize = 5 * 1024 * 1024;
@@ -32,7 +33,7 @@ pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(query): Query<SettingsQuery>,
-) -> Result<Html<String>, Failure> {
+) -> Result<Html<String>, HttpError> {
     let profile = state.store.get_profile(signed.address()).await?;
     let vacation = profile.vacation.clone().unwrap_or(Vacation {
         enabled: 0,
@@ -63,11 +64,11 @@ pub async fn profile(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let name = fields.get("display_name")?;
     let signature = fields.get("signature")?.replace("\r\n", "\n");
     if signature.chars().count() > MAX_SIGNATURE {
-        return Err(Failure::Invalid(format!(
+        return Err(HttpError::Invalid(format!(
             "The signature is longer than {MAX_SIGNATURE} characters."
         )));
     }
@@ -102,9 +103,9 @@ pub async fn picture(
     State(state): State<AppState>,
     signed: SignedIn,
     multipart: Multipart,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let (fields, uploads) = form::multipart(multipart).await?;
-    fields.check_csrf(signed.csrf())?;
+    fields.check_csrf(signed.csrf(), AppState::APP)?;
     if fields.opt("remove") == Some("1") {
         state.store.set_picture(signed.address(), None).await?;
         return Ok(back_to(Some(&with_notice("/settings", "nopicture"))));
@@ -113,12 +114,14 @@ pub async fn picture(
         .into_iter()
         .find(|u| u.field == "picture" && !u.bytes.is_empty())
         .map(|u| u.bytes)
-        .ok_or_else(|| Failure::Invalid("Choose a picture first.".into()))?;
+        .ok_or_else(|| HttpError::Invalid("Choose a picture first.".into()))?;
     if bytes.len() > MAX_PICTURE {
-        return Err(Failure::TooLarge("The picture is larger than 5 MB.".into()));
+        return Err(HttpError::TooLarge(
+            "The picture is larger than 5 MB.".into(),
+        ));
     }
     let media_type = picture_type(&bytes).ok_or_else(|| {
-        Failure::Invalid("That file is not a PNG, JPEG, GIF or WebP picture.".into())
+        HttpError::Invalid("That file is not a PNG, JPEG, GIF or WebP picture.".into())
     })?;
     state
         .store
@@ -131,12 +134,12 @@ pub async fn picture(
 pub async fn picture_file(
     State(state): State<AppState>,
     signed: SignedIn,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let (media_type, bytes) = state
         .store
         .get_picture(signed.address())
         .await?
-        .ok_or_else(|| Failure::NotFound("You have no picture.".into()))?;
+        .ok_or_else(|| HttpError::NotFound("You have no picture.".into()))?;
     // Stored only after its bytes were checked; checked again, so a type
     // that could carry script is never served as an image.
     let media_type = picture_type(&bytes)
@@ -162,21 +165,23 @@ pub async fn password(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let current = fields.get("current")?;
     let new = fields.get("new")?;
     if new != fields.get("confirm")? {
-        return Err(Failure::Invalid(
+        return Err(HttpError::Invalid(
             "The new password and its confirmation differ.".into(),
         ));
     }
     match auth::login(&state.store, signed.ip, signed.address(), current).await? {
         Login::Opened(_) => {}
         Login::Refused { .. } => {
-            return Err(Failure::Forbidden("The current password is wrong.".into()))
+            return Err(HttpError::Forbidden(
+                "The current password is wrong.".into(),
+            ))
         }
-        Login::Blocked => return Err(Failure::TooMany),
-        Login::Busy => return Err(Failure::Unavailable),
+        Login::Blocked => return Err(HttpError::TooMany),
+        Login::Busy => return Err(HttpError::Unavailable),
     }
     Admin::new(&state.store)
         .set_password(signed.address(), new)
@@ -194,12 +199,12 @@ pub async fn password(
 }
 
 /// The mailbox's OpenPGP public key, as an `.asc` file.
-pub async fn pgp_key(signed: SignedIn) -> Result<Response, Failure> {
+pub async fn pgp_key(signed: SignedIn) -> Result<Response, HttpError> {
     let key = signed
         .mailbox
         .pgp_public_key
         .clone()
-        .ok_or_else(|| Failure::NotFound("This mailbox has no OpenPGP key.".into()))?;
+        .ok_or_else(|| HttpError::NotFound("This mailbox has no OpenPGP key.".into()))?;
     let name = format!("{}.asc", signed.address());
     let mut response = key.into_response();
     let h = response.headers_mut();
@@ -210,13 +215,13 @@ pub async fn pgp_key(signed: SignedIn) -> Result<Response, Failure> {
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&super::message::content_disposition(&name))
-            .map_err(|_| Failure::Unavailable)?,
+            .map_err(|_| HttpError::Unavailable)?,
     );
     Ok(response)
 }
 
 /// A date typed in the form, `YYYY-MM-DD`, or none when empty.
-fn date(value: &str, what: &str) -> Result<Option<String>, Failure> {
+fn date(value: &str, what: &str) -> Result<Option<String>, HttpError> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
@@ -231,7 +236,7 @@ fn date(value: &str, what: &str) -> Result<Option<String>, Failure> {
     let month: u32 = v.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
     let day: u32 = v.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
     if !shaped || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return Err(Failure::Invalid(format!(
+        return Err(HttpError::Invalid(format!(
             "The {what} date must look like 2026-07-31."
         )));
     }
@@ -242,12 +247,12 @@ pub async fn vacation(
     State(state): State<AppState>,
     signed: SignedIn,
     ChangeForm(fields): ChangeForm,
-) -> Result<Response, Failure> {
+) -> Result<Response, HttpError> {
     let start = date(fields.opt("start").unwrap_or(""), "first")?;
     let end = date(fields.opt("end").unwrap_or(""), "last")?;
     if let (Some(s), Some(e)) = (&start, &end) {
         if e < s {
-            return Err(Failure::Invalid(
+            return Err(HttpError::Invalid(
                 "The last day comes before the first.".into(),
             ));
         }
@@ -258,22 +263,22 @@ pub async fn vacation(
         .parse()
         .ok()
         .filter(|d| (1..=365).contains(d))
-        .ok_or_else(|| Failure::Invalid("Reply at most once per 1 to 365 days.".into()))?;
+        .ok_or_else(|| HttpError::Invalid("Reply at most once per 1 to 365 days.".into()))?;
     let subject = fields.get("subject")?.trim().to_string();
     let body = fields.get("body")?.replace("\r\n", "\n");
     if subject.chars().any(char::is_control) || subject.chars().count() > 200 {
-        return Err(Failure::Invalid(
+        return Err(HttpError::Invalid(
             "The subject must be one line of at most 200 characters.".into(),
         ));
     }
     if body.chars().count() > 10_000 {
-        return Err(Failure::Invalid(
+        return Err(HttpError::Invalid(
             "The reply is longer than 10,000 characters.".into(),
         ));
     }
     let enabled = i32::from(fields.opt("enabled") == Some("1"));
     if enabled == 1 && body.trim().is_empty() {
-        return Err(Failure::Invalid(
+        return Err(HttpError::Invalid(
             "Write the reply before turning it on.".into(),
         ));
     }
