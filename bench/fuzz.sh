@@ -17,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../fuzz"
 
 seconds="${1:-60}"
 corpus_root="${XDG_CACHE_HOME:-$HOME/.cache}/mismo/fuzz-corpus"
-targets=(smtp_session pop3_session imap_command mime)
+targets=(smtp_session pop3_session imap_command mime addresses)
 
 if ! cargo fuzz --version > /dev/null 2>&1; then
     cargo install --locked cargo-fuzz

@@ -7,6 +7,8 @@ pub mod directory;
 pub mod display;
 pub mod dkim;
 pub mod dns;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod memory;
 pub mod model;
 pub mod net;

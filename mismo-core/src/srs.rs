@@ -51,10 +51,7 @@ impl Srs {
 
     /// Whether the local part of `address` claims to be SRS.
     pub fn looks_like_srs(address: &str) -> bool {
-        let local = crate::model::address::local_part(address);
-        local.len() > 5
-            && local[..4].eq_ignore_ascii_case("SRS0")
-            && matches!(local.as_bytes()[4], b'=' | b'+' | b'-')
+        srs0_rest(crate::model::address::local_part(address)).is_some_and(|rest| !rest.is_empty())
     }
 
     /// The envelope sender for `sender`'s mail forwarded by an alias in
@@ -97,15 +94,9 @@ impl Srs {
 
     /// hash, timestamp, domain and local part of an SRS0 local part.
     fn fields(local: &str) -> Option<[&str; 4]> {
-        if local.len() < 5 || !local[..4].eq_ignore_ascii_case("SRS0") {
-            return None;
-        }
-        if !matches!(local.as_bytes()[4], b'=' | b'+' | b'-') {
-            return None;
-        }
         // The local part may itself hold '=': it is everything after the
         // third separator.
-        let mut parts = local[5..].splitn(4, '=');
+        let mut parts = srs0_rest(local)?.splitn(4, '=');
         Some([parts.next()?, parts.next()?, parts.next()?, parts.next()?])
     }
 
@@ -118,6 +109,17 @@ impl Srs {
         let digest = mac.finalize().into_bytes();
         STANDARD.encode(digest)[..HASH_LEN].to_string()
     }
+}
+
+/// What follows `SRS0=` (or `SRS0+`, `SRS0-`) at the start of a local
+/// part, if it starts so. The prefix is compared as bytes: the local part
+/// comes from the wire and may be UTF-8 (SMTPUTF8), where slicing the
+/// string at a fixed byte could cut a character and panic.
+fn srs0_rest(local: &str) -> Option<&str> {
+    let head = local.as_bytes().get(..5)?;
+    let tagged = head[..4].eq_ignore_ascii_case(b"SRS0") && matches!(head[4], b'=' | b'+' | b'-');
+    // The five bytes are ASCII, so the sixth starts a character.
+    tagged.then(|| &local[5..])
 }
 
 /// Seconds since the epoch, the `now` the rewriter takes.
@@ -194,5 +196,34 @@ mod tests {
         let srs = Srs::new(b"secret");
         let a = srs.forward("a=b@far.test", "example.org", NOW);
         assert_eq!(srs.reverse(&a, NOW).unwrap(), "a=b@far.test");
+    }
+
+    /// Local parts in UTF-8 (SMTPUTF8) whose first bytes cut a character:
+    /// each is looked at, forwarded and refused as an SRS address without
+    /// a panic, and a UTF-8 sender comes back whole.
+    #[test]
+    fn utf8_local_parts_are_read_by_bytes() {
+        let srs = Srs::new(b"secret");
+        for local in [
+            "aliçe",
+            "ça",
+            "aç",
+            "SRSç",
+            "SRS0ç",
+            "SRS0=ç",
+            "日本語",
+            "x",
+        ] {
+            let address = format!("{local}@far.test");
+            assert_eq!(Srs::looks_like_srs(&address), local.starts_with("SRS0="));
+            let forwarded = srs.forward(&address, "example.org", NOW);
+            assert!(Srs::looks_like_srs(&forwarded), "{forwarded}");
+            assert_eq!(srs.reverse(&forwarded, NOW).unwrap(), address, "{local}");
+            assert!(srs.reverse(&address, NOW).is_err());
+        }
+        assert_eq!(
+            srs.reverse("SRS0=ç=ç=ç=ç@example.org", NOW),
+            Err(SrsError::BadHash)
+        );
     }
 }

@@ -7,6 +7,7 @@ mod context;
 mod dkim;
 mod dsn;
 mod finisher;
+mod guard;
 mod line_endings;
 mod local;
 mod mx;
@@ -166,7 +167,7 @@ async fn claim_until_stopped(ctx: &Arc<Context>, work: &Work) {
         let (ctx, in_flight) = (Arc::clone(ctx), Arc::clone(&work.in_flight));
         work.tasks.spawn(async move {
             let id = message.id.clone();
-            worker::process(ctx, message, token).await;
+            guard::deliver(ctx, message, token).await;
             in_flight.lock().expect("lock").remove(&id);
             drop(permit);
         });

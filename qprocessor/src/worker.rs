@@ -361,7 +361,7 @@ fn combine(parts: Vec<Outcome>) -> Outcome {
 }
 
 /// Queues a DSN to the sender for the recipients that just failed.
-async fn bounce(
+pub(crate) async fn bounce(
     ctx: &Context,
     message: &QueuedMessage,
     original: Option<&[u8]>,

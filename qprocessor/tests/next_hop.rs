@@ -249,3 +249,34 @@ async fn a_451_that_outlives_the_queue_is_never_called_permanent() {
     assert!(!bounce.contains("permanent"), "{bounce}");
     assert!(bounce.contains("MAX_QUEUE_LIFETIME"), "{bounce}");
 }
+
+#[tokio::test]
+async fn a_utf8_sender_forwarded_by_an_alias_leaves_with_a_valid_srs_sender() {
+    let mut w = world(&[]).await;
+    // fwd@example.org forwards to friend@nomx.test, whose host takes UTF-8.
+    let next = Aiosmtpd::start("127.0.0.3", w.port, true);
+    w.start_worker(&[]);
+    let id = mismo_testkit::enqueue_smtputf8(
+        &w.store,
+        "aliçe@far.test",
+        &["fwd@example.org"],
+        "From: aliçe@far.test\nSubject: weiter\n\nhallo\n",
+    )
+    .await;
+    let m = w.wait_final(&id).await;
+    assert_eq!(m.state, QueueState::Delivered, "{:?}", m.recipients);
+    let got = &next.messages()[0];
+    assert_eq!(got["rcpt_tos"][0], "friend@nomx.test");
+    let sender = got["mail_from"].as_str().unwrap().to_string();
+    assert!(
+        sender.starts_with("SRS0=") && sender.ends_with("=far.test=aliçe@example.org"),
+        "{sender}"
+    );
+    // Valid: Perl's Mail::SRS, given the cluster's key, finds the
+    // original sender behind it.
+    let key = w.store.cluster_secret("srs").await.unwrap();
+    assert_eq!(
+        mismo_testkit::mail_srs("reverse", &key, &sender, ""),
+        "aliçe@far.test"
+    );
+}

@@ -87,8 +87,7 @@ mod tests {
 
     #[tokio::test]
     async fn noop_reports_new_mail_in_the_selected_folder() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.deliver("Subject: one\r\n\r\n1\r\n").await;
         assert!(c.run("a SELECT INBOX").await.contains("* 1 EXISTS\r\n"));
         c.deliver("Subject: two\r\n\r\n2\r\n").await;

@@ -50,8 +50,7 @@ mod tests {
 
     #[tokio::test]
     async fn append_files_the_message_with_its_flags_and_date() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         let raw = "Subject: draft\r\n\r\nunfinished\r\n";
         c.send(
             format!(

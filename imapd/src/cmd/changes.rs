@@ -63,8 +63,7 @@ mod tests {
 
     #[tokio::test]
     async fn changes_made_by_another_session_are_reported() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         for i in 0..3 {
             c.deliver(&format!("Subject: {i}\r\n\r\n{i}\r\n")).await;
         }

@@ -89,8 +89,7 @@ mod tests {
 
     #[tokio::test]
     async fn copy_keeps_the_source_and_move_empties_it() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         for i in 0..3 {
             c.deliver(&format!("Subject: {i}\r\n\r\n{i}\r\n")).await;
         }

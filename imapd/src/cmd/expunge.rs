@@ -35,8 +35,7 @@ mod tests {
 
     #[tokio::test]
     async fn expunge_removes_what_is_deleted_and_uid_expunge_only_the_named() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         for i in 0..4 {
             c.deliver(&format!("Subject: {i}\r\n\r\n{i}\r\n")).await;
         }

@@ -345,8 +345,7 @@ mod tests {
 
     #[tokio::test]
     async fn fetch_items_from_the_view_and_from_the_message() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         let entry = c.deliver(MESSAGE).await;
         c.run("a SELECT INBOX").await;
         let reply = c
@@ -393,8 +392,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_whole_message_is_streamed_and_windows_are_cut_from_it() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         let entry = c.deliver(MESSAGE).await;
         c.run("a EXAMINE INBOX").await;
         let whole = format!("{}{MESSAGE}", entry.delivery_headers);
@@ -423,18 +421,10 @@ mod tests {
 
     #[tokio::test]
     async fn changedsince_leaves_out_what_did_not_change() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.deliver(MESSAGE).await;
         c.deliver(MESSAGE).await;
-        let select = c.run("a SELECT INBOX (CONDSTORE)").await;
-        let highest: i64 = select
-            .split("[HIGHESTMODSEQ ")
-            .nth(1)
-            .and_then(|r| r.split(']').next())
-            .unwrap()
-            .parse()
-            .unwrap();
+        let highest = c.select_condstore("a").await;
         c.run("b STORE 2 +FLAGS.SILENT (\\Flagged)").await;
         let reply = c
             .run(&format!("c FETCH 1:* (FLAGS) (CHANGEDSINCE {highest})"))

@@ -106,8 +106,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_makes_the_levels_above_and_refuses_twins() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         assert_eq!(
             c.run("a CREATE Work/2026/Q4/").await,
             "a OK CREATE completed\r\n"
@@ -128,8 +127,7 @@ mod tests {
 
     #[tokio::test]
     async fn delete_unselects_and_refuses_inbox() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.run("a CREATE Old").await;
         c.run("b SELECT Old").await;
         assert_eq!(c.run("c DELETE Old").await, "c OK DELETE completed\r\n");
@@ -147,8 +145,7 @@ mod tests {
 
     #[tokio::test]
     async fn rename_moves_a_folder_and_renaming_inbox_moves_its_mail() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.run("a CREATE A").await;
         assert_eq!(c.run("b RENAME A B").await, "b OK RENAME completed\r\n");
         assert_eq!(
@@ -178,8 +175,7 @@ mod tests {
 
     #[tokio::test]
     async fn subscriptions() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.run("a CREATE News").await;
         c.run("b UNSUBSCRIBE News").await;
         assert!(!c.run("c LSUB \"\" *").await.contains("News"));

@@ -57,8 +57,7 @@ mod tests {
 
     #[tokio::test]
     async fn idle_tells_of_new_mail_until_done() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.run("a SELECT INBOX").await;
         c.send(b"b IDLE\r\n").await;
         assert_eq!(c.line().await, "+ idling\r\n");

@@ -185,8 +185,7 @@ mod tests {
 
     #[tokio::test]
     async fn list_and_lsub_over_a_session() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         assert_eq!(
             c.run("a LIST \"\" \"\"").await,
             "* LIST (\\Noselect) \"/\" \"\"\r\na OK LIST completed\r\n"

@@ -87,8 +87,7 @@ mod tests {
 
     #[tokio::test]
     async fn search_by_flags_headers_bodies_and_modseq() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.deliver("From: bob@example.net\r\nSubject: Lunch\r\n\r\nSee you at noon.\r\n")
             .await;
         c.deliver("From: ann@example.net\r\nSubject: Report\r\n\r\nThe figures.\r\n")

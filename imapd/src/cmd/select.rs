@@ -102,8 +102,7 @@ mod tests {
 
     #[tokio::test]
     async fn select_reports_the_folder_and_examine_is_read_only() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.deliver("Subject: 1\r\n\r\n1\r\n").await;
         c.deliver("Subject: 2\r\n\r\n2\r\n").await;
         c.run("a SELECT INBOX").await;
@@ -137,8 +136,7 @@ mod tests {
 
     #[tokio::test]
     async fn close_expunges_and_unselect_does_not() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         for i in 0..3 {
             c.deliver(&format!("Subject: {i}\r\n\r\n{i}\r\n")).await;
         }

@@ -47,8 +47,7 @@ mod tests {
 
     #[tokio::test]
     async fn status_counts_a_folder_without_selecting_it() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         let first = c.deliver("Subject: a\r\n\r\nhello\r\n").await;
         let second = c.deliver("Subject: b\r\n\r\nhello again\r\n").await;
         c.run("a SELECT INBOX").await;

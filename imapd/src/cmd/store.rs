@@ -101,8 +101,7 @@ mod tests {
 
     #[tokio::test]
     async fn store_adds_removes_and_replaces() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.deliver("Subject: 1\r\n\r\n1\r\n").await;
         c.deliver("Subject: 2\r\n\r\n2\r\n").await;
         c.run("a SELECT INBOX").await;
@@ -130,18 +129,10 @@ mod tests {
 
     #[tokio::test]
     async fn unchangedsince_refuses_what_changed_meanwhile() {
-        let mut c = Client::start().await;
-        c.login().await;
+        let mut c = Client::signed_in().await;
         c.deliver("Subject: 1\r\n\r\n1\r\n").await;
         c.deliver("Subject: 2\r\n\r\n2\r\n").await;
-        let select = c.run("a SELECT INBOX (CONDSTORE)").await;
-        let highest: i64 = select
-            .split("[HIGHESTMODSEQ ")
-            .nth(1)
-            .and_then(|r| r.split(']').next())
-            .unwrap()
-            .parse()
-            .unwrap();
+        let highest = c.select_condstore("a").await;
         c.run("b STORE 2 +FLAGS.SILENT (\\Flagged)").await;
         let reply = c
             .run(&format!(

@@ -114,6 +114,24 @@ impl Client {
         self.until_tagged(tag).await
     }
 
+    /// [`Client::start`], logged in as zoe.
+    pub async fn signed_in() -> Self {
+        let mut c = Self::start().await;
+        c.login().await;
+        c
+    }
+
+    /// `tag SELECT INBOX (CONDSTORE)`; the folder's HIGHESTMODSEQ.
+    pub async fn select_condstore(&mut self, tag: &str) -> i64 {
+        let select = self.run(&format!("{tag} SELECT INBOX (CONDSTORE)")).await;
+        select
+            .split("[HIGHESTMODSEQ ")
+            .nth(1)
+            .and_then(|r| r.split(']').next())
+            .and_then(|m| m.parse().ok())
+            .unwrap_or_else(|| panic!("no HIGHESTMODSEQ: {select}"))
+    }
+
     pub async fn login(&mut self) {
         let reply = self.run(&format!("l0 LOGIN {ZOE} \"{PASSWORD}\"")).await;
         assert!(reply.starts_with("l0 OK [CAPABILITY "), "{reply}");
