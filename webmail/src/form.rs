@@ -3,7 +3,9 @@
 //! are `mismo_core::web`'s, shared with the console.
 
 use axum::extract::Multipart;
-use mismo_core::web::{Fields, HttpError};
+use mismo_core::web::{Fields, HttpError, Sessions};
+
+use crate::state::AppState;
 
 /// A file sent with a multipart form.
 pub struct Upload {
@@ -15,10 +17,14 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// Reads a multipart form: its text fields, and its files (a file input
-/// left empty, which still sends a part without name or bytes, is left
-/// out). Its CSRF token is checked by the caller, once it has the fields.
-pub async fn multipart(mut form: Multipart) -> Result<(Fields, Vec<Upload>), HttpError> {
+/// Reads a multipart form that changes something: its text fields, and
+/// its files (a file input left empty, which still sends a part without
+/// name or bytes, is left out). Refused unless it carries `csrf`, its
+/// session's token (read with the fields, which come in the same body).
+pub async fn multipart(
+    mut form: Multipart,
+    csrf: &str,
+) -> Result<(Fields, Vec<Upload>), HttpError> {
     let unreadable = |_| HttpError::BadRequest("The form could not be read; try again.".into());
     let mut fields = Vec::new();
     let mut uploads = Vec::new();
@@ -42,5 +48,7 @@ pub async fn multipart(mut form: Multipart) -> Result<(Fields, Vec<Upload>), Htt
             fields.push((field, part.text().await.map_err(unreadable)?));
         }
     }
-    Ok((Fields(fields), uploads))
+    let fields = Fields(fields);
+    fields.check_csrf(csrf, AppState::APP)?;
+    Ok((fields, uploads))
 }

@@ -3,20 +3,71 @@
 //! once; the whole message streamed from the store chunk by chunk. A
 //! non-PEEK section sets `\Seen`.
 
-use mail_parser::MessageParser;
+use mail_parser::{Message, MessageParser};
 use mismo_core::model::Flag;
 use mismo_core::store::FlagChange;
 
-use super::Outcome;
+use super::{CommandError, Outcome};
 use crate::command::{FetchItem, Section, SectionText};
 use crate::connection::Connection;
 use crate::date::internal_date;
 use crate::fetch_data;
 use crate::sequence::SequenceSet;
 use crate::session::State;
+use crate::view::Msg;
 
 /// Streamed output is written once it holds this much.
 const STREAM_AT: usize = 256 * 1024;
+
+/// What the items ask of each message.
+struct Reads {
+    /// Its bytes (all but a streamed BODY[] need them parsed).
+    bytes: bool,
+    /// Only its header block (ENVELOPE, header sections).
+    headers_suffice: bool,
+    /// `\Seen` is set (a non-PEEK section).
+    sets_seen: bool,
+}
+
+impl Reads {
+    fn of(items: &[FetchItem]) -> Self {
+        Self {
+            bytes: items.iter().any(needs_message),
+            headers_suffice: items.iter().all(|i| !needs_message(i) || header_only(i)),
+            sets_seen: items
+                .iter()
+                .any(|i| matches!(i, FetchItem::Section { peek: false, .. })),
+        }
+    }
+}
+
+/// One `* n FETCH (...)` response being written.
+struct FetchLine {
+    out: Vec<u8>,
+    first: bool,
+}
+
+impl FetchLine {
+    fn new(index: usize) -> Self {
+        Self {
+            out: format!("* {} FETCH (", index + 1).into_bytes(),
+            first: true,
+        }
+    }
+
+    /// Starts the next item: a space after the one before.
+    fn next(&mut self) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b' ');
+        }
+        self.first = false;
+        &mut self.out
+    }
+
+    fn push(&mut self, piece: &[u8]) {
+        self.next().extend_from_slice(piece);
+    }
+}
 
 impl Connection {
     pub(crate) async fn fetch(
@@ -38,22 +89,9 @@ impl Connection {
         {
             items.push(FetchItem::ModSeq);
         }
-        // The whole message is streamed from the store; anything else
-        // that looks inside reads and parses the message first.
-        let needs_bytes = items.iter().any(needs_message);
-        // ENVELOPE and header sections need no body.
-        let headers_suffice = items.iter().all(|i| !needs_message(i) || header_only(i));
-        let sets_seen = items
-            .iter()
-            .any(|i| matches!(i, FetchItem::Section { peek: false, .. }));
-        let (mailbox, folder_id, read_only) = match &self.session.state {
-            State::Selected {
-                mailbox,
-                folder,
-                read_only,
-                ..
-            } => (mailbox.clone(), folder.id.clone(), *read_only),
-            _ => return Ok(()),
+        let reads = Reads::of(&items);
+        let State::Selected { read_only, .. } = self.session.state else {
+            return Ok(());
         };
         for i in indexes {
             let msg = match &self.session.state {
@@ -63,142 +101,38 @@ impl Connection {
             if changed_since.is_some_and(|c| msg.modseq <= c) {
                 continue;
             }
-            let mut flags = msg.flags.clone();
-            let mut modseq = msg.modseq;
-            let mut add_flags = false;
-            if sets_seen && !read_only && !msg.has(Flag::Seen.as_str()) {
-                let changed = self
-                    .server
-                    .store
-                    .change_flags(
-                        &mailbox,
-                        &folder_id,
-                        &[msg.uid],
-                        FlagChange::Add(&[Flag::Seen.to_string()]),
-                    )
-                    .await?;
-                if let Some(e) = changed.first() {
-                    flags = e.flags.clone();
-                    modseq = e.modseq;
-                    if let State::Selected { view, .. } = &mut self.session.state {
-                        view.msgs[i].flags = flags.clone();
-                        view.msgs[i].modseq = modseq;
-                    }
-                    add_flags = !items.contains(&FetchItem::Flags);
-                }
-            }
-            let bytes = if needs_bytes {
-                let read = if headers_suffice {
-                    self.header_at(i).await?
-                } else {
-                    self.message_bytes(i).await?
-                };
-                match read {
-                    Some(b) => Some(b),
-                    // Expunged meanwhile elsewhere: nothing to send for it.
-                    None => continue,
-                }
+            let seen_now = if reads.sets_seen && !read_only && !msg.has(Flag::Seen.as_str()) {
+                self.mark_seen(i, &msg).await?
             } else {
                 None
             };
+            let (flags, modseq) = seen_now
+                .clone()
+                .unwrap_or_else(|| (msg.flags.clone(), msg.modseq));
+            let bytes = if !reads.bytes {
+                None
+            } else if reads.headers_suffice {
+                self.header_at(i).await?
+            } else {
+                self.message_bytes(i).await?
+            };
+            if reads.bytes && bytes.is_none() {
+                // Expunged meanwhile elsewhere: nothing to send for it.
+                continue;
+            }
             let parsed = bytes
                 .as_deref()
                 .map(|b| MessageParser::default().parse(b).unwrap_or_default());
-            let mut out: Vec<u8> = format!("* {} FETCH (", i + 1).into_bytes();
-            let mut first = true;
+            let mut line = FetchLine::new(i);
             let mut gone = false;
-            fn push(out: &mut Vec<u8>, first: &mut bool, piece: &[u8]) {
-                if !*first {
-                    out.push(b' ');
-                }
-                *first = false;
-                out.extend_from_slice(piece);
-            }
-            for item in items.iter() {
-                match item {
-                    FetchItem::Flags => push(
-                        &mut out,
-                        &mut first,
-                        format!("FLAGS ({})", flags.join(" ")).as_bytes(),
-                    ),
-                    FetchItem::Uid => {
-                        push(&mut out, &mut first, format!("UID {}", msg.uid).as_bytes())
-                    }
-                    FetchItem::ModSeq => push(
-                        &mut out,
-                        &mut first,
-                        format!("MODSEQ ({modseq})").as_bytes(),
-                    ),
-                    FetchItem::InternalDate => push(
-                        &mut out,
-                        &mut first,
-                        format!("INTERNALDATE \"{}\"", internal_date(msg.received_at)).as_bytes(),
-                    ),
-                    FetchItem::Size => push(
-                        &mut out,
-                        &mut first,
-                        format!("RFC822.SIZE {}", msg.size).as_bytes(),
-                    ),
-                    FetchItem::Envelope => {
-                        let env = parsed
-                            .as_ref()
-                            .map(fetch_data::envelope)
-                            .unwrap_or_default();
-                        push(&mut out, &mut first, format!("ENVELOPE {env}").as_bytes())
-                    }
-                    FetchItem::BodyStructure | FetchItem::Body => {
-                        let ext = matches!(item, FetchItem::BodyStructure);
-                        let bs = parsed
-                            .as_ref()
-                            .map(|m| fetch_data::body_structure(m, ext))
-                            .unwrap_or_default();
-                        let name = if ext { "BODYSTRUCTURE" } else { "BODY" };
-                        push(&mut out, &mut first, format!("{name} {bs}").as_bytes())
-                    }
-                    FetchItem::Section {
-                        section,
-                        partial,
-                        legacy,
-                        ..
-                    } if is_whole(item) && bytes.is_none() => {
-                        let name = match legacy {
-                            Some(n) => n.to_string(),
-                            None => section_name(section, partial.map(|p| p.0)),
-                        };
-                        if !self
-                            .stream_whole(i, &name, *partial, &mut out, first)
-                            .await?
-                        {
+            for item in &items {
+                match item_data(item, &msg, &flags, modseq, parsed.as_ref()) {
+                    Some(piece) => line.push(&piece),
+                    None => {
+                        if !self.stream_whole(i, item, &mut line).await? {
                             gone = true;
                             break;
                         }
-                        first = false;
-                    }
-                    FetchItem::Section {
-                        section,
-                        partial,
-                        legacy,
-                        ..
-                    } => {
-                        let data = parsed
-                            .as_ref()
-                            .and_then(|m| fetch_data::section(m, section))
-                            .unwrap_or_default();
-                        let (data, origin) = match partial {
-                            Some((start, len)) => {
-                                let s = (*start as usize).min(data.len());
-                                let e = (s + *len as usize).min(data.len());
-                                (data[s..e].to_vec(), Some(*start))
-                            }
-                            None => (data, None),
-                        };
-                        let name = match legacy {
-                            Some(n) => n.to_string(),
-                            None => section_name(section, origin),
-                        };
-                        let mut piece = format!("{name} {{{}}}\r\n", data.len()).into_bytes();
-                        piece.extend_from_slice(&data);
-                        push(&mut out, &mut first, &piece);
                     }
                 }
             }
@@ -206,15 +140,12 @@ impl Connection {
                 // Expunged elsewhere meanwhile: nothing more to send for it.
                 continue;
             }
-            if add_flags {
-                push(
-                    &mut out,
-                    &mut first,
-                    format!("FLAGS ({})", flags.join(" ")).as_bytes(),
-                );
+            // A section that set \Seen says so, unless FLAGS was asked.
+            if seen_now.is_some() && !items.contains(&FetchItem::Flags) {
+                line.push(format!("FLAGS ({})", flags.join(" ")).as_bytes());
             }
-            out.extend_from_slice(b")\r\n");
-            self.queue(&out).await?;
+            line.out.extend_from_slice(b")\r\n");
+            self.queue(&line.out).await?;
         }
         let done = if uid {
             "UID FETCH completed"
@@ -224,29 +155,72 @@ impl Connection {
         self.ok(tag, "", done).await
     }
 
-    /// Sends `out` so far, then `name {size}` and the message as delivered
-    /// (or the `partial` window of it), chunk by chunk from the store, never
-    /// whole in memory. False if the message is gone.
+    /// Sets `\Seen` on message `index` (`msg` as the session knows it);
+    /// its flags and mod-sequence now, if it was there to change.
+    async fn mark_seen(
+        &mut self,
+        index: usize,
+        msg: &Msg,
+    ) -> Result<Option<(Vec<String>, i64)>, CommandError> {
+        let State::Selected {
+            mailbox, folder, ..
+        } = &self.session.state
+        else {
+            return Ok(None);
+        };
+        let changed = self
+            .server
+            .store
+            .change_flags(
+                mailbox,
+                &folder.id,
+                &[msg.uid],
+                FlagChange::Add(&[Flag::Seen.to_string()]),
+            )
+            .await?;
+        let Some(e) = changed.first() else {
+            return Ok(None);
+        };
+        if let State::Selected { view, .. } = &mut self.session.state {
+            view.msgs[index].flags = e.flags.clone();
+            view.msgs[index].modseq = e.modseq;
+        }
+        Ok(Some((e.flags.clone(), e.modseq)))
+    }
+
+    /// Writes `name {size}` and the message as delivered (or the item's
+    /// partial window of it) after what `line` holds so far, chunk by
+    /// chunk from the store, never whole in memory. False if the message
+    /// is gone.
     async fn stream_whole(
         &mut self,
         index: usize,
-        name: &str,
-        partial: Option<(u64, u64)>,
-        out: &mut Vec<u8>,
-        first: bool,
-    ) -> Result<bool, super::CommandError> {
+        item: &FetchItem,
+        line: &mut FetchLine,
+    ) -> Result<bool, CommandError> {
+        let FetchItem::Section {
+            section,
+            partial,
+            legacy,
+            ..
+        } = item
+        else {
+            return Ok(true);
+        };
+        let name = match legacy {
+            Some(n) => n.to_string(),
+            None => section_name(section, partial.map(|p| p.0)),
+        };
         let Some(entry) = self.entry_at(index).await? else {
             return Ok(false);
         };
         let added = entry.delivery_headers.as_bytes().to_vec();
         let total = added.len() as u64 + u64::try_from(entry.blob.size).unwrap_or(0);
-        let (start, end) = match partial {
+        let (start, end) = match *partial {
             Some((s, l)) => (s.min(total), s.saturating_add(l).min(total)),
             None => (0, total),
         };
-        if !first {
-            out.push(b' ');
-        }
+        let out = line.next();
         out.extend_from_slice(format!("{name} {{{}}}\r\n", end - start).as_bytes());
         // The part of `piece`, which starts at `at` in the message, that
         // falls in the window.
@@ -258,20 +232,81 @@ impl Connection {
             }
             b
         };
-        let mut offset = window(&added, 0, out);
+        let mut offset = window(&added, 0, &mut line.out);
         for n in 0..entry.blob.parts() {
             if offset >= end {
                 break;
             }
             let chunk = self.server.store.read_chunk(&entry.blob, n).await?;
-            offset = window(&chunk, offset, out);
-            if out.len() >= STREAM_AT {
-                self.send(out).await?;
-                out.clear();
+            offset = window(&chunk, offset, &mut line.out);
+            if line.out.len() >= STREAM_AT {
+                self.send(&line.out).await?;
+                line.out.clear();
             }
         }
         Ok(true)
     }
+}
+
+/// An item's data for message `msg` with its current `flags` and
+/// `modseq`, from the parsed message where the item looks inside; `None`
+/// for the whole message when it was not read, which is streamed instead.
+fn item_data(
+    item: &FetchItem,
+    msg: &Msg,
+    flags: &[String],
+    modseq: i64,
+    parsed: Option<&Message>,
+) -> Option<Vec<u8>> {
+    let text = match item {
+        FetchItem::Flags => format!("FLAGS ({})", flags.join(" ")),
+        FetchItem::Uid => format!("UID {}", msg.uid),
+        FetchItem::ModSeq => format!("MODSEQ ({modseq})"),
+        FetchItem::InternalDate => format!("INTERNALDATE \"{}\"", internal_date(msg.received_at)),
+        FetchItem::Size => format!("RFC822.SIZE {}", msg.size),
+        FetchItem::Envelope => {
+            let env = parsed.map(fetch_data::envelope).unwrap_or_default();
+            format!("ENVELOPE {env}")
+        }
+        FetchItem::BodyStructure | FetchItem::Body => {
+            let ext = matches!(item, FetchItem::BodyStructure);
+            let bs = parsed
+                .map(|m| fetch_data::body_structure(m, ext))
+                .unwrap_or_default();
+            let name = if ext { "BODYSTRUCTURE" } else { "BODY" };
+            format!("{name} {bs}")
+        }
+        FetchItem::Section { .. } if is_whole(item) && parsed.is_none() => return None,
+        FetchItem::Section {
+            section,
+            partial,
+            legacy,
+            ..
+        } => {
+            let data = parsed
+                .and_then(|m| fetch_data::section(m, section))
+                .unwrap_or_default();
+            let (data, origin) = match partial {
+                Some((start, len)) => {
+                    let s = usize::try_from(*start)
+                        .unwrap_or(usize::MAX)
+                        .min(data.len());
+                    let len = usize::try_from(*len).unwrap_or(usize::MAX);
+                    let e = s.saturating_add(len).min(data.len());
+                    (data[s..e].to_vec(), Some(*start))
+                }
+                None => (data, None),
+            };
+            let name = match legacy {
+                Some(n) => n.to_string(),
+                None => section_name(section, origin),
+            };
+            let mut piece = format!("{name} {{{}}}\r\n", data.len()).into_bytes();
+            piece.extend_from_slice(&data);
+            return Some(piece);
+        }
+    };
+    Some(text.into_bytes())
 }
 
 /// Whether a FETCH item reads the message (BODY[] is streamed instead).

@@ -384,6 +384,18 @@ pub struct WebSettings {
     pub listen: SocketAddr,
 }
 
+impl WebSettings {
+    /// The store, the node, and where the app listens (`listen`, or
+    /// `default` where it is unset).
+    fn from_env(env: &Env, listen: &'static str, default: SocketAddr) -> Result<Self, ConfigError> {
+        Ok(Self {
+            store: StoreSettings::from_env(env)?,
+            node: NodeSettings::from_env(env)?,
+            listen: env.get(listen, default, v::socket_addr)?,
+        })
+    }
+}
+
 /// admin-console.
 #[derive(Debug, Clone, Serialize)]
 pub struct AdminSettings {
@@ -395,15 +407,7 @@ pub struct AdminSettings {
 impl FromEnv for AdminSettings {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            web: WebSettings {
-                store: StoreSettings::from_env(env)?,
-                node: NodeSettings::from_env(env)?,
-                listen: env.get(
-                    "ADMIN_LISTEN",
-                    ([127, 0, 0, 1], 8080).into(),
-                    v::socket_addr,
-                )?,
-            },
+            web: WebSettings::from_env(env, "ADMIN_LISTEN", ([127, 0, 0, 1], 8080).into())?,
             dns_resolver: env.get_opt("DNS_RESOLVER", v::dns_server)?,
         })
     }
@@ -420,15 +424,7 @@ pub struct WebmailSettings {
 impl FromEnv for WebmailSettings {
     fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
-            web: WebSettings {
-                store: StoreSettings::from_env(env)?,
-                node: NodeSettings::from_env(env)?,
-                listen: env.get(
-                    "WEBMAIL_LISTEN",
-                    ([0, 0, 0, 0], 8081).into(),
-                    v::socket_addr,
-                )?,
-            },
+            web: WebSettings::from_env(env, "WEBMAIL_LISTEN", ([0, 0, 0, 0], 8081).into())?,
             max_message_size: env.get("SMTP_MAX_MESSAGE_SIZE", 26_214_400, v::byte_size)?,
         })
     }

@@ -22,8 +22,8 @@ use crate::message::{bytes, entry, view, View};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::Fields;
 use mismo_core::web::HttpError;
-use mismo_core::web::{Fields, Sessions};
 
 #[derive(Debug, Deserialize)]
 pub struct ComposeQuery {
@@ -280,8 +280,7 @@ pub async fn submit(
     signed: SignedIn,
     multipart: Multipart,
 ) -> Result<Response, HttpError> {
-    let (fields, uploads) = form::multipart(multipart).await?;
-    fields.check_csrf(signed.csrf(), AppState::APP)?;
+    let (fields, uploads) = form::multipart(multipart, signed.csrf()).await?;
     let saving = match fields.opt("action").unwrap_or("send") {
         "send" => false,
         "save" => true,

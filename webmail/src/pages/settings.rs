@@ -16,8 +16,8 @@ use crate::form;
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
+use mismo_core::web::ChangeForm;
 use mismo_core::web::HttpError;
-use mismo_core::web::{ChangeForm, Sessions};
 
 /// The largest picture taken.
 pub const MAX_PICTURE: usize = 5 * 1024 * 1024;
@@ -104,8 +104,7 @@ pub async fn picture(
     signed: SignedIn,
     multipart: Multipart,
 ) -> Result<Response, HttpError> {
-    let (fields, uploads) = form::multipart(multipart).await?;
-    fields.check_csrf(signed.csrf(), AppState::APP)?;
+    let (fields, uploads) = form::multipart(multipart, signed.csrf()).await?;
     if fields.opt("remove") == Some("1") {
         state.store.set_picture(signed.address(), None).await?;
         return Ok(back_to(Some(&with_notice("/settings", "nopicture"))));
