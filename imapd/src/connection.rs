@@ -20,6 +20,9 @@ use crate::session::{Refusal, Session, State};
 pub(crate) const MAX_LINE: usize = 64 * 1024;
 /// A literal in any command but APPEND (a password, a search string).
 pub(crate) const MAX_LITERAL: usize = 64 * 1024;
+/// Any literal before login (a password): nobody may make the server hold
+/// more for a client it does not know.
+const MAX_LOGIN_LITERAL: usize = 8 * 1024;
 /// Pending output is written once it reaches this.
 const WRITE_AT: usize = 64 * 1024;
 /// The most write buffer a session keeps between commands.
@@ -111,7 +114,14 @@ impl Connection {
             if self.pending.is_empty() && self.pending.capacity() > IDLE_WRITE_BUFFER {
                 self.pending = Vec::new();
             }
-            let idle = self.server.settings.idle_timeout;
+            // A client that has not logged in gets a minute, not half an
+            // hour: idle unauthenticated sessions are cheap to open by the
+            // thousand.
+            let idle = if self.session.mailbox().is_some() {
+                self.server.settings.idle_timeout
+            } else {
+                self.server.login_timeout
+            };
             let read = match tokio::time::timeout(idle, self.read_command()).await {
                 Ok(r) => r?,
                 Err(_) => {
@@ -204,7 +214,9 @@ impl Connection {
             };
             let is_append =
                 tag_and_name(&input).is_some_and(|(_, n)| n.eq_ignore_ascii_case("APPEND"));
-            let limit = if is_append {
+            let limit = if self.session.mailbox().is_none() {
+                MAX_LOGIN_LITERAL
+            } else if is_append {
                 self.server.max_message_size
             } else {
                 MAX_LITERAL
@@ -360,6 +372,8 @@ fn tag_and_name(input: &[u8]) -> Option<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::cmd::testing::Client;
 
@@ -370,6 +384,38 @@ mod tests {
             Some(("a1".into(), "APPEND".into()))
         );
         assert_eq!(tag_of(b"\r\n"), None);
+    }
+
+    #[tokio::test]
+    async fn before_login_a_large_literal_is_refused_unread() {
+        let mut c = Client::start().await;
+        // No invitation to send 64 MiB: refused at once.
+        c.send(b"x APPEND INBOX {67108863}\r\n").await;
+        assert_eq!(
+            c.line().await,
+            "x BAD [TOOBIG] Command or literal too long\r\n"
+        );
+        // Sent anyway without waiting (LITERAL+): read away up to a small
+        // bound, then the session ends.
+        c.send(b"y APPEND INBOX {67108863+}\r\n").await;
+        assert!(c.closed().await);
+        // After login, APPEND takes a message as large as allowed.
+        let mut c = Client::signed_in().await;
+        c.send(b"z APPEND INBOX {100000}\r\n").await;
+        assert_eq!(c.line().await, "+ Ready for literal data\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_session_that_does_not_log_in_is_closed_soon() {
+        let mut c = Client::start_with_login_timeout(Duration::from_millis(300)).await;
+        assert_eq!(c.run("a NOOP").await, "a OK NOOP completed\r\n");
+        assert_eq!(c.line().await, "* BYE Autologout; idle for too long\r\n");
+        assert!(c.closed().await);
+        // Logged in, the session's own idle time applies.
+        let mut c = Client::start_with_login_timeout(Duration::from_millis(300)).await;
+        c.login().await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(c.run("b NOOP").await, "b OK NOOP completed\r\n");
     }
 
     #[tokio::test]

@@ -41,6 +41,8 @@ use server::Server;
 const DRAIN: Duration = Duration::from_secs(10);
 /// The largest message APPEND takes.
 const MAX_APPEND: usize = 64 << 20;
+/// How long a session that has not logged in may wait between commands.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs imapd until a stop signal, then drains.
 pub async fn run(settings: ImapSettings) {
@@ -59,6 +61,8 @@ pub async fn run(settings: ImapSettings) {
         // Until the store answers, mail programs are told so at once.
         unavailable: "* BYE [UNAVAILABLE] Service not available, try again later\r\n",
         drain: DRAIN,
+        max_clients: settings.max_clients,
+        max_clients_per_host: settings.max_clients_per_host,
     };
     let Some(started) = ports.start(&settings.node, &settings.store).await else {
         return;
@@ -69,6 +73,7 @@ pub async fn run(settings: ImapSettings) {
         tls: started.tls.clone(),
         headers: Default::default(),
         max_message_size: MAX_APPEND,
+        login_timeout: LOGIN_TIMEOUT,
     });
     started.serve(server).await;
 }

@@ -18,6 +18,8 @@ pub struct Server {
     pub headers: HeaderCache,
     /// The largest message APPEND takes.
     pub max_message_size: usize,
+    /// How long a session that has not logged in may wait between commands.
+    pub login_timeout: std::time::Duration,
 }
 
 impl Protocol for Server {

@@ -45,6 +45,8 @@ pub async fn run(settings: Pop3Settings) {
         // Until the store answers, mail programs are told so at once.
         unavailable: "-ERR [SYS/TEMP] Service not available, try again later\r\n",
         drain: DRAIN,
+        max_clients: settings.max_clients,
+        max_clients_per_host: settings.max_clients_per_host,
     };
     let Some(started) = ports.start(&settings.node, &settings.store).await else {
         return;

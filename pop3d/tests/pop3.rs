@@ -512,3 +512,30 @@ async fn a_password_with_spaces_at_either_end_works_with_pass() {
     let v = p.poplib("ssl", "spaced@example.org", spaced.trim(), &["stat"]);
     assert_eq!(v["error"], "-ERR [AUTH] Authentication failed", "{v}");
 }
+
+#[tokio::test]
+async fn connections_over_the_per_address_limit_are_refused() {
+    let pop = start(&[("POP3_MAX_CLIENTS_PER_HOST", "2")]).await;
+    let greeting = |stream: &std::net::TcpStream| {
+        // A guard against a hung test, not a measure of speed.
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(stream.try_clone().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        line
+    };
+    let connect = || std::net::TcpStream::connect(("127.0.0.1", pop.plain)).unwrap();
+    let (a, b) = (connect(), connect());
+    assert!(greeting(&a).starts_with("+OK "));
+    assert!(greeting(&b).starts_with("+OK "));
+    let c = connect();
+    assert_eq!(
+        greeting(&c),
+        "-ERR [SYS/TEMP] Service not available, try again later\r\n"
+    );
+}

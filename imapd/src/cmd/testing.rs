@@ -29,6 +29,12 @@ pub struct Client {
 impl Client {
     /// A store with zoe's mailbox, and a session whose greeting was read.
     pub async fn start() -> Self {
+        Self::start_with_login_timeout(crate::LOGIN_TIMEOUT).await
+    }
+
+    /// [`Client::start`], with sessions that have not logged in closed
+    /// after `login_timeout`.
+    pub async fn start_with_login_timeout(login_timeout: Duration) -> Self {
         let store_server = TestStore::start();
         let store = store_server.store().await;
         let admin = Admin::new(&store);
@@ -44,6 +50,7 @@ impl Client {
             tls: None,
             headers: Default::default(),
             max_message_size: crate::MAX_APPEND,
+            login_timeout,
         });
         Self::connect(&server, Arc::new(store_server)).await
     }

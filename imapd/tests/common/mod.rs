@@ -21,6 +21,11 @@ pub struct Imap {
 }
 
 pub async fn start() -> Imap {
+    start_with(&[]).await
+}
+
+/// [`start`], with more settings for imapd.
+pub async fn start_with(extra: &[(&str, &str)]) -> Imap {
     let server = TestStore::start();
     let store = server.store().await;
     let admin = Admin::new(&store);
@@ -31,6 +36,9 @@ pub async fn start() -> Imap {
     env.push(("IMAP_LISTEN".into(), format!("127.0.0.1:{plain}")));
     env.push(("IMAPS_LISTEN".into(), format!("127.0.0.1:{tls}")));
     env.push(("MISMO_HOSTNAME".into(), "imap.example.org".into()));
+    for (k, v) in extra {
+        env.push((k.to_string(), v.to_string()));
+    }
     let service = Service::start(
         env!("CARGO_BIN_EXE_imapd"),
         &env,

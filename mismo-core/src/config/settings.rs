@@ -280,6 +280,10 @@ pub struct ReaderSettings {
     pub allow_plaintext_auth: bool,
     /// A session waiting this long for a command is closed.
     pub idle_timeout: Duration,
+    /// Connections this process serves at once, and from one address:
+    /// above either, a client is refused at connect.
+    pub max_clients: u32,
+    pub max_clients_per_host: u32,
 }
 
 /// The variables one reader's settings come from, with their defaults.
@@ -288,6 +292,8 @@ struct ReaderVariables {
     tls_listen: (&'static str, u16),
     allow_plaintext_auth: &'static str,
     idle_timeout: (&'static str, Duration),
+    max_clients: &'static str,
+    max_clients_per_host: &'static str,
 }
 
 impl ReaderSettings {
@@ -304,6 +310,8 @@ impl ReaderSettings {
                 vars.idle_timeout.1,
                 v::positive_duration,
             )?,
+            max_clients: env.get(vars.max_clients, 5000, v::positive_u32)?,
+            max_clients_per_host: env.get(vars.max_clients_per_host, 50, v::positive_u32)?,
         })
     }
 }
@@ -325,6 +333,8 @@ impl FromEnv for Pop3Settings {
             allow_plaintext_auth: "POP3_ALLOW_PLAINTEXT_AUTH",
             // RFC 1939: at least 10 minutes.
             idle_timeout: ("POP3_IDLE_TIMEOUT", Duration::from_secs(600)),
+            max_clients: "POP3_MAX_CLIENTS",
+            max_clients_per_host: "POP3_MAX_CLIENTS_PER_HOST",
         };
         Ok(Self {
             reader: ReaderSettings::from_env(env, vars)?,
@@ -353,6 +363,8 @@ impl FromEnv for ImapSettings {
             // RFC 9051 5.4: at least 30 minutes; IDLE is ended and may be
             // renewed after it.
             idle_timeout: ("IMAP_IDLE_TIMEOUT", Duration::from_secs(30 * 60)),
+            max_clients: "IMAP_MAX_CLIENTS",
+            max_clients_per_host: "IMAP_MAX_CLIENTS_PER_HOST",
         };
         Ok(Self {
             reader: ReaderSettings::from_env(env, vars)?,
@@ -491,6 +503,9 @@ mod tests {
         assert_eq!(p.listen, "0.0.0.0:1110".parse().unwrap());
         assert_eq!(p.tls_listen, "0.0.0.0:1995".parse().unwrap());
         assert!(!p.allow_plaintext_auth);
+        assert_eq!((p.max_clients, p.max_clients_per_host), (5000, 50));
+        let i = ImapSettings::from_env(&e).unwrap();
+        assert_eq!((i.max_clients, i.max_clients_per_host), (5000, 50));
 
         let a = AdminSettings::from_env(&e).unwrap();
         assert_eq!(a.web.listen, "127.0.0.1:8080".parse().unwrap());

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio_rustls::TlsAcceptor;
 
-use super::{Endpoint, Options, Protocol};
+use super::{Endpoint, Limits, Options, Protocol};
 use crate::config::{NodeSettings, StoreSettings};
 use crate::{service, starting, Store};
 
@@ -44,6 +44,11 @@ pub struct TwoPorts {
     pub unavailable: &'static str,
     /// After a stop signal, how long open sessions may take to finish.
     pub drain: Duration,
+    /// Connections served at once, in all and from one address, across
+    /// both ports; above either, a client hears `unavailable` and is
+    /// closed.
+    pub max_clients: u32,
+    pub max_clients_per_host: u32,
 }
 
 /// Both ports bound and the store answering: what the service builds its
@@ -54,6 +59,7 @@ pub struct Started {
     endpoints: Vec<Endpoint<PortName>>,
     unavailable: &'static str,
     drain: Duration,
+    limits: Arc<Limits>,
 }
 
 impl TwoPorts {
@@ -93,6 +99,7 @@ impl TwoPorts {
             endpoints,
             unavailable: self.unavailable,
             drain: self.drain,
+            limits: Limits::new(self.max_clients, self.max_clients_per_host),
         })
     }
 }
@@ -102,7 +109,7 @@ impl Started {
     pub async fn serve<P: Protocol<Kind = PortName>>(self, protocol: Arc<P>) {
         let options = Options {
             tls: self.tls,
-            limits: None,
+            limits: Some(self.limits),
             over_limit: self.unavailable.to_string(),
             drain: self.drain,
             // POP3 and IMAP are reached directly, not through a balancer.
