@@ -48,11 +48,10 @@ pub async fn login_administrator(
     pass: &str,
 ) -> StoreResult<Login<Administrator>> {
     let check = async {
-        let Some(admin) = store.get_administrator(name).await? else {
-            return Ok(None);
-        };
-        let ok = verify(pass, &admin.password_hash).await;
-        Ok(ok.then_some(admin))
+        let found = store.get_administrator(name).await?;
+        let hash = found.as_ref().map(|a| a.password_hash.as_str());
+        let ok = verify_or_pretend(pass, hash).await;
+        Ok(found.filter(|_| ok))
     };
     guarded(store, ip, check).await
 }
@@ -127,14 +126,45 @@ async fn guarded<T>(
 
 /// The mailbox a password opens: right password, mailbox and domain enabled.
 async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mailbox>> {
-    let Ok(address) = Address::parse(user) else {
-        return Ok(None);
+    let found = match Address::parse(user) {
+        Ok(address) => usable_mailbox(store, &address.to_string()).await?,
+        Err(_) => None,
     };
-    let Some(mailbox) = usable_mailbox(store, &address.to_string()).await? else {
-        return Ok(None);
-    };
-    let ok = verify(pass, &mailbox.password_hash).await;
-    Ok(ok.then_some(mailbox))
+    let hash = found.as_ref().map(|m| m.password_hash.as_str());
+    let ok = verify_or_pretend(pass, hash).await;
+    Ok(found.filter(|_| ok))
+}
+
+/// A hash no password is checked against for real: verifying against it
+/// costs what verifying a real one does, so a name that exists answers no
+/// sooner or later than one that does not (made once, with the parameters
+/// every stored hash has).
+static NOBODY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    password::hash("no account has this password").expect("hashing a fixed password")
+});
+
+/// Password checks made in this process (tests count them).
+static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many password checks this process has made.
+#[doc(hidden)]
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Verifies `pass` against `hash`, or, where there is no account, does the
+/// same work against [`NOBODY`] and says no.
+async fn verify_or_pretend(pass: &str, hash: Option<&str>) -> bool {
+    match hash {
+        Some(hash) => verify(pass, hash).await,
+        None => {
+            let nobody = tokio::task::spawn_blocking(|| NOBODY.clone())
+                .await
+                .unwrap_or_default();
+            let _ = verify(pass, &nobody).await;
+            false
+        }
+    }
 }
 
 /// The mailbox at `address`, if it and its domain are enabled: who may
@@ -164,6 +194,7 @@ async fn verify(pass: &str, hash: &str) -> bool {
         return false;
     };
     let (pass, hash) = (pass.to_string(), hash.to_string());
+    VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tokio::task::spawn_blocking(move || {
         let ok = password::verify(&pass, &hash);
         crate::memory::give_back();

@@ -1043,6 +1043,54 @@ async fn compose_drafts_profile_and_password() {
     ]))
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // One attachment named a thousand times is carried once.
+    let mut fields = vec![
+        ("to", "ann@far.test"),
+        ("subject", "Once"),
+        ("carry", mixed.id.as_str()),
+    ];
+    fields.extend(std::iter::repeat_n(("keep", "0"), 1000));
+    let (status, _, _) = send(form(&fields)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let sent = w.folder("zoe@w.test", "Sent").await;
+    let once = sent
+        .iter()
+        .find(|e| e.subject.as_deref() == Some("Once"))
+        .expect("filed in Sent");
+    let once = store
+        .get_entry("zoe@w.test", &once.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&store.get_blob(&once.blob).await.unwrap()).into_owned();
+    assert_eq!(
+        text.matches("Content-Disposition: attachment").count(),
+        1,
+        "{text}"
+    );
+
+    // A full mailbox keeps no draft and no copy in Sent; the mail still goes.
+    Admin::new(&store)
+        .set_mailbox_details("zoe@w.test", 1, "")
+        .await
+        .unwrap();
+    let (status, _, page) = send(form(&[("to", "ann@far.test"), ("action", "save")])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("mailbox is full"), "{page}");
+    let sent_before = w.folder("zoe@w.test", "Sent").await.len();
+    let (status, location, _) = send(form(&[("to", "ann@far.test"), ("subject", "Full")])).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.ends_with("done=sentnocopy"), "{location}");
+    assert_eq!(w.folder("zoe@w.test", "Sent").await.len(), sent_before);
+    assert!(store.list_queued(None, 100).await.unwrap().iter().any(|m| m
+        .headers
+        .subject
+        .as_deref()
+        == Some("Full")));
+    Admin::new(&store)
+        .set_mailbox_details("zoe@w.test", 0, "")
+        .await
+        .unwrap();
 
     // Profile: name and signature; the signature opens every new message.
     let (status, _, _) = w

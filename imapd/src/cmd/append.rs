@@ -1,7 +1,7 @@
 //! APPEND (RFC 9051 6.3.12) with UIDPLUS's APPENDUID: the message filed
 //! the way every other path files one.
 
-use super::{no, Outcome};
+use super::{no, Outcome, OVER_QUOTA};
 use crate::connection::Connection;
 use crate::date::parse_date_time;
 use crate::session::State;
@@ -21,6 +21,14 @@ impl Connection {
         };
         if message.is_empty() {
             return Err(no("Empty message"));
+        }
+        if !self
+            .server
+            .store
+            .has_room(&mailbox, message.len() as i64)
+            .await?
+        {
+            return Err(no(OVER_QUOTA));
         }
         let received_at = match date {
             Some(d) => Some(parse_date_time(d).ok_or_else(|| no("Invalid date-time"))?),

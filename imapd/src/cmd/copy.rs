@@ -2,7 +2,7 @@
 
 use mismo_core::model::{Folder, MailboxEntry, Uid};
 
-use super::{no, selection, CommandError, Outcome};
+use super::{no, selection, CommandError, Outcome, OVER_QUOTA};
 use crate::connection::Connection;
 use crate::sequence::SequenceSet;
 
@@ -53,6 +53,11 @@ impl Connection {
             .into_iter()
             .filter(|e| wanted.contains(&e.uid))
             .collect();
+        // A copy adds to the mailbox; a move within it does not.
+        let adding: i64 = entries.iter().map(|e| e.size).sum();
+        if !moving && !self.server.store.has_room(&mailbox, adding).await? {
+            return Err(no(OVER_QUOTA));
+        }
         let new_uids = self.copy_entries(&mailbox, &entries, &target).await?;
         let old: Vec<String> = entries.iter().map(|e| e.uid.to_string()).collect();
         let new: Vec<String> = new_uids.iter().map(Uid::to_string).collect();
@@ -117,6 +122,17 @@ mod tests {
         // A copy into the selected folder itself shows at once.
         let reply = c.run("f COPY 1 INBOX").await;
         assert!(reply.starts_with("* 3 EXISTS\r\nf OK [COPYUID "), "{reply}");
+        // Over the quota a copy is refused; a move still goes.
+        c.set_quota(1).await;
+        assert_eq!(
+            c.run("k COPY 1 Trash").await,
+            "k NO [OVERQUOTA] Mailbox is full\r\n"
+        );
+        assert!(c
+            .run("l MOVE 1 Trash")
+            .await
+            .ends_with("l OK MOVE completed\r\n"));
+        c.set_quota(0).await;
         c.run("g EXAMINE INBOX").await;
         assert_eq!(
             c.run("h MOVE 1 Trash").await,

@@ -59,6 +59,10 @@ impl From<StoreError> for CommandError {
     }
 }
 
+/// RFC 9208 5: what APPEND and COPY say when the mailbox's quota has no
+/// room for what they would add.
+const OVER_QUOTA: &str = "[OVERQUOTA] Mailbox is full";
+
 fn no(text: &str) -> CommandError {
     CommandError::No(text.to_string())
 }

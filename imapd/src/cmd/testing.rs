@@ -144,6 +144,14 @@ impl Client {
         assert!(reply.starts_with("l0 OK [CAPABILITY "), "{reply}");
     }
 
+    /// Sets zoe's quota (0: none).
+    pub async fn set_quota(&self, bytes: i64) {
+        Admin::new(&self.store)
+            .set_mailbox_details(ZOE, bytes, "")
+            .await
+            .unwrap();
+    }
+
     /// A message filed into zoe's INBOX as delivery files it.
     pub async fn deliver(&self, raw: &str) -> MailboxEntry {
         mismo_testkit::deliver(&self.store, ZOE, raw.as_bytes()).await

@@ -114,6 +114,20 @@ impl Store {
     }
 
     /// Messages and bytes held by a mailbox.
+    /// Whether `address`'s mailbox has room for `bytes` more under its
+    /// quota (always, without one): the rule delivery applies, and IMAP
+    /// APPEND and COPY and webmail's Sent and Drafts with it.
+    pub async fn has_room(&self, address: &str, bytes: i64) -> StoreResult<bool> {
+        let Some(mailbox) = self.get_mailbox(address).await? else {
+            return Ok(false);
+        };
+        if mailbox.quota_bytes <= 0 {
+            return Ok(true);
+        }
+        let usage = self.mailbox_usage(address).await?;
+        Ok(usage.bytes + bytes <= mailbox.quota_bytes)
+    }
+
     pub async fn mailbox_usage(&self, address: &str) -> StoreResult<Usage> {
         let addresses = [address.to_string()];
         Ok(self

@@ -369,13 +369,15 @@ async fn compose(
     }
     let message = build(state, signed, d, &to, fields, uploads, saving).await?;
     if message.len() as u64 > state.max_message_size {
-        return Err(HttpError::TooLarge(format!(
-            "The message is {} with its attachments; at most {} can be sent.",
-            mismo_core::display::bytes(message.len() as i64),
-            mismo_core::display::bytes(state.max_message_size as i64)
-        )));
+        return Err(too_large(message.len() as u64, state.max_message_size));
     }
     if saving {
+        if !state.store.has_room(mailbox, message.len() as i64).await? {
+            return Err(HttpError::Invalid(
+                "Your mailbox is full: the draft was not saved. Delete some mail and try again."
+                    .into(),
+            ));
+        }
         let drafts = special_folder(state, signed, "\\Drafts").await?;
         let flags = vec![Flag::Draft.into(), Flag::Seen.into()];
         state
@@ -388,9 +390,19 @@ async fn compose(
             "draft",
         ))));
     }
-    send(state, signed, d, &to, &message).await?;
+    let kept = send(state, signed, d, &to, &message).await?;
     drop_old_draft(state, mailbox, &d.draft).await?;
-    Ok(back_to(Some(&with_notice("/mail?folder=INBOX", "sent"))))
+    let notice = if kept { "sent" } else { "sentnocopy" };
+    Ok(back_to(Some(&with_notice("/mail?folder=INBOX", notice))))
+}
+
+/// A message of `size` bytes, over the limit of `max`.
+fn too_large(size: u64, max: u64) -> HttpError {
+    HttpError::TooLarge(format!(
+        "The message is {} with its attachments; at most {} can be sent.",
+        mismo_core::display::bytes(size as i64),
+        mismo_core::display::bytes(max as i64)
+    ))
 }
 
 /// The message as the form describes it, attachments included.
@@ -432,17 +444,24 @@ async fn build(
         builder = builder.references(refs);
     }
     // Attachments carried over from the forwarded message or the draft,
-    // those ticked to keep.
+    // those ticked to keep, each once however often it is named; and the
+    // files sent with the form. Their size is checked before anything is
+    // built: base64 makes each a third larger.
+    let mut attachments: Vec<(String, String, Vec<u8>)> = Vec::new();
     if !d.carry.is_empty() {
-        let source = entry(&state.store, signed.address(), &d.carry).await?;
-        let raw = bytes(&state.store, &source).await?;
+        let mut keep = std::collections::BTreeSet::new();
         for n in fields.all("keep") {
             let n: usize = n
                 .parse()
                 .map_err(|_| HttpError::BadRequest("Bad attachment number.".into()))?;
+            keep.insert(n);
+        }
+        let source = entry(&state.store, signed.address(), &d.carry).await?;
+        let raw = bytes(&state.store, &source).await?;
+        for n in keep {
             let (name, media_type, body) = crate::message::attachment(&raw, n)
                 .ok_or_else(|| HttpError::NotFound("That attachment is gone.".into()))?;
-            builder = builder.attachment(media_type, name, body);
+            attachments.push((name, media_type, body));
         }
     }
     for upload in uploads {
@@ -451,22 +470,33 @@ async fn build(
         } else {
             upload.name
         };
-        builder = builder.attachment(upload.media_type, name, upload.bytes);
+        attachments.push((name, upload.media_type, upload.bytes));
+    }
+    let encoded: u64 = attachments
+        .iter()
+        .map(|(_, _, body)| body.len() as u64 / 3 * 4)
+        .sum::<u64>()
+        + d.body.len() as u64;
+    if encoded > state.max_message_size {
+        return Err(too_large(encoded, state.max_message_size));
+    }
+    for (name, media_type, body) in attachments {
+        builder = builder.attachment(media_type, name, body);
     }
     builder
         .write_to_vec()
         .map_err(|_| HttpError::Invalid("The message could not be built.".into()))
 }
 
-/// Queues the message as submission would, files a copy in Sent and marks
-/// what it answers.
+/// Queues the message as submission would, files a copy in Sent (if the
+/// mailbox's quota has room: whether it had) and marks what it answers.
 async fn send(
     state: &AppState,
     signed: &SignedIn,
     d: &Draft,
     to: &Addressees,
     message: &[u8],
-) -> Result<(), HttpError> {
+) -> Result<bool, HttpError> {
     let mailbox = signed.address();
     let rcpts = to.envelope();
     let id = new_id();
@@ -499,12 +529,17 @@ async fn send(
     let new = NewMessage::new(id, d.from.clone(), recipients, origin);
     let queued = state.store.enqueue_new(new, &wire).await?;
     tracing::info!(mailbox, id = %queued.id, "webmail message enqueued");
-    let sent = special_folder(state, signed, "\\Sent").await?;
-    let flags = vec![Flag::Seen.into()];
-    state
-        .store
-        .file_message(mailbox, &sent.id, message, None, flags)
-        .await?;
+    let kept = state.store.has_room(mailbox, message.len() as i64).await?;
+    if kept {
+        let sent = special_folder(state, signed, "\\Sent").await?;
+        let flags = vec![Flag::Seen.into()];
+        state
+            .store
+            .file_message(mailbox, &sent.id, message, None, flags)
+            .await?;
+    } else {
+        tracing::info!(mailbox, "sent; no copy kept in Sent: the mailbox is full");
+    }
     if !d.reply_of.is_empty() {
         if let Ok(original) = entry(&state.store, mailbox, &d.reply_of).await {
             let answered = [Flag::Answered.to_string()];
@@ -519,7 +554,7 @@ async fn send(
                 .await?;
         }
     }
-    Ok(())
+    Ok(kept)
 }
 
 /// Removes the draft a sent or re-saved message replaces, if it is one.

@@ -202,6 +202,7 @@ pub fn with_notice(path: &str, code: &str) -> String {
 pub fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
         "sent" => "Message sent.",
+        "sentnocopy" => "Message sent. Your mailbox is full, so no copy was kept in Sent.",
         "draft" => "Draft saved to Drafts.",
         "moved" => "Moved.",
         "deleted" => "Moved to Trash.",
