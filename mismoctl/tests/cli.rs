@@ -131,6 +131,18 @@ async fn domains_mailboxes_and_aliases_end_to_end() {
         Some("short\n"),
     );
     assert!(err.contains("at least 8"), "{err}");
+    // A name that would break links and forms (query characters, escapes).
+    let err = ctl.expect(
+        1,
+        &[
+            "mailbox",
+            "add",
+            "q?x=1&y=%3cb%3e@example.org",
+            "--password-stdin",
+        ],
+        Some("another password\n"),
+    );
+    assert!(err.contains("letters, digits"), "{err}");
     let err = ctl.expect(
         1,
         &["mailbox", "add", "y@example.org", "--password-stdin"],

@@ -149,10 +149,7 @@ pub fn view(raw: &[u8], show_remote: bool) -> View {
         .enumerate()
         .map(|(n, part)| Attachment {
             n,
-            name: part
-                .attachment_name()
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("attachment-{}", n + 1)),
+            name: attachment_name(part, n),
             media_type: media_type(part),
             size: part.contents().len(),
         })
@@ -245,11 +242,37 @@ pub fn media_type(part: &mail_parser::MessagePart) -> String {
 pub fn attachment(raw: &[u8], n: usize) -> Option<(String, String, Vec<u8>)> {
     let message = MessageParser::default().parse(raw)?;
     let part = message.attachments().nth(n)?;
-    let name = part
+    Some((
+        attachment_name(part, n),
+        media_type(part),
+        part.contents().to_vec(),
+    ))
+}
+
+/// Attachment `n`'s name as shown and downloaded: without control or
+/// format characters, so a right-to-left override cannot make
+/// `invoice\u{202E}fdp.exe` read as `invoiceexe.pdf`.
+fn attachment_name(part: &mail_parser::MessagePart, n: usize) -> String {
+    let name: String = part
         .attachment_name()
-        .map(str::to_string)
-        .unwrap_or_else(|| format!("attachment-{}", n + 1));
-    Some((name, media_type(part), part.contents().to_vec()))
+        .unwrap_or("")
+        .chars()
+        .filter(|&c| !c.is_control() && !is_format_character(c))
+        .collect();
+    if name.trim().is_empty() {
+        format!("attachment-{}", n + 1)
+    } else {
+        name
+    }
+}
+
+/// Unicode's invisible format characters (general category Cf) that
+/// change how text around them reads: bidirectional embeddings, overrides
+/// and isolates, marks, zero-width joiners and spaces.
+fn is_format_character(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// Whether a message has attachments, from its header block alone (what
@@ -278,6 +301,19 @@ Message-ID: <m1@example.org>\r\nReferences: <r0@example.org>\r\nMIME-Version: 1.
 Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; format=flowed\r\n\r\n\
 Hello \r\nworld, see https://example.org\r\n--b\r\nContent-Type: text/html; name=\"evil.html\"\r\n\
 Content-Disposition: attachment; filename=\"../evil.html\"\r\n\r\n<script>alert(1)</script>\r\n--b--\r\n";
+
+    #[test]
+    fn attachment_names_lose_their_direction_tricks() {
+        let raw = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename*=UTF-8''invoice%E2%80%AEfdp.exe\r\n\r\nMZ\r\n--b\r\n\
+Content-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename*=UTF-8''%E2%81%A6%E2%80%8F\r\n\r\nx\r\n--b--\r\n";
+        let v = view(raw.as_bytes(), false);
+        assert_eq!(v.attachments[0].name, "invoicefdp.exe");
+        assert_eq!(v.attachments[1].name, "attachment-2");
+        assert_eq!(attachment(raw.as_bytes(), 0).unwrap().0, "invoicefdp.exe");
+    }
 
     #[test]
     fn a_multipart_message_is_taken_apart() {

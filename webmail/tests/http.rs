@@ -927,6 +927,20 @@ async fn compose_drafts_profile_and_password() {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("You may not send as bob@w.test"));
+    // A catch-all that delivers to zoe is no address she may send as.
+    Admin::new(&store)
+        .add_alias("@w.test", &["zoe@w.test".to_string()])
+        .await
+        .unwrap();
+    let (status, _, page) = send(form(&[
+        ("from", "@w.test"),
+        ("to", "ann@far.test"),
+        ("body", "y"),
+    ]))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("You may not send as @w.test"), "{page}");
+    Admin::new(&store).remove_alias("@w.test").await.unwrap();
     let big = form(&[("to", "ann@far.test"), ("body", "big")]).part(
         "attachment",
         reqwest::multipart::Part::bytes(vec![b'x'; 300_000]).file_name("big.bin"),

@@ -10,6 +10,8 @@ use crate::session::State;
 
 const EXISTS: &str = "[ALREADYEXISTS] Folder exists already";
 const INBOX_EXISTS: &str = "[ALREADYEXISTS] INBOX always exists";
+/// RFC 5530 LIMIT: the mailbox has as many folders as it may.
+const TOO_MANY: &str = "[LIMIT] Too many folders";
 
 impl Connection {
     pub(crate) async fn create(&mut self, tag: &str, name: &str) -> Outcome {
@@ -29,12 +31,14 @@ impl Connection {
             }
             match store.create_folder(&mailbox, &parent).await {
                 Ok(_) | Err(StoreError::Duplicate(_)) => {}
+                Err(StoreError::Limit(_)) => return Err(no(TOO_MANY)),
                 Err(e) => return Err(e.into()),
             }
         }
         match store.create_folder(&mailbox, &name).await {
             Ok(_) => self.ok(tag, "", "CREATE completed").await,
             Err(StoreError::Duplicate(_)) => Err(no(EXISTS)),
+            Err(StoreError::Limit(_)) => Err(no(TOO_MANY)),
             Err(e) => Err(e.into()),
         }
     }
@@ -80,6 +84,7 @@ impl Connection {
         let target = match self.server.store.create_folder(mailbox, to).await {
             Ok(f) => f,
             Err(StoreError::Duplicate(_)) => return Err(no(EXISTS)),
+            Err(StoreError::Limit(_)) => return Err(no(TOO_MANY)),
             Err(e) => return Err(e.into()),
         };
         let inbox = Folder::inbox_id(mailbox);
@@ -102,7 +107,7 @@ impl Connection {
 
 #[cfg(test)]
 mod tests {
-    use crate::cmd::testing::Client;
+    use crate::cmd::testing::{Client, ZOE};
 
     #[tokio::test]
     async fn create_makes_the_levels_above_and_refuses_twins() {
@@ -171,6 +176,32 @@ mod tests {
             status.starts_with("* STATUS \"INBOX\" (MESSAGES 0)"),
             "{status}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_mailbox_holds_a_bounded_number_of_folders() {
+        let mut c = Client::signed_in().await;
+        let mut made = 0;
+        while c
+            .store
+            .create_folder(ZOE, &format!("f{made}"))
+            .await
+            .is_ok()
+        {
+            made += 1;
+        }
+        // The five every mailbox starts with, and the rest up to the bound.
+        assert_eq!(made + 5, mismo_core::store::MAX_FOLDERS);
+        assert_eq!(
+            c.run("a CREATE One/More").await,
+            "a NO [LIMIT] Too many folders\r\n"
+        );
+        assert_eq!(
+            c.run("b RENAME INBOX Elsewhere").await,
+            "b NO [LIMIT] Too many folders\r\n"
+        );
+        c.run("c DELETE f0").await;
+        assert_eq!(c.run("d CREATE g").await, "d OK CREATE completed\r\n");
     }
 
     #[tokio::test]

@@ -13,6 +13,11 @@ impl Admin<'_> {
         quota_bytes: i64,
     ) -> AdminResult<Mailbox> {
         let address = Address::parse(address)?;
+        if !crate::model::address::is_mailbox_name(address.local()) {
+            return Err(AdminError::Invalid(format!(
+                "{address}: a mailbox name may hold letters, digits, dots, hyphens and underscores"
+            )));
+        }
         password::check_new(new_password).map_err(|e| AdminError::Invalid(e.into()))?;
         if self.store.get_domain(address.domain()).await?.is_none() {
             return Err(AdminError::NotFound(format!(

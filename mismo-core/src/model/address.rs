@@ -51,6 +51,18 @@ pub fn domain_part(address: &str) -> &str {
     split(address).map_or("", |(_, domain)| domain)
 }
 
+/// Whether `local` may name a mailbox made here: letters, digits, dots,
+/// hyphens and underscores, as Mailcow and most hosting panels allow. Mail
+/// may come *from* any address RFC 5321 allows; a mailbox's own name also
+/// stands in links, forms and folder paths, where `?`, `&`, `%` or `/`
+/// would break them.
+pub fn is_mailbox_name(local: &str) -> bool {
+    !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
 /// A mailbox address `local@domain`, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Address {
@@ -112,6 +124,16 @@ pub enum AddressError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mailbox_names() {
+        for ok in ["zoe", "z.oe", "jürgen", "a-b_c", "u1"] {
+            assert!(is_mailbox_name(ok), "{ok}");
+        }
+        for bad in ["q?x=1&y=%3cb%3e", "a/b", "a+b", "", "a b", "a\u{202E}b"] {
+            assert!(!is_mailbox_name(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn addresses_are_normalised() {

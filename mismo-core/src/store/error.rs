@@ -14,6 +14,9 @@ pub enum StoreError {
     /// Stored bytes are missing or do not add up; never silently truncated.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A bound on what one mailbox may hold was reached (its folders).
+    #[error("{0}")]
+    Limit(String),
     /// Anything else the store said.
     #[error("store error: {0}")]
     Other(String),

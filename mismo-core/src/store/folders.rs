@@ -9,6 +9,10 @@ use super::names::{FOLDERS, MAILBOXES, MAILBOX_MESSAGES};
 use super::{Store, StoreError, StoreResult};
 use crate::model::{new_id, now_ms, Folder, DEFAULT_FOLDERS, SEPARATOR};
 
+/// The most folders one mailbox may have: every folder list (IMAP LIST,
+/// webmail's side bar) reads them all.
+pub const MAX_FOLDERS: u64 = 1000;
+
 impl Store {
     fn folders(&self) -> mongodb::Collection<Folder> {
         self.collection(FOLDERS)
@@ -54,7 +58,16 @@ impl Store {
     }
 
     /// A new folder; [`StoreError::Duplicate`] if the name is taken.
+    /// [`StoreError::Limit`] once the mailbox has [`MAX_FOLDERS`].
     pub async fn create_folder(&self, mailbox: &str, name: &str) -> StoreResult<Folder> {
+        let held = self
+            .run(self.folders().count_documents(doc! { "mailbox": mailbox }))
+            .await?;
+        if held >= MAX_FOLDERS {
+            return Err(StoreError::Limit(format!(
+                "a mailbox holds at most {MAX_FOLDERS} folders"
+            )));
+        }
         let folder = self.new_folder(mailbox, name, None).await?;
         self.run(self.folders().insert_one(&folder)).await?;
         Ok(folder)

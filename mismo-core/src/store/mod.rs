@@ -15,6 +15,7 @@ mod dkim_keys;
 mod domains;
 mod entries;
 pub use entries::FlagChange;
+pub use folders::MAX_FOLDERS;
 mod error;
 mod folders;
 mod listing;

@@ -155,6 +155,10 @@ impl Store {
         if sender == user {
             return Ok(true);
         }
+        // A catch-all (`@domain`) is an alias, but no address to send as.
+        if crate::model::address::Address::parse(sender).is_err() {
+            return Ok(false);
+        }
         Ok(self
             .get_alias(sender)
             .await?

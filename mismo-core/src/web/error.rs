@@ -76,6 +76,9 @@ impl HttpError {
 
 impl From<StoreError> for HttpError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Limit(m) = e {
+            return Self::Invalid(m);
+        }
         tracing::warn!("store: {e}");
         Self::Unavailable
     }
