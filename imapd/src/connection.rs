@@ -4,6 +4,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
+
+use mismo_core::model::Credentials;
 
 use mismo_core::net::{read_line, Io, Line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -40,6 +43,9 @@ pub struct Connection {
     pending: Vec<u8>,
     /// The selected folder's messages read ahead of the one asked for.
     pub(crate) ahead: ReadAhead,
+    /// What the login saw of the mailbox, and when it was last compared
+    /// with the store's.
+    pub(crate) credentials: Option<(Credentials, Instant)>,
 }
 
 /// How reading one command ended.
@@ -70,6 +76,7 @@ impl Connection {
             peer,
             pending: Vec::new(),
             ahead: ReadAhead::default(),
+            credentials: None,
         }
     }
 
@@ -179,9 +186,44 @@ impl Connection {
                     continue;
                 }
             }
+            if !self.still_valid().await? {
+                return Ok(());
+            }
             self.execute(&tag, command).await?;
             if matches!(self.session.state, State::Logout) {
                 return Ok(());
+            }
+        }
+    }
+
+    /// Whether the logged-in mailbox may still be used: compared with the
+    /// store at most every `recheck`. A password reset, a disabled mailbox
+    /// or domain, or a mailbox removed (and perhaps made again) ends the
+    /// session with a BYE saying so; a store that does not answer ends
+    /// nothing.
+    pub(crate) async fn still_valid(&mut self) -> std::io::Result<bool> {
+        let Some((credentials, checked)) = &self.credentials else {
+            return Ok(true);
+        };
+        if checked.elapsed() < self.server.recheck {
+            return Ok(true);
+        }
+        let address = self.session.mailbox().unwrap_or_default().to_string();
+        match mismo_core::auth::still_valid(&self.server.store, &address, credentials).await {
+            Ok(true) => {
+                self.credentials = Some((credentials.clone(), Instant::now()));
+                Ok(true)
+            }
+            Ok(false) => {
+                tracing::info!(peer = %self.peer, mailbox = %address, "session ended: mailbox changed");
+                self.send(b"* BYE Session ended: the mailbox's password or state changed\r\n")
+                    .await?;
+                self.session.state = State::Logout;
+                Ok(false)
+            }
+            Err(e) => {
+                tracing::warn!(peer = %self.peer, "store: {e}");
+                Ok(true)
             }
         }
     }
@@ -416,6 +458,55 @@ mod tests {
         c.login().await;
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert_eq!(c.run("b NOOP").await, "b OK NOOP completed\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_changed_mailbox_ends_its_sessions() {
+        use crate::cmd::testing::{PASSWORD, ZOE};
+        use mismo_core::admin::Admin;
+        use mismo_core::model::Activation;
+
+        // A password reset.
+        let mut c = Client::signed_in().await;
+        assert_eq!(c.run("a NOOP").await, "a OK NOOP completed\r\n");
+        let store = c.store.clone();
+        let admin = Admin::new(&store);
+        admin
+            .set_password(ZOE, "a new long password")
+            .await
+            .unwrap();
+        c.send(b"b SELECT INBOX\r\n").await;
+        assert_eq!(
+            c.line().await,
+            "* BYE Session ended: the mailbox's password or state changed\r\n"
+        );
+        assert!(c.closed().await);
+        admin.set_password(ZOE, PASSWORD).await.unwrap();
+        // Disabled, also while in IDLE.
+        let mut c = c.another().await;
+        c.login().await;
+        c.run("c SELECT INBOX").await;
+        c.send(b"d IDLE\r\n").await;
+        assert_eq!(c.line().await, "+ idling\r\n");
+        admin
+            .set_mailbox_state(ZOE, Activation::Disabled)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.line().await,
+            "* BYE Session ended: the mailbox's password or state changed\r\n"
+        );
+        admin
+            .set_mailbox_state(ZOE, Activation::Enabled)
+            .await
+            .unwrap();
+        // Removed and made again under the same name and password.
+        let mut c = c.another().await;
+        c.login().await;
+        admin.remove_mailbox(ZOE).await.unwrap();
+        admin.add_mailbox(ZOE, PASSWORD, 0).await.unwrap();
+        c.send(b"e LIST \"\" *\r\n").await;
+        assert!(c.line().await.starts_with("* BYE Session ended"));
     }
 
     #[tokio::test]

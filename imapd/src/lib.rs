@@ -43,6 +43,9 @@ const DRAIN: Duration = Duration::from_secs(10);
 const MAX_APPEND: usize = 64 << 20;
 /// How long a session that has not logged in may wait between commands.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a session compares its mailbox with the store's: a change
+/// ends it within this long (one mailbox and one domain read each time).
+const RECHECK: Duration = Duration::from_secs(5);
 
 /// Runs imapd until a stop signal, then drains.
 pub async fn run(settings: ImapSettings) {
@@ -74,6 +77,7 @@ pub async fn run(settings: ImapSettings) {
         headers: Default::default(),
         max_message_size: MAX_APPEND,
         login_timeout: LOGIN_TIMEOUT,
+        recheck: RECHECK,
     });
     started.serve(server).await;
 }

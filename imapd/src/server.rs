@@ -20,6 +20,9 @@ pub struct Server {
     pub max_message_size: usize,
     /// How long a session that has not logged in may wait between commands.
     pub login_timeout: std::time::Duration,
+    /// How often a session compares its mailbox with the store's (a
+    /// password reset, a disabled or removed mailbox end it).
+    pub recheck: std::time::Duration,
 }
 
 impl Protocol for Server {

@@ -167,6 +167,19 @@ async fn verify_or_pretend(pass: &str, hash: Option<&str>) -> bool {
     }
 }
 
+/// Whether a session that opened `address` with `credentials` may go on:
+/// the mailbox and its domain still enabled, its password the same, and
+/// the same mailbox (not one removed and made again).
+pub async fn still_valid(
+    store: &Store,
+    address: &str,
+    credentials: &crate::model::Credentials,
+) -> StoreResult<bool> {
+    Ok(usable_mailbox(store, address)
+        .await?
+        .is_some_and(|m| m.credentials() == *credentials))
+}
+
 /// The mailbox at `address`, if it and its domain are enabled: who may
 /// sign in, and who stays signed in (webmail asks at every request).
 pub async fn usable_mailbox(store: &Store, address: &str) -> StoreResult<Option<Mailbox>> {

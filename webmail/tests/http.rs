@@ -358,6 +358,41 @@ async fn sign_in_is_guarded_and_sessions_end() {
         .await
         .unwrap();
 
+    // A password reset by an administrator ends the session that knew the
+    // old one; removing the mailbox and making it again gives an old
+    // cookie nothing, and the new mailbox none of the old one's profile.
+    let (zoe, csrf) = w.signed_in("zoe@w.test", ZOE_PASSWORD).await;
+    let (status, _, _) = w
+        .post(
+            &zoe,
+            "/settings/profile",
+            &[
+                ("csrf", &csrf),
+                ("display_name", ""),
+                ("signature", "Old Zoe"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    Admin::new(&store)
+        .set_password("zoe@w.test", "a new long password")
+        .await
+        .unwrap();
+    let response = zoe.get(w.url("/mail?folder=INBOX")).send().await.unwrap();
+    assert_eq!(response.headers()[LOCATION], "/login");
+    let (zoe, _) = w.signed_in("zoe@w.test", "a new long password").await;
+    Admin::new(&store)
+        .remove_mailbox("zoe@w.test")
+        .await
+        .unwrap();
+    Admin::new(&store)
+        .add_mailbox("zoe@w.test", ZOE_PASSWORD, 0)
+        .await
+        .unwrap();
+    let response = zoe.get(w.url("/mail?folder=INBOX")).send().await.unwrap();
+    assert_eq!(response.headers()[LOCATION], "/login");
+    assert_eq!(store.get_profile("zoe@w.test").await.unwrap().signature, "");
+
     // Failed sign-ins from one address are slowed, then refused (429).
     let intruder = browser();
     let mut statuses = Vec::new();

@@ -97,6 +97,7 @@ impl Connection {
             .ensure_default_folders(&mailbox.address)
             .await?;
         tracing::info!(peer = %self.peer, mailbox = %mailbox.address, "logged in");
+        self.credentials = Some((mailbox.credentials(), std::time::Instant::now()));
         self.session.state = State::Authenticated {
             mailbox: mailbox.address,
         };

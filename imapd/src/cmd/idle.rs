@@ -44,6 +44,9 @@ impl Connection {
                         self.session.state = State::Logout;
                         return Ok(());
                     }
+                    if !self.still_valid().await? {
+                        return Ok(());
+                    }
                     self.report_changes(true).await?;
                 }
             }

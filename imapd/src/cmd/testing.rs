@@ -51,6 +51,8 @@ impl Client {
             headers: Default::default(),
             max_message_size: crate::MAX_APPEND,
             login_timeout,
+            // Every command compares, so a test sees a change at once.
+            recheck: Duration::ZERO,
         });
         Self::connect(&server, Arc::new(store_server)).await
     }

@@ -63,13 +63,32 @@ impl Admin<'_> {
             .ok_or_else(|| AdminError::NotFound(format!("no mailbox {address}")))
     }
 
+    /// Sets a new password and ends the mailbox's webmail sessions: whoever
+    /// held the old one is out (IMAP and POP3 sessions notice the change
+    /// themselves).
     pub async fn set_password(&self, address: &str, new_password: &str) -> AdminResult<()> {
+        self.set_password_keeping(address, new_password, None).await
+    }
+
+    /// [`Admin::set_password`], keeping the webmail session `keep` (its
+    /// token's hash): the user who changed it stays signed in there.
+    pub async fn set_password_keeping(
+        &self,
+        address: &str,
+        new_password: &str,
+        keep: Option<&str>,
+    ) -> AdminResult<()> {
         password::check_new(new_password).map_err(|e| AdminError::Invalid(e.into()))?;
         let mailbox = self.mailbox(address).await?;
         let hash = password::hash(new_password).map_err(AdminError::Invalid)?;
         self.store
             .set_password_hash(&mailbox.address, &hash)
             .await?;
+        let ended = self
+            .store
+            .remove_mail_sessions(&mailbox.address, keep)
+            .await?;
+        tracing::info!(mailbox = %mailbox.address, ended, "password changed; webmail sessions ended");
         Ok(())
     }
 
@@ -111,9 +130,15 @@ impl Admin<'_> {
         self.mailbox(&mailbox.address).await
     }
 
-    /// Removes a mailbox and the messages in it.
+    /// Removes a mailbox, the messages in it, its webmail sessions and its
+    /// profile: a mailbox made again under the name starts empty, and no
+    /// cookie of the old one opens it.
     pub async fn remove_mailbox(&self, address: &str) -> AdminResult<u64> {
         let mailbox = self.mailbox(address).await?;
+        self.store
+            .remove_mail_sessions(&mailbox.address, None)
+            .await?;
+        self.store.remove_profile(&mailbox.address).await?;
         let removed = self.store.delete_mailbox_entries(&mailbox.address).await?;
         self.store.delete_mailbox_folders(&mailbox.address).await?;
         self.store.remove_mailbox(&mailbox.address).await?;

@@ -23,3 +23,21 @@ pub struct Mailbox {
     /// ASCII-armoured OpenPGP certificate (public part), when one was generated.
     pub pgp_public_key: Option<String>,
 }
+
+/// What a session remembers of the mailbox it opened, to notice when it
+/// should end: another password (a reset) or another mailbox under the
+/// same name (removed and made again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    password_hash: String,
+    created_at: i64,
+}
+
+impl Mailbox {
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
+            password_hash: self.password_hash.clone(),
+            created_at: self.created_at,
+        }
+    }
+}

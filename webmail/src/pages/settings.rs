@@ -183,17 +183,8 @@ pub async fn password(
         Login::Busy => return Err(HttpError::Unavailable),
     }
     Admin::new(&state.store)
-        .set_password(signed.address(), new)
+        .set_password_keeping(signed.address(), new, Some(&signed.session.token_hash))
         .await?;
-    let ended = state
-        .store
-        .remove_mail_sessions(signed.address(), Some(&signed.session.token_hash))
-        .await?;
-    tracing::info!(
-        mailbox = signed.address(),
-        ended,
-        "password changed in webmail"
-    );
     Ok(back_to(Some(&with_notice("/settings", "password"))))
 }
 
