@@ -18,6 +18,11 @@ pub(crate) const MAX_LINE: usize = 1024;
 pub(crate) const MAX_SASL_LINE: usize = 12288;
 /// A message body is written out whenever this much has gathered.
 const SEND_AT: usize = 64 * 1024;
+/// How often a logged-in session compares its mailbox with the store's: a
+/// reset, a disable or a removal ends it within this long.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a session that has not logged in may wait between commands.
+const LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct Connection {
     server: Arc<Server>,
@@ -71,7 +76,12 @@ impl Connection {
         self.send(greeting.as_bytes()).await?;
         loop {
             let mut line = Vec::new();
-            let idle = self.server.settings.idle_timeout;
+            // A client that has not logged in gets a minute, not ten.
+            let idle = if self.maildrop.is_some() {
+                self.server.settings.idle_timeout
+            } else {
+                LOGIN_TIMEOUT.min(self.server.settings.idle_timeout)
+            };
             let limit = if self.session.awaiting_sasl() {
                 MAX_SASL_LINE
             } else {
@@ -86,6 +96,14 @@ impl Connection {
                 }
                 Ok(r) => r?,
             };
+            if let Some(maildrop) = &mut self.maildrop {
+                if !maildrop.still_valid(RECHECK).await {
+                    tracing::info!(peer = %self.peer, mailbox = %maildrop.mailbox, "session ended: mailbox changed");
+                    self.send(b"-ERR [SYS/PERM] Session ended: the mailbox's password or state changed; nothing deleted\r\n")
+                        .await?;
+                    return Ok(());
+                }
+            }
             if self.maildrop.as_ref().is_some_and(Maildrop::is_lost) {
                 // Another session holds the maildrop now; whatever this one
                 // marked deleted stays (RFC 1939 4: exclusive until UPDATE).

@@ -27,6 +27,10 @@ pub struct Maildrop {
     lost: Arc<AtomicBool>,
     /// Bytes of the messages after the last one read, fetched with it.
     ahead: HashMap<usize, BlobRef>,
+    /// What the login saw of the mailbox, and when it was last compared
+    /// with the store's.
+    credentials: mismo_core::model::Credentials,
+    checked: std::time::Instant,
 }
 
 /// Messages fetched together: a client that reads one message nearly always
@@ -49,8 +53,8 @@ impl Maildrop {
             Ok(login) => login,
             Err(_) => return Err(LoginError::Temporary),
         };
-        let mailbox = match login {
-            Login::Opened(m) => m.address,
+        let (mailbox, credentials) = match login {
+            Login::Opened(m) => (m.address.clone(), m.credentials()),
             Login::Refused { failures } if failures < MAX_FAILURES => {
                 tracing::info!(%ip, user, failures, "login failed");
                 return Err(LoginError::BadCredentials);
@@ -96,6 +100,8 @@ impl Maildrop {
             keeper,
             lost,
             ahead: HashMap::new(),
+            credentials,
+            checked: std::time::Instant::now(),
         })
     }
 
@@ -144,6 +150,23 @@ impl Maildrop {
                 deleted: false,
             })
             .collect()
+    }
+
+    /// Whether the mailbox may still be used by this session, compared with
+    /// the store's at most every `every`: a password reset, a disabled
+    /// mailbox or domain, or a mailbox removed ends the session. A store
+    /// that does not answer ends nothing.
+    pub async fn still_valid(&mut self, every: Duration) -> bool {
+        if self.checked.elapsed() < every {
+            return true;
+        }
+        match mismo_core::auth::still_valid(&self.store, &self.mailbox, &self.credentials).await {
+            Ok(valid) => {
+                self.checked = std::time::Instant::now();
+                valid
+            }
+            Err(_) => true,
+        }
     }
 
     /// Whether another session has taken the maildrop from this one.

@@ -539,3 +539,48 @@ async fn connections_over_the_per_address_limit_are_refused() {
         "-ERR [SYS/TEMP] Service not available, try again later\r\n"
     );
 }
+
+#[tokio::test]
+async fn a_password_reset_ends_an_open_session_and_deletes_nothing() {
+    let pop = start(&[("POP3_ALLOW_PLAINTEXT_AUTH", "yes")]).await;
+    deliver(&pop.store, "zoe@example.org", b"Subject: kept\r\n\r\nx\r\n").await;
+    let stream = std::net::TcpStream::connect(("127.0.0.1", pop.plain)).unwrap();
+    // A guard against a hung test, not a measure of speed.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    let mut say = |line: &str| {
+        use std::io::{BufRead, Write};
+        if !line.is_empty() {
+            writer.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+        }
+        let mut reply = String::new();
+        reader.read_line(&mut reply).unwrap();
+        reply
+    };
+    assert!(say("").starts_with("+OK"));
+    assert!(say("USER zoe@example.org").starts_with("+OK"));
+    assert!(say(&format!("PASS {PASSWORD}")).starts_with("+OK"));
+    assert!(say("DELE 1").starts_with("+OK"));
+    Admin::new(&pop.store)
+        .set_password("zoe@example.org", "a new long password")
+        .await
+        .unwrap();
+    // Compared at most every five seconds.
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    assert!(
+        say("QUIT").starts_with("-ERR [SYS/PERM] Session ended"),
+        "the session ends before its UPDATE state"
+    );
+    let inbox = pop
+        .store
+        .list_folder(
+            "zoe@example.org",
+            &mismo_core::model::Folder::inbox_id("zoe@example.org"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 1, "nothing deleted");
+}

@@ -954,6 +954,11 @@ async fn compose_drafts_profile_and_password() {
     let (status, _, page) = send(form(&[("to", ""), ("body", "y")])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Add at least one recipient"));
+    // Submission's recipient bound holds here too: 101 are refused.
+    let many: Vec<String> = (0..101).map(|n| format!("r{n}@far.test")).collect();
+    let (status, _, page) = send(form(&[("to", &many.join(", ")), ("body", "y")])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("at most 100 recipients"), "{page}");
     let (status, _, page) = send(form(&[
         ("from", "bob@w.test"),
         ("to", "ann@far.test"),

@@ -34,7 +34,7 @@ pub use mailbox_entry::{delivery_headers, header_block, MailboxEntry};
 pub use node::Node;
 pub use queue::{
     AttachmentMeta, DsnRequest, HeaderSummary, NewMessage, Origin, QueueState, QueuedMessage,
-    Recipient, RecipientStatus,
+    Recipient, RecipientStatus, MAX_RECIPIENTS,
 };
 pub use uid::{NotAUid, Uid};
 pub use webmail::{MailSession, Profile, Vacation};

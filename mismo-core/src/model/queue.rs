@@ -35,6 +35,11 @@ pub struct QueuedMessage {
     pub lease_until: Option<i64>,
 }
 
+/// The most recipients one message may have, however it is sent (SMTP
+/// RCPT, webmail's compose): RFC 5321 4.5.3.1.8 asks servers to take at
+/// least 100, and more lets one stolen login spam at scale.
+pub const MAX_RECIPIENTS: usize = 100;
+
 /// The envelope of a message entering the queue; the store adds the bytes
 /// (`Store::enqueue_new`) and the rest starts out the same for every message.
 pub struct NewMessage {

@@ -54,8 +54,7 @@ pub struct SessionConfig {
     pub tls_available: bool,
 }
 
-/// RFC 5321 4.5.3.1.8 asks for at least 100 recipients per message.
-pub const MAX_RECIPIENTS: usize = 100;
+pub use mismo_core::model::MAX_RECIPIENTS;
 
 /// What the connection must do next.
 #[derive(Debug, PartialEq)]

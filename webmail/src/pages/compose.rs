@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use mail_builder::headers::address::Address as MbAddress;
 use mail_builder::MessageBuilder;
 use mismo_core::model::address::Address;
-use mismo_core::model::{new_id, now_ms, Flag, NewMessage, Origin, Recipient};
+use mismo_core::model::{new_id, now_ms, Flag, NewMessage, Origin, Recipient, MAX_RECIPIENTS};
 use mismo_core::received::{Trace, Via};
 use mismo_core::store::FlagChange;
 use serde::{Deserialize, Serialize};
@@ -364,8 +364,15 @@ async fn compose(
         cc: recipients(&d.cc)?,
         bcc: recipients(&d.bcc)?,
     };
-    if !saving && to.envelope().is_empty() {
+    let count = to.envelope().len();
+    if !saving && count == 0 {
         return Err(HttpError::Invalid("Add at least one recipient.".into()));
+    }
+    // Submission's bound, for mail sent from the browser too.
+    if count > MAX_RECIPIENTS {
+        return Err(HttpError::Invalid(format!(
+            "A message goes to at most {MAX_RECIPIENTS} recipients; this one names {count}."
+        )));
     }
     let message = build(state, signed, d, &to, fields, uploads, saving).await?;
     if message.len() as u64 > state.max_message_size {
