@@ -1,5 +1,7 @@
 //! SEARCH (RFC 9051 6.4.4): every key, evaluated against one message.
 
+use std::cell::{Cell, OnceCell};
+
 use mail_parser::Message;
 
 use crate::command::SearchKey;
@@ -75,6 +77,60 @@ pub struct Candidate<'a> {
     pub largest_uid: u32,
     pub msg: &'a Msg,
     pub content: Option<&'a Message<'a>>,
+    /// Its text as the keys compare it, made once.
+    pub texts: Texts,
+}
+
+/// A message's header and body text as SEARCH compares them, decoded and
+/// lower-cased once per message, however many keys look at them: `NOT
+/// BODY x` five hundred times decodes a body once, not five hundred times.
+#[derive(Default)]
+pub struct Texts {
+    header: OnceCell<String>,
+    body: OnceCell<String>,
+    decoded: Cell<u32>,
+}
+
+impl Texts {
+    fn header(&self, msg: &Message) -> &str {
+        self.header.get_or_init(|| header_text(msg).to_lowercase())
+    }
+
+    /// Every text and HTML body part, decoded, a NUL between parts (so no
+    /// needle matches across two).
+    fn body(&self, msg: &Message) -> &str {
+        self.body.get_or_init(|| {
+            self.decoded.set(self.decoded.get() + 1);
+            let texts = (0..msg.text_body.len()).filter_map(|i| msg.body_text(i));
+            let htmls = (0..msg.html_body.len()).filter_map(|i| msg.body_html(i));
+            texts
+                .chain(htmls)
+                .map(|t| t.to_lowercase())
+                .collect::<Vec<_>>()
+                .join("\0")
+        })
+    }
+
+    /// How many times a body was decoded (tests count them).
+    pub fn body_decodes(&self) -> u32 {
+        self.decoded.get()
+    }
+}
+
+/// The most keys one SEARCH may have that look inside messages (HEADER
+/// and its kin, BODY, TEXT): each is a pass over every candidate's text,
+/// so they bound the work one command can ask for.
+pub const MAX_CONTENT_KEYS: usize = 32;
+
+/// How many keys of `key` look inside messages.
+pub fn content_keys(key: &SearchKey) -> usize {
+    match key {
+        SearchKey::Header(..) | SearchKey::Body(_) | SearchKey::Text(_) => 1,
+        SearchKey::And(keys) => keys.iter().map(content_keys).sum(),
+        SearchKey::Or(a, b) => content_keys(a) + content_keys(b),
+        SearchKey::Not(k) => content_keys(k),
+        _ => 0,
+    }
 }
 
 const DAY_MS: i64 = 86_400_000;
@@ -113,10 +169,12 @@ pub fn matches(key: &SearchKey, c: &Candidate) -> bool {
         SearchKey::Header(field, value) => c
             .content
             .is_some_and(|msg| header_contains(msg, field, value)),
-        SearchKey::Body(text) => c.content.is_some_and(|msg| body_contains(msg, text)),
-        SearchKey::Text(text) => c
+        SearchKey::Body(text) => c
             .content
-            .is_some_and(|msg| body_contains(msg, text) || contains(&header_text(msg), text)),
+            .is_some_and(|msg| contains_lower(c.texts.body(msg), text)),
+        SearchKey::Text(text) => c.content.is_some_and(|msg| {
+            contains_lower(c.texts.body(msg), text) || contains_lower(c.texts.header(msg), text)
+        }),
     }
 }
 
@@ -127,7 +185,12 @@ fn sent_day(msg: &Message) -> Option<i64> {
 
 /// Case-insensitive substring (RFC 9051 6.4.4), after decoding.
 fn contains(haystack: &str, needle: &str) -> bool {
-    needle.is_empty() || haystack.to_lowercase().contains(&needle.to_lowercase())
+    contains_lower(&haystack.to_lowercase(), needle)
+}
+
+/// [`contains`] in a haystack lower-cased already.
+fn contains_lower(haystack: &str, needle: &str) -> bool {
+    needle.is_empty() || haystack.contains(&needle.to_lowercase())
 }
 
 fn header_text(msg: &Message) -> String {
@@ -176,11 +239,6 @@ fn address_text(a: &mail_parser::Address) -> String {
         .join(", ")
 }
 
-fn body_contains(msg: &Message, text: &str) -> bool {
-    (0..msg.text_body.len()).any(|i| msg.body_text(i).is_some_and(|t| contains(&t, text)))
-        || (0..msg.html_body.len()).any(|i| msg.body_html(i).is_some_and(|t| contains(&t, text)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +272,7 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
             largest_uid: 9,
             msg: &m,
             content: Some(&parsed),
+            texts: Texts::default(),
         };
         let today = midnight(2026, 11, 23) / 86_400;
         let set = |s| SequenceSet::parse(s).unwrap();
@@ -313,8 +372,34 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
                 largest_uid: 1,
                 msg: &m,
                 content: Some(&parsed),
+                texts: Texts::default(),
             };
             assert_eq!(ruled_out(&key, raw), !matches(&key, &c), "{key:?}");
         }
+    }
+
+    #[test]
+    fn a_body_is_decoded_once_however_many_keys_read_it() {
+        let raw =
+            b"Subject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee you at noon.\r\n";
+        let parsed = MessageParser::default().parse(&raw[..]).unwrap();
+        let m = msg(1, &[], 10);
+        let c = Candidate {
+            seq: 1,
+            count: 1,
+            largest_uid: 1,
+            msg: &m,
+            content: Some(&parsed),
+            texts: Texts::default(),
+        };
+        let many = K::And(
+            (0..500)
+                .map(|_| K::Not(Box::new(K::Body("zzz".into()))))
+                .chain([K::Text("NOON".into())])
+                .collect(),
+        );
+        assert!(matches(&many, &c));
+        assert_eq!(c.texts.body_decodes(), 1);
+        assert_eq!(content_keys(&many), 501);
     }
 }

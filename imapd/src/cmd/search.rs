@@ -2,12 +2,14 @@
 //! dates from the session's view; headers from the header blocks read
 //! ahead; bodies only where a key needs them.
 
+use std::sync::Arc;
+
 use mail_parser::MessageParser;
 
 use super::Outcome;
 use crate::command::SearchKey;
 use crate::connection::Connection;
-use crate::search::{self, Candidate};
+use crate::search::{self, Candidate, Texts};
 use crate::session::State;
 
 impl Connection {
@@ -16,6 +18,7 @@ impl Connection {
             return Ok(());
         };
         let msgs = view.msgs.clone();
+        let shared = Arc::new(key.clone());
         let needs = search::needs_content(key);
         let needs_body = search::needs_body(key);
         let count = u32::try_from(msgs.len()).unwrap_or(u32::MAX);
@@ -36,17 +39,44 @@ impl Connection {
             {
                 continue;
             }
-            let parsed = bytes
-                .as_deref()
-                .and_then(|b| MessageParser::default().parse(b));
-            let c = Candidate {
-                seq: i as u32 + 1,
-                count,
-                largest_uid,
-                msg: m,
-                content: parsed.as_ref(),
+            let seq = i as u32 + 1;
+            let matched = match bytes {
+                // Bodies are decoded and searched on a blocking thread: a
+                // large message must not hold up the sessions that share
+                // this one's worker.
+                Some(bytes) if needs_body => {
+                    let (key, m) = (Arc::clone(&shared), m.clone());
+                    tokio::task::spawn_blocking(move || {
+                        let parsed = MessageParser::default().parse(&bytes);
+                        let c = Candidate {
+                            seq,
+                            count,
+                            largest_uid,
+                            msg: &m,
+                            content: parsed.as_ref(),
+                            texts: Texts::default(),
+                        };
+                        search::matches(&key, &c)
+                    })
+                    .await
+                    .unwrap_or(false)
+                }
+                bytes => {
+                    let parsed = bytes
+                        .as_deref()
+                        .and_then(|b| MessageParser::default().parse(b));
+                    let c = Candidate {
+                        seq,
+                        count,
+                        largest_uid,
+                        msg: m,
+                        content: parsed.as_ref(),
+                        texts: Texts::default(),
+                    };
+                    search::matches(key, &c)
+                }
             };
-            if search::matches(key, &c) {
+            if matched {
                 found.push(if uid { m.uid.get() } else { i as u32 + 1 });
                 highest = highest.max(m.modseq);
             }
@@ -116,6 +146,10 @@ mod tests {
             c.run("g SEARCH NOT BODY zzz SMALLER 1").await,
             "* SEARCH\r\ng OK SEARCH completed\r\n"
         );
+        // Too many keys that read text: refused before any is read.
+        let many = vec!["NOT BODY zzz"; 40].join(" ");
+        let reply = c.run(&format!("i SEARCH {many}")).await;
+        assert!(reply.starts_with("i BAD [LIMIT] "), "{reply}");
         let reply = c.run("h SEARCH MODSEQ 1 SEEN").await;
         assert!(reply.starts_with("* SEARCH 2 (MODSEQ "), "{reply}");
     }

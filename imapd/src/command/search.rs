@@ -30,14 +30,18 @@ pub(super) fn search(args: &mut Args, uid: bool) -> Result<Command, Invalid> {
     while it.peek().is_some() {
         keys.push(search_key(&mut it, 0)?);
     }
-    Ok(Command::Search {
-        uid,
-        key: if keys.len() == 1 {
-            keys.pop().expect("one key")
-        } else {
-            SearchKey::And(keys)
-        },
-    })
+    let key = if keys.len() == 1 {
+        keys.pop().expect("one key")
+    } else {
+        SearchKey::And(keys)
+    };
+    if crate::search::content_keys(&key) > crate::search::MAX_CONTENT_KEYS {
+        return Err(format!(
+            "[LIMIT] At most {} keys may look inside messages",
+            crate::search::MAX_CONTENT_KEYS
+        ));
+    }
+    Ok(Command::Search { uid, key })
 }
 
 fn search_key(
@@ -185,5 +189,8 @@ mod tests {
         assert_eq!(err("SEARCH FROB"), "Unknown search key FROB");
         assert_eq!(err("SEARCH SINCE 31-Foo-2026"), "Invalid date 31-Foo-2026");
         assert!(err("SEARCH CHARSET KOI8-R ALL").contains("BADCHARSET"));
+        let many = vec!["NOT BODY zzz"; 33].join(" ");
+        assert!(err(&format!("SEARCH {many}")).starts_with("[LIMIT] "));
+        assert!(command(&format!("SEARCH {}", vec!["BODY a"; 32].join(" "))).is_ok());
     }
 }
