@@ -56,10 +56,62 @@ pub async fn login_administrator(
     guarded(store, ip, check).await
 }
 
+/// Wrong second factors one account may have in [`ACCOUNT_WINDOW`],
+/// from however many addresses, before it is locked for the rest of it.
+pub const ACCOUNT_FAILURES: u32 = 10;
+pub const ACCOUNT_WINDOW: Duration = Duration::from_secs(3600);
+
 /// Checks an administrator's second factor: a TOTP code (each works once)
 /// or an unused recovery code (used up). Wrong codes draw on the same
-/// per-address budget as wrong passwords.
+/// per-address budget as wrong passwords, and on the account's own: with
+/// the password known, guesses from many addresses at once still end after
+/// [`ACCOUNT_FAILURES`], and the lock is written to the audit log, which
+/// the account's administrators read.
 pub async fn second_factor(
+    store: &Store,
+    ip: IpAddr,
+    name: &str,
+    code: &str,
+) -> StoreResult<Login<Administrator>> {
+    let account = format!("second-factor:{name}");
+    match store
+        .begin_attempt(&account, ACCOUNT_FAILURES, ACCOUNT_WINDOW)
+        .await?
+    {
+        LoginSlot::Granted => {}
+        LoginSlot::Busy => return Ok(Login::Busy),
+        LoginSlot::Blocked => return Ok(Login::Blocked),
+    }
+    let result = code_check(store, ip, name, code).await;
+    match &result {
+        Ok(Login::Refused { .. }) => {
+            let failures = store.attempt_failed(&account).await?;
+            if failures == ACCOUNT_FAILURES {
+                tracing::warn!(admin = name, %ip, "second factor locked: too many wrong codes");
+                store
+                    .insert_audit(&crate::model::AuditEntry {
+                        id: crate::model::new_id(),
+                        at: crate::model::now_ms(),
+                        admin: name.to_string(),
+                        ip: ip.to_string(),
+                        action: "account.second_factor_locked".into(),
+                        target: name.to_string(),
+                        domain: String::new(),
+                        detail: Some(format!(
+                            "{ACCOUNT_FAILURES} wrong codes within {} minutes; locked until the hour is out",
+                            ACCOUNT_WINDOW.as_secs() / 60
+                        )),
+                    })
+                    .await?;
+            }
+        }
+        _ => store.attempt_succeeded(&account).await?,
+    }
+    result
+}
+
+/// [`second_factor`]'s check within the address's budget.
+async fn code_check(
     store: &Store,
     ip: IpAddr,
     name: &str,

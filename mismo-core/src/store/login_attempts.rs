@@ -34,7 +34,28 @@ impl Store {
         limit: u32,
         window: Duration,
     ) -> StoreResult<LoginSlot> {
-        let id = ip.to_string();
+        self.begin_attempt(&ip.to_string(), limit, window).await
+    }
+
+    /// Gives back a slot whose password was right.
+    pub async fn login_succeeded(&self, ip: IpAddr) -> StoreResult<()> {
+        self.attempt_succeeded(&ip.to_string()).await
+    }
+
+    /// Keeps the slot as a failure; returns the failures in this window.
+    pub async fn login_failed(&self, ip: IpAddr) -> StoreResult<u32> {
+        self.attempt_failed(&ip.to_string()).await
+    }
+
+    /// Takes a slot for one check counted under `id` (a client address, or
+    /// an account's second factor), if its budget allows.
+    pub async fn begin_attempt(
+        &self,
+        id: &str,
+        limit: u32,
+        window: Duration,
+    ) -> StoreResult<LoginSlot> {
+        let id = id.to_string();
         let now = DateTime::now();
         let limit = i64::from(limit);
         let expires = DateTime::from_millis(now.timestamp_millis() + millis(window));
@@ -72,25 +93,23 @@ impl Store {
         }
     }
 
-    /// Gives back a slot whose password was right.
-    pub async fn login_succeeded(&self, ip: IpAddr) -> StoreResult<()> {
+    /// Gives back a slot of `id` whose check passed.
+    pub async fn attempt_succeeded(&self, id: &str) -> StoreResult<()> {
         self.run(self.raw(LOGIN_ATTEMPTS).update_one(
-            doc! { "_id": ip.to_string(), "taken": { "$gt": 0_i64 } },
+            doc! { "_id": id, "taken": { "$gt": 0_i64 } },
             doc! { "$inc": { "taken": -1_i64 } },
         ))
         .await?;
         Ok(())
     }
 
-    /// Keeps the slot as a failure; returns the failures in this window.
-    pub async fn login_failed(&self, ip: IpAddr) -> StoreResult<u32> {
+    /// Keeps a slot of `id` as a failure; returns its failures in this
+    /// window.
+    pub async fn attempt_failed(&self, id: &str) -> StoreResult<u32> {
         let doc = self
             .run(
                 self.raw(LOGIN_ATTEMPTS)
-                    .find_one_and_update(
-                        doc! { "_id": ip.to_string() },
-                        doc! { "$inc": { "failures": 1_i64 } },
-                    )
+                    .find_one_and_update(doc! { "_id": id }, doc! { "$inc": { "failures": 1_i64 } })
                     .return_document(mongodb::options::ReturnDocument::After),
             )
             .await?;
