@@ -4,9 +4,8 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
-use mismo_core::model::Credentials;
+use mismo_core::auth::SessionCheck;
 
 use mismo_core::net::{read_line, Io, Line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -43,9 +42,8 @@ pub struct Connection {
     pending: Vec<u8>,
     /// The selected folder's messages read ahead of the one asked for.
     pub(crate) ahead: ReadAhead,
-    /// What the login saw of the mailbox, and when it was last compared
-    /// with the store's.
-    pub(crate) credentials: Option<(Credentials, Instant)>,
+    /// What notices that the logged-in mailbox changed under the session.
+    pub(crate) check: Option<SessionCheck>,
 }
 
 /// How reading one command ended.
@@ -76,7 +74,7 @@ impl Connection {
             peer,
             pending: Vec::new(),
             ahead: ReadAhead::default(),
-            credentials: None,
+            check: None,
         }
     }
 
@@ -196,36 +194,21 @@ impl Connection {
         }
     }
 
-    /// Whether the logged-in mailbox may still be used: compared with the
-    /// store at most every `recheck`. A password reset, a disabled mailbox
-    /// or domain, or a mailbox removed (and perhaps made again) ends the
-    /// session with a BYE saying so; a store that does not answer ends
-    /// nothing.
+    /// Whether the logged-in mailbox may still be used (see
+    /// [`SessionCheck`]); a session that may not is ended with a BYE saying
+    /// so.
     pub(crate) async fn still_valid(&mut self) -> std::io::Result<bool> {
-        let Some((credentials, checked)) = &self.credentials else {
+        let Some(check) = &mut self.check else {
             return Ok(true);
         };
-        if checked.elapsed() < self.server.recheck {
+        if check.still_valid(&self.server.store).await {
             return Ok(true);
         }
-        let address = self.session.mailbox().unwrap_or_default().to_string();
-        match mismo_core::auth::still_valid(&self.server.store, &address, credentials).await {
-            Ok(true) => {
-                self.credentials = Some((credentials.clone(), Instant::now()));
-                Ok(true)
-            }
-            Ok(false) => {
-                tracing::info!(peer = %self.peer, mailbox = %address, "session ended: mailbox changed");
-                self.send(b"* BYE Session ended: the mailbox's password or state changed\r\n")
-                    .await?;
-                self.session.state = State::Logout;
-                Ok(false)
-            }
-            Err(e) => {
-                tracing::warn!(peer = %self.peer, "store: {e}");
-                Ok(true)
-            }
-        }
+        tracing::info!(peer = %self.peer, mailbox = %check.address(), "session ended: mailbox changed");
+        self.send(b"* BYE Session ended: the mailbox's password or state changed\r\n")
+            .await?;
+        self.session.state = State::Logout;
+        Ok(false)
     }
 
     /// A BAD answer; false when the client has had too many.

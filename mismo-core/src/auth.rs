@@ -189,11 +189,9 @@ async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mail
 
 /// A hash no password is checked against for real: verifying against it
 /// costs what verifying a real one does, so a name that exists answers no
-/// sooner or later than one that does not (made once, with the parameters
-/// every stored hash has).
-static NOBODY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    password::hash("no account has this password").expect("hashing a fixed password")
-});
+/// sooner or later than one that does not. Made once, off the I/O
+/// threads, with the parameters every stored hash has.
+static NOBODY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 /// Password checks made in this process (tests count them).
 static VERIFICATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -210,26 +208,70 @@ async fn verify_or_pretend(pass: &str, hash: Option<&str>) -> bool {
     match hash {
         Some(hash) => verify(pass, hash).await,
         None => {
-            let nobody = tokio::task::spawn_blocking(|| NOBODY.clone())
-                .await
-                .unwrap_or_default();
-            let _ = verify(pass, &nobody).await;
+            let nobody = NOBODY
+                .get_or_init(|| async {
+                    tokio::task::spawn_blocking(|| {
+                        password::hash("no account has this password")
+                            .expect("hashing a fixed password")
+                    })
+                    .await
+                    .unwrap_or_default()
+                })
+                .await;
+            let _ = verify(pass, nobody).await;
             false
         }
     }
 }
 
-/// Whether a session that opened `address` with `credentials` may go on:
-/// the mailbox and its domain still enabled, its password the same, and
-/// the same mailbox (not one removed and made again).
-pub async fn still_valid(
-    store: &Store,
-    address: &str,
-    credentials: &crate::model::Credentials,
-) -> StoreResult<bool> {
-    Ok(usable_mailbox(store, address)
-        .await?
-        .is_some_and(|m| m.credentials() == *credentials))
+/// What a logged-in session (IMAP, POP3) keeps to notice that it should
+/// end: the mailbox's password, which a reset changes, and when the
+/// mailbox was made, which a removal and a new mailbox under the same name
+/// change. Compared with the store's at most every `every`.
+pub struct SessionCheck {
+    address: String,
+    password_hash: String,
+    created_at: i64,
+    every: Duration,
+    checked: Instant,
+}
+
+impl SessionCheck {
+    /// The check of a session that has just opened `mailbox`.
+    pub fn new(mailbox: &Mailbox, every: Duration) -> Self {
+        Self {
+            address: mailbox.address.clone(),
+            password_hash: mailbox.password_hash.clone(),
+            created_at: mailbox.created_at,
+            every,
+            checked: Instant::now(),
+        }
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Whether the session may go on: false once the mailbox or its domain
+    /// is disabled, its password changed, or it was removed (and perhaps
+    /// made again). A store that does not answer ends nothing.
+    pub async fn still_valid(&mut self, store: &Store) -> bool {
+        if self.checked.elapsed() < self.every {
+            return true;
+        }
+        match usable_mailbox(store, &self.address).await {
+            Ok(found) => {
+                self.checked = Instant::now();
+                found.is_some_and(|m| {
+                    m.password_hash == self.password_hash && m.created_at == self.created_at
+                })
+            }
+            Err(e) => {
+                tracing::warn!(mailbox = %self.address, "store: {e}");
+                true
+            }
+        }
+    }
 }
 
 /// The mailbox at `address`, if it and its domain are enabled: who may

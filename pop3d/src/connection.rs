@@ -18,9 +18,6 @@ pub(crate) const MAX_LINE: usize = 1024;
 pub(crate) const MAX_SASL_LINE: usize = 12288;
 /// A message body is written out whenever this much has gathered.
 const SEND_AT: usize = 64 * 1024;
-/// How often a logged-in session compares its mailbox with the store's: a
-/// reset, a disable or a removal ends it within this long.
-const RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a session that has not logged in may wait between commands.
 const LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -97,7 +94,7 @@ impl Connection {
                 Ok(r) => r?,
             };
             if let Some(maildrop) = &mut self.maildrop {
-                if !maildrop.still_valid(RECHECK).await {
+                if !maildrop.still_valid().await {
                     tracing::info!(peer = %self.peer, mailbox = %maildrop.mailbox, "session ended: mailbox changed");
                     self.send(b"-ERR [SYS/PERM] Session ended: the mailbox's password or state changed; nothing deleted\r\n")
                         .await?;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mismo_core::auth::{Login, MAX_FAILURES};
+use mismo_core::auth::{Login, SessionCheck, MAX_FAILURES};
 use mismo_core::model::{new_id, now_ms, BlobRef};
 use mismo_core::{Store, StoreResult};
 
@@ -27,10 +27,8 @@ pub struct Maildrop {
     lost: Arc<AtomicBool>,
     /// Bytes of the messages after the last one read, fetched with it.
     ahead: HashMap<usize, BlobRef>,
-    /// What the login saw of the mailbox, and when it was last compared
-    /// with the store's.
-    credentials: mismo_core::model::Credentials,
-    checked: std::time::Instant,
+    /// What notices that the mailbox changed under the session.
+    check: SessionCheck,
 }
 
 /// Messages fetched together: a client that reads one message nearly always
@@ -39,6 +37,9 @@ pub struct Maildrop {
 /// messages, and this many bytes beyond the one asked for, per session.
 const READ_AHEAD: usize = 64;
 const READ_AHEAD_BYTES: i64 = 1 << 20;
+/// How often a logged-in session compares its mailbox with the store's: a
+/// reset, a disable or a removal ends it within this long.
+const RECHECK: Duration = Duration::from_secs(5);
 
 impl Maildrop {
     /// Checks the login, takes the lock and snapshots the messages.
@@ -53,8 +54,8 @@ impl Maildrop {
             Ok(login) => login,
             Err(_) => return Err(LoginError::Temporary),
         };
-        let (mailbox, credentials) = match login {
-            Login::Opened(m) => (m.address.clone(), m.credentials()),
+        let (mailbox, check) = match login {
+            Login::Opened(m) => (m.address.clone(), SessionCheck::new(&m, RECHECK)),
             Login::Refused { failures } if failures < MAX_FAILURES => {
                 tracing::info!(%ip, user, failures, "login failed");
                 return Err(LoginError::BadCredentials);
@@ -100,8 +101,7 @@ impl Maildrop {
             keeper,
             lost,
             ahead: HashMap::new(),
-            credentials,
-            checked: std::time::Instant::now(),
+            check,
         })
     }
 
@@ -152,21 +152,10 @@ impl Maildrop {
             .collect()
     }
 
-    /// Whether the mailbox may still be used by this session, compared with
-    /// the store's at most every `every`: a password reset, a disabled
-    /// mailbox or domain, or a mailbox removed ends the session. A store
-    /// that does not answer ends nothing.
-    pub async fn still_valid(&mut self, every: Duration) -> bool {
-        if self.checked.elapsed() < every {
-            return true;
-        }
-        match mismo_core::auth::still_valid(&self.store, &self.mailbox, &self.credentials).await {
-            Ok(valid) => {
-                self.checked = std::time::Instant::now();
-                valid
-            }
-            Err(_) => true,
-        }
+    /// Whether the mailbox may still be used by this session (see
+    /// [`SessionCheck`]).
+    pub async fn still_valid(&mut self) -> bool {
+        self.check.still_valid(&self.store).await
     }
 
     /// Whether another session has taken the maildrop from this one.

@@ -144,7 +144,7 @@ async fn try_deliver(
             )));
         }
         let usage = store.mailbox_usage(address).await?;
-        if usage.bytes + size > mailbox.quota_bytes {
+        if !mailbox.has_room(usage.bytes, size) {
             tracing::info!(
                 id = %message.id, mailbox = %address,
                 "over quota: {} of {} bytes used, {size} more", usage.bytes, mailbox.quota_bytes

@@ -24,20 +24,11 @@ pub struct Mailbox {
     pub pgp_public_key: Option<String>,
 }
 
-/// What a session remembers of the mailbox it opened, to notice when it
-/// should end: another password (a reset) or another mailbox under the
-/// same name (removed and made again).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credentials {
-    password_hash: String,
-    created_at: i64,
-}
-
 impl Mailbox {
-    pub fn credentials(&self) -> Credentials {
-        Credentials {
-            password_hash: self.password_hash.clone(),
-            created_at: self.created_at,
-        }
+    /// Whether `more` bytes fit beside the `used` ones under the quota
+    /// (always, without one): the one rule for delivery, IMAP APPEND and
+    /// COPY, and webmail's Sent and Drafts.
+    pub fn has_room(&self, used: i64, more: i64) -> bool {
+        self.quota_bytes <= 0 || used + more <= self.quota_bytes
     }
 }

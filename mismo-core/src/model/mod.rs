@@ -29,7 +29,7 @@ pub use blob::{BlobRef, CHUNK_SIZE, INLINE_LIMIT};
 pub use domain::{Domain, Verification, VerificationStatus};
 pub use flag::Flag;
 pub use folder::{Folder, DEFAULT_FOLDERS, SEPARATOR};
-pub use mailbox::{Credentials, Mailbox};
+pub use mailbox::Mailbox;
 pub use mailbox_entry::{delivery_headers, header_block, MailboxEntry};
 pub use node::Node;
 pub use queue::{

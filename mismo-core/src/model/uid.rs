@@ -43,12 +43,6 @@ impl From<Uid> for i64 {
     }
 }
 
-impl From<Uid> for mongodb::bson::Bson {
-    fn from(uid: Uid) -> Self {
-        mongodb::bson::Bson::Int64(uid.into())
-    }
-}
-
 impl PartialEq<u32> for Uid {
     fn eq(&self, other: &u32) -> bool {
         self.0 == *other

@@ -113,10 +113,9 @@ impl Store {
         Ok(res.deleted_count == 1)
     }
 
-    /// Messages and bytes held by a mailbox.
     /// Whether `address`'s mailbox has room for `bytes` more under its
-    /// quota (always, without one): the rule delivery applies, and IMAP
-    /// APPEND and COPY and webmail's Sent and Drafts with it.
+    /// quota (see [`Mailbox::has_room`]): IMAP APPEND and COPY, and
+    /// webmail's Sent and Drafts. Usage is summed only under a quota.
     pub async fn has_room(&self, address: &str, bytes: i64) -> StoreResult<bool> {
         let Some(mailbox) = self.get_mailbox(address).await? else {
             return Ok(false);
@@ -125,9 +124,10 @@ impl Store {
             return Ok(true);
         }
         let usage = self.mailbox_usage(address).await?;
-        Ok(usage.bytes + bytes <= mailbox.quota_bytes)
+        Ok(mailbox.has_room(usage.bytes, bytes))
     }
 
+    /// Messages and bytes held by a mailbox.
     pub async fn mailbox_usage(&self, address: &str) -> StoreResult<Usage> {
         let addresses = [address.to_string()];
         Ok(self
