@@ -143,10 +143,7 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> Result<QueueDe
         .recipients
         .iter()
         .map(|r| {
-            let open = matches!(
-                r.status,
-                RecipientStatus::Pending | RecipientStatus::Deferred
-            );
+            let open = r.status.is_open();
             RecipientRow {
                 address: r.address.clone(),
                 status: r.status,

@@ -48,29 +48,34 @@ async fn guarded(
     let id = message.id.clone();
     tracing::error!(%id, "delivery panicked: {}; released as a temporary failure", text(&*panic));
     let now = now_ms();
-    let expired = retry::expired(message.received_at, now, ctx.settings.max_queue_lifetime);
-    let mut after = after_panic(message, &ctx.settings.retry_schedule, now, expired);
-    if after.state == QueueState::Failed {
-        let failed: Vec<(usize, Outcome)> = after
-            .recipients
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.last_reply.as_deref() == Some(GAVE_UP))
-            .map(|(i, _)| (i, Outcome::permanent(GAVE_UP)))
-            .collect();
-        let bounced = AssertUnwindSafe(worker::bounce(&ctx, &after, None, &failed))
-            .catch_unwind()
-            .await;
-        if !matches!(bounced, Ok(Ok(()))) {
+    let schedule = &ctx.settings.retry_schedule;
+    let after = if retry::expired(message.received_at, now, ctx.settings.max_queue_lifetime) {
+        let gave_up = after_panic(message.clone(), schedule, now, true);
+        if bounced(&ctx, &message, &gave_up).await {
+            gave_up
+        } else {
             // Not returned to its sender either: it stays in the queue,
             // deferred, its reason shown, for an operator to look at.
             tracing::error!(%id, "the bounce could not be queued; the message stays deferred");
-            after = after_panic(after, &ctx.settings.retry_schedule, now, false);
+            after_panic(message, schedule, now, false)
         }
-    }
+    } else {
+        after_panic(message, schedule, now, false)
+    };
     if let Err(e) = ctx.finisher.finish(after, token).await {
         tracing::warn!(%id, "writing the deferral: {e} (its lease will expire)");
     }
+}
+
+/// Whether the bounce of `gave_up` (what `message`'s recipients still open
+/// became) was queued, without panicking in turn.
+async fn bounced(ctx: &Context, message: &QueuedMessage, gave_up: &QueuedMessage) -> bool {
+    let failed: Vec<(usize, Outcome)> = (message.recipients.iter().enumerate())
+        .filter(|(_, r)| r.status.is_open())
+        .map(|(i, _)| (i, Outcome::permanent(GAVE_UP)))
+        .collect();
+    let bounce = AssertUnwindSafe(worker::bounce(ctx, gave_up, None, &failed));
+    matches!(bounce.catch_unwind().await, Ok(Ok(())))
 }
 
 /// The message as an attempt that failed temporarily for every recipient
@@ -85,11 +90,7 @@ fn after_panic(
     message.attempts += 1;
     let reply = if expired { GAVE_UP } else { INTERNAL };
     for r in &mut message.recipients {
-        let open = matches!(
-            r.status,
-            RecipientStatus::Pending | RecipientStatus::Deferred
-        ) || r.last_reply.as_deref() == Some(GAVE_UP);
-        if open {
+        if r.status.is_open() {
             r.status = if expired {
                 RecipientStatus::Failed
             } else {

@@ -31,12 +31,7 @@ pub async fn process(ctx: Arc<Context>, mut message: QueuedMessage, token: Strin
         .recipients
         .iter()
         .enumerate()
-        .filter(|(_, r)| {
-            matches!(
-                r.status,
-                RecipientStatus::Pending | RecipientStatus::Deferred
-            )
-        })
+        .filter(|(_, r)| r.status.is_open())
         .map(|(i, _)| i)
         .collect();
 

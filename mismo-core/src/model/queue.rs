@@ -192,6 +192,13 @@ pub enum RecipientStatus {
     Failed,
 }
 
+impl RecipientStatus {
+    /// Still to be delivered to: not tried yet, or deferred.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Deferred)
+    }
+}
+
 /// The headers a listing shows, parsed once at intake.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeaderSummary {
