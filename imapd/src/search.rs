@@ -259,6 +259,18 @@ mod tests {
         }
     }
 
+    /// `m`, parsed, as the one message of its folder.
+    fn alone<'a>(m: &'a Msg, parsed: &'a mail_parser::Message<'a>) -> Candidate<'a> {
+        Candidate {
+            seq: 1,
+            count: 1,
+            largest_uid: 1,
+            msg: m,
+            content: Some(parsed),
+            texts: Texts::default(),
+        }
+    }
+
     #[test]
     fn every_key() {
         let raw = b"From: Zo\xc3\xab <zoe@example.org>\r\nTo: bob@example.net\r\n\
@@ -366,14 +378,7 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
         for (key, raw) in [(subject("dinner"), &raw[..]), (subject("lunch"), &raw[..])] {
             let parsed = MessageParser::default().parse(raw).unwrap();
             let m = msg(1, &[], 10);
-            let c = Candidate {
-                seq: 1,
-                count: 1,
-                largest_uid: 1,
-                msg: &m,
-                content: Some(&parsed),
-                texts: Texts::default(),
-            };
+            let c = alone(&m, &parsed);
             assert_eq!(ruled_out(&key, raw), !matches(&key, &c), "{key:?}");
         }
     }
@@ -384,14 +389,7 @@ X-Tag: blue\r\n\r\nSee you at noon.\r\n";
             b"Subject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee you at noon.\r\n";
         let parsed = MessageParser::default().parse(&raw[..]).unwrap();
         let m = msg(1, &[], 10);
-        let c = Candidate {
-            seq: 1,
-            count: 1,
-            largest_uid: 1,
-            msg: &m,
-            content: Some(&parsed),
-            texts: Texts::default(),
-        };
+        let c = alone(&m, &parsed);
         let many = K::And(
             (0..500)
                 .map(|_| K::Not(Box::new(K::Body("zzz".into()))))

@@ -238,15 +238,29 @@ pub fn media_type(part: &mail_parser::MessagePart) -> String {
         .to_ascii_lowercase()
 }
 
-/// Attachment `n` of a message: its name, media type and bytes.
-pub fn attachment(raw: &[u8], n: usize) -> Option<(String, String, Vec<u8>)> {
+/// An attachment: its name, media type and bytes.
+pub type Attached = (String, String, Vec<u8>);
+
+/// Attachment `n` of a message.
+pub fn attachment(raw: &[u8], n: usize) -> Option<Attached> {
+    attachments(raw, [n])?.pop()
+}
+
+/// Attachments `wanted` of a message, the message parsed once; `None` if
+/// one of them is not there.
+pub fn attachments(raw: &[u8], wanted: impl IntoIterator<Item = usize>) -> Option<Vec<Attached>> {
     let message = MessageParser::default().parse(raw)?;
-    let part = message.attachments().nth(n)?;
-    Some((
-        attachment_name(part, n),
-        media_type(part),
-        part.contents().to_vec(),
-    ))
+    wanted
+        .into_iter()
+        .map(|n| {
+            let part = message.attachments().nth(n)?;
+            Some((
+                attachment_name(part, n),
+                media_type(part),
+                part.contents().to_vec(),
+            ))
+        })
+        .collect()
 }
 
 /// Attachment `n`'s name as shown and downloaded: without control or

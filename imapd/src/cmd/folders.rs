@@ -13,6 +13,16 @@ const INBOX_EXISTS: &str = "[ALREADYEXISTS] INBOX always exists";
 /// RFC 5530 LIMIT: the mailbox has as many folders as it may.
 const TOO_MANY: &str = "[LIMIT] Too many folders";
 
+/// How a folder the store would not make or name is answered: a twin's
+/// name, or one folder too many; anything else is the store's failure.
+fn refusal(e: StoreError) -> CommandError {
+    match e {
+        StoreError::Duplicate(_) => no(EXISTS),
+        StoreError::Limit(_) => no(TOO_MANY),
+        e => e.into(),
+    }
+}
+
 impl Connection {
     pub(crate) async fn create(&mut self, tag: &str, name: &str) -> Outcome {
         let name = Folder::normalise(name.trim_end_matches('/'));
@@ -31,16 +41,14 @@ impl Connection {
             }
             match store.create_folder(&mailbox, &parent).await {
                 Ok(_) | Err(StoreError::Duplicate(_)) => {}
-                Err(StoreError::Limit(_)) => return Err(no(TOO_MANY)),
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(refusal(e)),
             }
         }
-        match store.create_folder(&mailbox, &name).await {
-            Ok(_) => self.ok(tag, "", "CREATE completed").await,
-            Err(StoreError::Duplicate(_)) => Err(no(EXISTS)),
-            Err(StoreError::Limit(_)) => Err(no(TOO_MANY)),
-            Err(e) => Err(e.into()),
-        }
+        store
+            .create_folder(&mailbox, &name)
+            .await
+            .map_err(refusal)?;
+        self.ok(tag, "", "CREATE completed").await
     }
 
     pub(crate) async fn delete(&mut self, tag: &str, name: &str) -> Outcome {
@@ -73,20 +81,19 @@ impl Connection {
         match self.server.store.rename_folder(&mailbox, from, &to).await {
             Ok(true) => self.ok(tag, "", "RENAME completed").await,
             Ok(false) => Err(no("[NONEXISTENT] No such folder")),
-            Err(StoreError::Duplicate(_)) => Err(no(EXISTS)),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(refusal(e)),
         }
     }
 
     /// RFC 9051 6.3.6: INBOX's messages move to the new folder; INBOX
     /// stays, empty.
     async fn rename_inbox(&mut self, tag: &str, mailbox: &str, to: &str) -> Outcome {
-        let target = match self.server.store.create_folder(mailbox, to).await {
-            Ok(f) => f,
-            Err(StoreError::Duplicate(_)) => return Err(no(EXISTS)),
-            Err(StoreError::Limit(_)) => return Err(no(TOO_MANY)),
-            Err(e) => return Err(e.into()),
-        };
+        let target = self
+            .server
+            .store
+            .create_folder(mailbox, to)
+            .await
+            .map_err(refusal)?;
         let inbox = Folder::inbox_id(mailbox);
         let entries = self.server.store.list_folder(mailbox, &inbox).await?;
         let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
@@ -98,7 +105,7 @@ impl Connection {
     pub(crate) async fn subscribe(&mut self, tag: &str, name: &str, on: bool) -> Outcome {
         let mailbox = self.mailbox();
         if !self.server.store.set_subscribed(&mailbox, name, on).await? {
-            return Err(CommandError::No("[NONEXISTENT] No such folder".into()));
+            return Err(no("[NONEXISTENT] No such folder"));
         }
         let verb = if on { "SUBSCRIBE" } else { "UNSUBSCRIBE" };
         self.ok(tag, "", &format!("{verb} completed")).await

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{back_to, layout, notice, special_folder, with_notice};
 use crate::form::{self, Upload};
-use crate::message::{bytes, entry, view, View};
+use crate::message::{bytes, entry, view, Attached, View};
 use crate::session::SignedIn;
 use crate::state::AppState;
 use crate::templates::render;
@@ -364,7 +364,8 @@ async fn compose(
         cc: recipients(&d.cc)?,
         bcc: recipients(&d.bcc)?,
     };
-    let count = to.envelope().len();
+    let rcpts = to.envelope();
+    let count = rcpts.len();
     if !saving && count == 0 {
         return Err(HttpError::Invalid("Add at least one recipient.".into()));
     }
@@ -397,7 +398,7 @@ async fn compose(
             "draft",
         ))));
     }
-    let kept = send(state, signed, d, &to, &message).await?;
+    let kept = send(state, signed, d, rcpts, &message).await?;
     drop_old_draft(state, mailbox, &d.draft).await?;
     let notice = if kept { "sent" } else { "sentnocopy" };
     Ok(back_to(Some(&with_notice("/mail?folder=INBOX", notice))))
@@ -454,7 +455,7 @@ async fn build(
     // those ticked to keep, each once however often it is named; and the
     // files sent with the form. Their size is checked before anything is
     // built: base64 makes each a third larger.
-    let mut attachments: Vec<(String, String, Vec<u8>)> = Vec::new();
+    let mut attachments: Vec<Attached> = Vec::new();
     if !d.carry.is_empty() {
         let mut keep = std::collections::BTreeSet::new();
         for n in fields.all("keep") {
@@ -465,11 +466,8 @@ async fn build(
         }
         let source = entry(&state.store, signed.address(), &d.carry).await?;
         let raw = bytes(&state.store, &source).await?;
-        for n in keep {
-            let (name, media_type, body) = crate::message::attachment(&raw, n)
-                .ok_or_else(|| HttpError::NotFound("That attachment is gone.".into()))?;
-            attachments.push((name, media_type, body));
-        }
+        attachments = crate::message::attachments(&raw, keep)
+            .ok_or_else(|| HttpError::NotFound("That attachment is gone.".into()))?;
     }
     for upload in uploads {
         let name = if upload.name.is_empty() {
@@ -501,11 +499,10 @@ async fn send(
     state: &AppState,
     signed: &SignedIn,
     d: &Draft,
-    to: &Addressees,
+    rcpts: Vec<String>,
     message: &[u8],
 ) -> Result<bool, HttpError> {
     let mailbox = signed.address();
-    let rcpts = to.envelope();
     let id = new_id();
     let single = (rcpts.len() == 1).then(|| rcpts[0].as_str());
     let received = Trace {
