@@ -33,6 +33,7 @@ pub async fn page(
         .store
         .audit_page(
             scope::domains(admin),
+            &admin.name,
             query.q.trim(),
             query.before.as_deref(),
             paging::FETCH,

@@ -18,6 +18,7 @@ pub mod pgp;
 pub mod received;
 pub mod sasl;
 pub mod second_factor;
+pub mod sending;
 pub mod server;
 pub mod service;
 pub mod shutdown;

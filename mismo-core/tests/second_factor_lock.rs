@@ -1,6 +1,7 @@
 //! Wrong second factors count per account as well as per address: with the
 //! password known, guesses spread over many addresses still end, and the
-//! lock is written where the account's administrators read (the audit log).
+//! lock is written where the account's holder reads (the audit log, which
+//! shows a domain administrator what concerns their own account).
 
 use mismo_core::admin::Admin;
 use mismo_core::auth::{self, Login, ACCOUNT_FAILURES};
@@ -13,8 +14,10 @@ async fn wrong_codes_from_many_addresses_lock_the_account() {
     let server = TestStore::start();
     let store = server.store().await;
     let admin = Admin::new(&store);
+    admin.add_domain("lock.test").await.unwrap();
+    let domains = vec!["lock.test".to_string()];
     admin
-        .add_administrator("root", "root's long password", &[])
+        .add_administrator("root", "root's long password", &domains)
         .await
         .unwrap();
     let enrolment = admin.start_totp("root").await.unwrap();
@@ -39,11 +42,26 @@ async fn wrong_codes_from_many_addresses_lock_the_account() {
         .await
         .unwrap();
     assert!(matches!(login, Login::Blocked));
-    let entries = store.audit_page(None, "", None, 10).await.unwrap();
-    assert!(
+    let locked = |entries: &[mismo_core::model::AuditEntry]| {
         entries
             .iter()
-            .any(|e| e.action == "account.second_factor_locked" && e.target == "root"),
-        "{entries:?}"
-    );
+            .any(|e| e.action == "account.second_factor_locked" && e.target == "root")
+    };
+    // The locked administrator sees it among their domain's entries;
+    // another administrator of the domain does not.
+    let entries = store
+        .audit_page(Some(&domains), "root", "", None, 10)
+        .await
+        .unwrap();
+    assert!(locked(&entries), "{entries:?}");
+    let entries = store
+        .audit_page(Some(&domains), "other", "", None, 10)
+        .await
+        .unwrap();
+    assert!(!locked(&entries), "{entries:?}");
+    let entries = store
+        .audit_page(Some(&domains), "root", "locked", None, 10)
+        .await
+        .unwrap();
+    assert!(locked(&entries), "{entries:?}");
 }

@@ -18,8 +18,6 @@ pub(crate) const MAX_LINE: usize = 1024;
 pub(crate) const MAX_SASL_LINE: usize = 12288;
 /// A message body is written out whenever this much has gathered.
 const SEND_AT: usize = 64 * 1024;
-/// How long a session that has not logged in may wait between commands.
-const LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct Connection {
     server: Arc<Server>,
@@ -77,7 +75,9 @@ impl Connection {
             let idle = if self.maildrop.is_some() {
                 self.server.settings.idle_timeout
             } else {
-                LOGIN_TIMEOUT.min(self.server.settings.idle_timeout)
+                self.server
+                    .login_timeout
+                    .min(self.server.settings.idle_timeout)
             };
             let limit = if self.session.awaiting_sasl() {
                 MAX_SASL_LINE
@@ -240,5 +240,85 @@ impl Connection {
         mismo_core::net::upgrade_tls(&mut self.reader, &acceptor).await?;
         self.session.tls_established();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mismo_core::admin::Admin;
+    use mismo_core::config::{Env, FromEnv, Pop3Settings};
+    use mismo_testkit::TestStore;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
+
+    use super::*;
+
+    /// A session on a pop3d whose unauthenticated sessions end after
+    /// `login_timeout`; the client's end, its greeting read.
+    async fn session(store: &TestStore, login_timeout: Duration) -> BufReader<DuplexStream> {
+        let mut env = store.env();
+        env.push(("POP3_ALLOW_PLAINTEXT_AUTH".into(), "yes".into()));
+        let settings = Pop3Settings::from_env(&Env::from_pairs(env)).unwrap();
+        let server = Arc::new(Server {
+            settings,
+            store: store.store().await,
+            tls: None,
+            login_timeout,
+        });
+        let (ours, theirs) = tokio::io::duplex(1 << 16);
+        let peer = ([127, 0, 0, 1], 40000).into();
+        tokio::spawn(Connection::new(server, Box::new(theirs), peer, false).run());
+        let mut client = BufReader::new(ours);
+        assert!(line(&mut client).await.starts_with("+OK"));
+        client
+    }
+
+    async fn line(client: &mut BufReader<DuplexStream>) -> String {
+        let mut line = String::new();
+        client.read_line(&mut line).await.unwrap();
+        line
+    }
+
+    async fn ask(client: &mut BufReader<DuplexStream>, command: &str) -> String {
+        client
+            .get_mut()
+            .write_all(format!("{command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        line(client).await
+    }
+
+    #[tokio::test]
+    async fn a_session_that_does_not_log_in_is_closed_soon() {
+        let store = TestStore::start();
+        Admin::new(&store.store().await)
+            .add_domain("example.org")
+            .await
+            .unwrap();
+        Admin::new(&store.store().await)
+            .add_mailbox("zoe@example.org", "zoe's long password", 0)
+            .await
+            .unwrap();
+        let short = Duration::from_millis(300);
+
+        let mut client = session(&store, short).await;
+        assert!(ask(&mut client, "NOOP").await.starts_with("-ERR"));
+        assert_eq!(
+            line(&mut client).await,
+            "-ERR Autologout; idle for too long\r\n"
+        );
+        assert_eq!(line(&mut client).await, "", "closed");
+
+        // Logged in, the session's own idle time applies.
+        let mut client = session(&store, short).await;
+        assert!(ask(&mut client, "USER zoe@example.org")
+            .await
+            .starts_with("+OK"));
+        assert!(ask(&mut client, "PASS zoe's long password")
+            .await
+            .starts_with("+OK"));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(ask(&mut client, "NOOP").await.starts_with("+OK"));
     }
 }

@@ -26,6 +26,10 @@ use server::Server;
 
 /// After a stop signal, how long open sessions may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
+/// A client that has not logged in gets a minute between commands, not the
+/// ten minutes of POP3_IDLE_TIMEOUT: an unauthenticated connection ties up
+/// a slot of POP3_MAX_CLIENTS for little.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs pop3d until a stop signal, then drains; an unfinished session
 /// deletes nothing.
@@ -55,6 +59,7 @@ pub async fn run(settings: Pop3Settings) {
         settings,
         store: started.store.clone(),
         tls: started.tls.clone(),
+        login_timeout: LOGIN_TIMEOUT,
     });
     started.serve(server).await;
 }

@@ -14,6 +14,8 @@ pub struct Server {
     pub settings: Pop3Settings,
     pub store: Store,
     pub tls: Option<TlsAcceptor>,
+    /// How long a session that has not logged in may wait between commands.
+    pub login_timeout: std::time::Duration,
 }
 
 impl Protocol for Server {

@@ -158,11 +158,10 @@ impl Connection {
                     self.session.sender_checked(verdict)
                 }
                 Step::CheckRecipient(rcpt) => {
-                    let authenticated = self.session.auth_user().is_some();
                     let verdict = self
                         .engine
                         .policy
-                        .check_recipient(authenticated, &rcpt)
+                        .check_recipient(self.session.auth_user(), &rcpt)
                         .await;
                     self.session.recipient_checked(verdict)
                 }

@@ -81,7 +81,7 @@ pub async fn run(settings: SmtpSettings) {
     let engine_proxies = settings.proxy_protocol_from.clone();
     let engine = Arc::new(Engine {
         limits: Arc::clone(&limits),
-        policy: policy::Policy::new(store.clone()),
+        policy: policy::Policy::new(store.clone(), settings.send_limits),
         stats: stats::Stats::default(),
         tls: tls.clone(),
         draining: Default::default(),

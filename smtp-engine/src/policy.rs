@@ -5,6 +5,7 @@
 use mismo_core::directory::{Directory, TtlCache};
 use mismo_core::model::address::Address;
 use mismo_core::model::{Activation, Domain, Mailbox};
+use mismo_core::sending::{OverLimit, SendLimits};
 use mismo_core::{Store, StoreResult};
 
 use crate::reply::{common, Reply};
@@ -23,14 +24,17 @@ pub struct Policy {
     dir: Directory,
     /// What RCPT answered for a hosted address (exists, disabled, unknown).
     recipients: TtlCache<Result<(), Reply>>,
+    /// What an authenticated mailbox may send an hour.
+    send_limits: SendLimits,
 }
 
 impl Policy {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, send_limits: SendLimits) -> Self {
         Self {
             dir: Directory::new(store.clone()),
             store,
             recipients: TtlCache::default(),
+            send_limits,
         }
     }
 
@@ -42,12 +46,21 @@ impl Policy {
         self.dir.mailbox(address).await
     }
 
-    /// May this sender be used? Submission: only the login's own address or
-    /// an alias that delivers to it (RFC 6409 8.1). MX: any.
+    /// May this sender be used for one more message? Submission: only the
+    /// login's own address or an alias that delivers to it (RFC 6409 8.1),
+    /// within the login's hourly message limit. MX: any.
     pub async fn check_sender(&self, auth_user: Option<&str>, sender: &str) -> Result<(), Reply> {
         let Some(user) = auth_user else {
             return Ok(());
         };
+        self.may_use_sender(user, sender).await?;
+        match self.send_limits.take_message(&self.store, user).await {
+            Ok(taken) => taken.map_err(over_limit),
+            Err(_) => Err(common::store_unavailable()),
+        }
+    }
+
+    async fn may_use_sender(&self, user: &str, sender: &str) -> Result<(), Reply> {
         if sender.is_empty() {
             return Ok(());
         }
@@ -90,7 +103,7 @@ impl Policy {
                 return Err(Reply::new(553, "5.7.1", "From header address is not valid"));
             };
             let address = address.to_string();
-            match self.check_sender(Some(user), &address).await {
+            match self.may_use_sender(user, &address).await {
                 Ok(()) => {}
                 // The store did not answer: try again later.
                 Err(reply) if reply.code < 500 => return Err(reply),
@@ -106,11 +119,20 @@ impl Policy {
         Ok(())
     }
 
-    /// Will Mismo take mail for this recipient from this client?
-    pub async fn check_recipient(&self, authenticated: bool, rcpt: &str) -> Result<(), Reply> {
-        self.recipient(authenticated, rcpt)
+    /// Will Mismo take mail for this recipient from this client? An
+    /// authenticated client's recipients count toward its hourly limit once
+    /// they are otherwise acceptable.
+    pub async fn check_recipient(&self, auth_user: Option<&str>, rcpt: &str) -> Result<(), Reply> {
+        self.recipient(auth_user.is_some(), rcpt)
             .await
-            .unwrap_or_else(|_| Err(common::store_unavailable()))
+            .unwrap_or_else(|_| Err(common::store_unavailable()))?;
+        let Some(user) = auth_user else {
+            return Ok(());
+        };
+        match self.send_limits.take_recipients(&self.store, user, 1).await {
+            Ok(taken) => taken.map_err(over_limit),
+            Err(_) => Err(common::store_unavailable()),
+        }
     }
 
     async fn recipient(&self, authenticated: bool, rcpt: &str) -> StoreResult<Result<(), Reply>> {
@@ -246,6 +268,12 @@ impl Policy {
     ) -> StoreResult<mismo_core::auth::Login> {
         mismo_core::auth::login(&self.store, ip, user, pass).await
     }
+}
+
+/// RFC 3463's 4.7.1: a temporary refusal, as Postfix's rate limits answer,
+/// so a legitimate burst is sent once the hour moves on.
+fn over_limit(over: OverLimit) -> Reply {
+    Reply::new(450, "4.7.1", over.to_string())
 }
 
 fn mailbox_full(address: &str) -> Reply {

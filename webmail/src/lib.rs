@@ -25,11 +25,13 @@ pub use state::AppState;
 /// Serves webmail until a stop signal.
 pub async fn run(settings: WebmailSettings) {
     let max_message_size = settings.max_message_size;
+    let send_limits = settings.send_limits;
     let hostname = settings.web.node.hostname.clone();
     mismo_core::web::serve("webmail", "WEBMAIL_LISTEN", &settings.web, |store| {
         router(AppState {
             store,
             max_message_size,
+            send_limits,
             hostname,
             counts: Default::default(),
         })

@@ -22,7 +22,9 @@ struct Webmail {
     _pop3d: Service,
     base: String,
     pop3: u16,
-    _dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+    ports: Ports,
+    dir: tempfile::TempDir,
 }
 
 /// A multipart message with an HTML attachment (which must download, not
@@ -37,6 +39,11 @@ impl Webmail {
     /// Domain w.test with mailboxes zoe and bob, an alias sales@ for zoe;
     /// webmail and pop3d.
     async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// As [`Webmail::start`], with settings of `extra` added.
+    async fn start_with(extra: &[(&str, &str)]) -> Self {
         let server = TestStore::start();
         let store = server.store().await;
         let admin = Admin::new(&store);
@@ -58,6 +65,7 @@ impl Webmail {
         env.push(("SMTP_MAX_MESSAGE_SIZE".into(), "200K".into()));
         // Loopback POP3 without TLS: what is checked here is the maildrop.
         env.push(("POP3_ALLOW_PLAINTEXT_AUTH".into(), "yes".into()));
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let dir = tempfile::tempdir().unwrap();
         let webmail = Service::start(
             &binary("webmail"),
@@ -72,7 +80,9 @@ impl Webmail {
             _pop3d: pop3d,
             base: format!("http://127.0.0.1:{}", ports.webmail),
             pop3: ports.pop3,
-            _dir: dir,
+            env,
+            ports,
+            dir,
         }
     }
 
@@ -1374,4 +1384,168 @@ iVBORw0KGgo=\r\n--R--\r\n";
     let (csp, page) = with_csp(&zoe, &w.url(&format!("/message/{}?images=1", entry.id))).await;
     assert!(csp.contains("img-src 'self' data: https: http:"), "{csp}");
     assert!(page.contains("far.test&#x2f;t.gif"));
+}
+
+/// Sends a message from the browser: the status and the page or redirect.
+async fn compose_send(w: &Webmail, browser: &Client, csrf: &str, to: &str) -> (StatusCode, String) {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .text("to", to.to_string())
+        .text("subject", "limits")
+        .text("body", "hello");
+    let response = browser
+        .post(w.url("/compose"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .map(|l| l.to_str().unwrap().to_string());
+    let page = response.text().await.unwrap();
+    (status, location.unwrap_or(page))
+}
+
+#[tokio::test]
+async fn sends_count_toward_submissions_hourly_limits() {
+    let w = Webmail::start_with(&[
+        ("SEND_LIMIT_MESSAGES_PER_HOUR", "4"),
+        ("SEND_LIMIT_RECIPIENTS_PER_HOUR", "5"),
+    ])
+    .await;
+    // One message through submission, on an engine of the same store.
+    let engine = Service::start(
+        &binary("smtp-engine"),
+        &w.env,
+        w.dir.path(),
+        Ports::at(w.ports.status),
+    );
+    let sent = mismo_testkit::python()
+        .arg("-c")
+        .arg(
+            "import smtplib, ssl, sys\n\
+             ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE\n\
+             s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=60)\n\
+             s.starttls(context=ctx); s.login('zoe@w.test', sys.argv[2])\n\
+             s.sendmail('zoe@w.test', ['bob@w.test'], b'From: zoe@w.test\\r\\nSubject: s\\r\\n\\r\\nhi\\r\\n')\n\
+             s.quit()\n",
+        )
+        .arg(w.ports.submission.to_string())
+        .arg(ZOE_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(sent.status.success(), "{sent:?}");
+    drop(engine);
+
+    let (zoe, csrf) = w.signed_in("zoe@w.test", ZOE_PASSWORD).await;
+    let (status, to) = compose_send(&w, &zoe, &csrf, "bob@w.test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    // Four more recipients would make six of five.
+    let (status, page) = compose_send(
+        &w,
+        &zoe,
+        &csrf,
+        "a@far.test, b@far.test, c@far.test, d@far.test",
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(
+        page.contains("Sending limit reached: 5 recipients an hour"),
+        "{page}"
+    );
+    let (status, to) = compose_send(&w, &zoe, &csrf, "bob@w.test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    // Submission's one, webmail's two and the refused one make four.
+    let (status, page) = compose_send(&w, &zoe, &csrf, "bob@w.test").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(
+        page.contains("Sending limit reached: 4 messages an hour"),
+        "{page}"
+    );
+    let queued = w.store().await.list_queued(None, 100).await.unwrap();
+    assert_eq!(queued.len(), 3, "{queued:?}");
+    // Another mailbox sends as before.
+    let (bob, csrf) = w.signed_in("bob@w.test", BOB_PASSWORD).await;
+    let (status, to) = compose_send(&w, &bob, &csrf, "zoe@w.test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+}
+
+/// A browser whose connections come from `local` (a loopback address).
+fn browser_from(local: &str) -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(local.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+/// Signs in from `browser` with `X-Forwarded-For: forwarded`; the status.
+async fn sign_in_forwarded(
+    w: &Webmail,
+    browser: &Client,
+    forwarded: &str,
+    password: &str,
+) -> StatusCode {
+    let (status, page) = get(browser, &w.url("/login")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let csrf = csrf_of(&page);
+    browser
+        .post(w.url("/login"))
+        .header("x-forwarded-for", forwarded)
+        .form(&[
+            ("address", "bob@w.test"),
+            ("password", password),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn forwarded_clients_are_believed_only_from_trusted_proxies() {
+    let w = Webmail::start_with(&[("WEB_TRUSTED_PROXIES", "127.0.0.2")]).await;
+    // Straight from a client, a header of its own choosing changes nothing:
+    // the sixth failure from one address is refused, whatever it claims.
+    let direct = browser_from("127.0.0.3");
+    let mut statuses = Vec::new();
+    for n in 0..7 {
+        statuses.push(sign_in_forwarded(&w, &direct, &format!("198.51.100.{n}"), "guess").await);
+    }
+    assert_eq!(
+        *statuses.last().unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "{statuses:?}"
+    );
+
+    // Through the trusted proxy, each client has a budget of its own: one
+    // attacker behind it uses up only its own.
+    let proxy = browser_from("127.0.0.2");
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        statuses.push(sign_in_forwarded(&w, &proxy, "203.0.113.7", "guess").await);
+    }
+    assert_eq!(
+        *statuses.last().unwrap(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        sign_in_forwarded(&w, &proxy, "203.0.113.7", BOB_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_forwarded(&w, &proxy, "203.0.113.8", BOB_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    // A client cannot slip a fresh address in front of the proxy's.
+    let proxy = browser_from("127.0.0.2");
+    assert_eq!(
+        sign_in_forwarded(&w, &proxy, "192.0.2.1, 203.0.113.7", BOB_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::sending::SendLimits;
+
 use super::values as v;
 use super::{ConfigError, Env, FromEnv};
 
@@ -171,6 +173,7 @@ pub struct SmtpSettings {
     /// Load balancers (HAProxy with `send-proxy-v2`) whose connections start
     /// with a PROXY protocol header naming the real client.
     pub proxy_protocol_from: Vec<IpAddr>,
+    pub send_limits: SendLimits,
 }
 
 impl FromEnv for SmtpSettings {
@@ -214,6 +217,7 @@ impl FromEnv for SmtpSettings {
                 v::positive_duration,
             )?,
             proxy_protocol_from: env.get("SMTP_PROXY_PROTOCOL_FROM", Vec::new(), v::ip_list)?,
+            send_limits: send_limits(env)?,
         })
     }
 }
@@ -394,6 +398,10 @@ pub struct WebSettings {
     pub store: StoreSettings,
     pub node: NodeSettings,
     pub listen: SocketAddr,
+    /// WEB_TRUSTED_PROXIES: the TLS proxies or load balancers whose
+    /// `X-Forwarded-For` names the real client. From anyone else the header
+    /// is ignored, so a client cannot choose whose login budget it spends.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl WebSettings {
@@ -404,6 +412,7 @@ impl WebSettings {
             store: StoreSettings::from_env(env)?,
             node: NodeSettings::from_env(env)?,
             listen: env.get(listen, default, v::socket_addr)?,
+            trusted_proxies: env.get("WEB_TRUSTED_PROXIES", Vec::new(), v::ip_list)?,
         })
     }
 }
@@ -431,6 +440,8 @@ pub struct WebmailSettings {
     pub web: WebSettings,
     /// SMTP_MAX_MESSAGE_SIZE: webmail sends under submission's limit.
     pub max_message_size: u64,
+    /// Webmail's sends count toward submission's hourly limits.
+    pub send_limits: SendLimits,
 }
 
 impl FromEnv for WebmailSettings {
@@ -438,8 +449,26 @@ impl FromEnv for WebmailSettings {
         Ok(Self {
             web: WebSettings::from_env(env, "WEBMAIL_LISTEN", ([0, 0, 0, 0], 8081).into())?,
             max_message_size: env.get("SMTP_MAX_MESSAGE_SIZE", 26_214_400, v::byte_size)?,
+            send_limits: send_limits(env)?,
         })
     }
+}
+
+/// SEND_LIMIT_*: what one authenticated mailbox may send an hour.
+fn send_limits(env: &Env) -> Result<SendLimits, ConfigError> {
+    let default = SendLimits::default();
+    Ok(SendLimits {
+        messages_per_hour: env.get(
+            "SEND_LIMIT_MESSAGES_PER_HOUR",
+            default.messages_per_hour,
+            v::positive_u32,
+        )?,
+        recipients_per_hour: env.get(
+            "SEND_LIMIT_RECIPIENTS_PER_HOUR",
+            default.recipients_per_hour,
+            v::positive_u32,
+        )?,
+    })
 }
 
 /// mismoctl: the store, plus the resolver `domain verify` asks.

@@ -18,19 +18,26 @@ impl Store {
     }
 
     /// Entries newest first, older than `before` (an entry id), about
-    /// `domains` (all when `None`), and when `search` is not empty, whose
-    /// administrator, action, target or address contains it (any case).
+    /// `domains` (all when `None`; with them, also those about the `reader`'s
+    /// own account, such as its second factor's lock), and when `search` is
+    /// not empty, whose administrator, action, target or address contains
+    /// it (any case).
     pub async fn audit_page(
         &self,
         domains: Option<&[String]>,
+        reader: &str,
         search: &str,
         before: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
-        let mut filter = doc! {};
+        let mut scope = Vec::new();
         if let Some(domains) = domains {
-            filter.insert("domain", doc! { "$in": domains });
+            scope.push(doc! { "$or": [
+                { "domain": { "$in": domains } },
+                { "domain": "", "target": reader },
+            ] });
         }
+        let mut filter = doc! {};
         if let Some(before) = before {
             filter.insert("_id", doc! { "$lt": before });
         }
@@ -39,13 +46,14 @@ impl Store {
                 pattern: super::regex_literal(search),
                 options: "i".into(),
             };
-            filter.insert(
-                "$or",
-                ["admin", "action", "target", "ip"]
-                    .iter()
-                    .map(|field| doc! { *field: pattern.clone() })
-                    .collect::<Vec<_>>(),
-            );
+            let fields: Vec<_> = ["admin", "action", "target", "ip"]
+                .iter()
+                .map(|field| doc! { *field: pattern.clone() })
+                .collect();
+            scope.push(doc! { "$or": fields });
+        }
+        if !scope.is_empty() {
+            filter.insert("$and", scope);
         }
         let cursor = self
             .run(

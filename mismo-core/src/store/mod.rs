@@ -23,8 +23,10 @@ mod locks;
 pub use listing::IdPage;
 mod login_attempts;
 mod mail_list;
+mod send_counts;
 pub use login_attempts::LoginSlot;
 pub use mail_list::ListOrder;
+pub use send_counts::{Sent, SEND_WINDOW};
 mod mailboxes;
 mod nodes;
 #[cfg(feature = "pgp")]
@@ -86,6 +88,9 @@ pub mod names {
     pub const MAILDROP_LOCKS: &str = "maildrop_locks";
     /// Password checks per client address, shared by every service.
     pub const LOGIN_ATTEMPTS: &str = "login_attempts";
+    /// What each authenticated mailbox sent this hour, shared by every
+    /// engine and webmail.
+    pub const SEND_COUNTS: &str = "send_counts";
     pub const PGP_KEYS: &str = "pgp_keys";
     /// Blobs a sweep found unreferenced, kept until a later sweep agrees.
     pub const ORPHAN_BLOBS: &str = "orphan_blobs";

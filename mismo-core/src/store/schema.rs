@@ -118,6 +118,12 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || vec![expiring("expires_at_1", "expires_at")],
     },
     CollectionSpec {
+        name: SEND_COUNTS,
+        shard_key: r#"{ _id: "hashed" }"#,
+        // Mailboxes that have not sent for a while go away by themselves.
+        indexes: || vec![expiring("expires_at_1", "expires_at")],
+    },
+    CollectionSpec {
         name: ADMINISTRATORS,
         shard_key: r#"{ _id: "hashed" }"#,
         indexes: Vec::new,

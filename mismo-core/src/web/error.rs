@@ -33,6 +33,8 @@ pub enum HttpError {
     TooLarge(String),
     /// Too many failed sign-ins from this address (429).
     TooMany,
+    /// Over a rate limit other than sign-ins, such as sending's (429).
+    Limited(String),
     /// The store did not answer (503).
     Unavailable,
     /// Refused by the web framework before any handler ran (a wrong
@@ -50,7 +52,7 @@ impl HttpError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooMany | Self::Limited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Rejected(status, _) => *status,
         }
@@ -64,6 +66,7 @@ impl HttpError {
             | Self::Conflict(m)
             | Self::Invalid(m)
             | Self::TooLarge(m)
+            | Self::Limited(m)
             | Self::Rejected(_, m) => m.clone(),
             Self::Unauthorized => "Sign in first: no valid session or token.".into(),
             Self::TooMany => {

@@ -4,6 +4,7 @@
 //! templates, and serving. Built with the `web`
 //! feature, so the mail services do not link axum.
 
+mod client;
 mod cookies;
 mod error;
 mod form;
@@ -13,6 +14,7 @@ mod session;
 pub mod sign_in;
 pub mod templates;
 
+pub use client::{behind_proxies, client_ip, forwarded_client};
 pub use cookies::{cookie, over_tls, set_cookie};
 pub use error::{failure_of, HttpError};
 pub use form::{ChangeForm, Fields};
@@ -20,20 +22,7 @@ pub use headers::{secure_headers, STRICT_CSP};
 pub use serve::serve;
 pub use session::{NotSignedIn, Opened, SessionCsrf, Sessions, SignedIn};
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::ConnectInfo;
-use axum::http::request::Parts;
 use subtle::ConstantTimeEq;
-
-/// The client address of a request ([`serve`] records it on each); the
-/// unspecified address if the router was served without it.
-pub fn client_ip(parts: &Parts) -> IpAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |ConnectInfo(peer)| peer.ip())
-}
 
 /// Whether a form's token is the session's, in time independent of where
 /// they differ.

@@ -19,9 +19,13 @@ pub async fn serve(
         return;
     };
     tracing::info!(listen = %settings.listen, "{name} serving");
+    let trusted: std::sync::Arc<[std::net::IpAddr]> = settings.trusted_proxies.clone().into();
+    let app = app(store.clone()).layer(axum::middleware::from_fn(move |request, next| {
+        super::behind_proxies(std::sync::Arc::clone(&trusted), request, next)
+    }));
     let served = axum::serve(
         socket,
-        app(store.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(crate::shutdown::signal())
     .await;

@@ -20,6 +20,8 @@ pub struct Engine {
     pub submission: SocketAddr,
     pub smtps: SocketAddr,
     pub status: SocketAddr,
+    /// What the engine was started with.
+    pub env: Vec<(String, String)>,
 }
 
 fn addr() -> SocketAddr {
@@ -102,10 +104,36 @@ pub async fn start(extra_env: &[(&str, &str)]) -> Engine {
         submission,
         smtps,
         status,
+        env,
     }
 }
 
 impl Engine {
+    /// Starts a second engine on the same store with the same settings, on
+    /// ports of its own; returns it with its submission address.
+    pub fn another(&self) -> (Service, SocketAddr) {
+        let submission = addr();
+        let status = addr();
+        let mut env = self.env.clone();
+        for (k, v) in [
+            ("SMTP_LISTEN", addr()),
+            ("SMTP_SUBMISSION_LISTEN", submission),
+            ("SMTPS_LISTEN", addr()),
+            ("SMTP_STATUS_LISTEN", status),
+        ] {
+            env.retain(|(key, _)| key != k);
+            env.push((k.into(), v.to_string()));
+        }
+        let service = Service::start(
+            env!("CARGO_BIN_EXE_smtp-engine"),
+            &env,
+            self.server.data_dir(),
+            status,
+        );
+        mismo_testkit::wait_for_port(submission, std::time::Duration::from_secs(10));
+        (service, submission)
+    }
+
     /// Runs swaks against the engine; exit code and transcript.
     pub fn swaks(&self, args: &[&str]) -> (i32, String) {
         let out = Command::new("swaks")

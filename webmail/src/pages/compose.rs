@@ -503,6 +503,7 @@ async fn send(
     message: &[u8],
 ) -> Result<bool, HttpError> {
     let mailbox = signed.address();
+    take_allowance(state, mailbox, rcpts.len()).await?;
     let id = new_id();
     let single = (rcpts.len() == 1).then(|| rcpts[0].as_str());
     let received = Trace {
@@ -559,6 +560,26 @@ async fn send(
         }
     }
     Ok(kept)
+}
+
+/// Counts one message to `recipients` toward the mailbox's hourly limits,
+/// the same ones submission counts against, or refuses it.
+async fn take_allowance(
+    state: &AppState,
+    mailbox: &str,
+    recipients: usize,
+) -> Result<(), HttpError> {
+    let limits = state.send_limits;
+    let recipients = u32::try_from(recipients).unwrap_or(u32::MAX);
+    let taken = match limits.take_message(&state.store, mailbox).await? {
+        Ok(()) => {
+            limits
+                .take_recipients(&state.store, mailbox, recipients)
+                .await?
+        }
+        over => over,
+    };
+    taken.map_err(|over| HttpError::Limited(over.to_string()))
 }
 
 /// Removes the draft a sent or re-saved message replaces, if it is one.
