@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use mismo_core::auth::SessionCheck;
+use mismo_core::session_check::SessionCheck;
 
 use mismo_core::net::{read_line, Io, Line};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
@@ -16,6 +16,7 @@ use crate::parse::{self, literal_at_end};
 use crate::read_ahead::ReadAhead;
 use crate::server::Server;
 use crate::session::{Refusal, Session, State};
+use crate::watch::Watching;
 
 /// A command line without its literals (RFC 9051 4: servers should take
 /// lines of at least 8000 octets).
@@ -44,6 +45,8 @@ pub struct Connection {
     pub(crate) ahead: ReadAhead,
     /// What notices that the logged-in mailbox changed under the session.
     pub(crate) check: Option<SessionCheck>,
+    /// Wakes the session when its selected folder changed.
+    pub(crate) watching: Option<Watching>,
 }
 
 /// How reading one command ended.
@@ -75,6 +78,7 @@ impl Connection {
             pending: Vec::new(),
             ahead: ReadAhead::default(),
             check: None,
+            watching: None,
         }
     }
 
@@ -198,10 +202,10 @@ impl Connection {
     /// [`SessionCheck`]); a session that may not is ended with a BYE saying
     /// so.
     pub(crate) async fn still_valid(&mut self) -> std::io::Result<bool> {
-        let Some(check) = &mut self.check else {
+        let Some(check) = &self.check else {
             return Ok(true);
         };
-        if check.still_valid(&self.server.store).await {
+        if check.still_valid() {
             return Ok(true);
         }
         tracing::info!(peer = %self.peer, mailbox = %check.address(), "session ended: mailbox changed");
@@ -458,6 +462,7 @@ mod tests {
             .set_password(ZOE, "a new long password")
             .await
             .unwrap();
+        c.settle().await;
         c.send(b"b SELECT INBOX\r\n").await;
         assert_eq!(
             c.line().await,
@@ -488,6 +493,7 @@ mod tests {
         c.login().await;
         admin.remove_mailbox(ZOE).await.unwrap();
         admin.add_mailbox(ZOE, PASSWORD, 0).await.unwrap();
+        c.settle().await;
         c.send(b"e LIST \"\" *\r\n").await;
         assert!(c.line().await.starts_with("* BYE Session ended"));
     }

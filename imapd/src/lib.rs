@@ -28,12 +28,14 @@ mod server;
 pub mod session;
 pub mod utf7;
 pub mod view;
+mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use mismo_core::config::ImapSettings;
 use mismo_core::server::{PortSetting, TwoPorts};
+use mismo_core::session_check::MailboxWatch;
 
 use server::Server;
 
@@ -43,9 +45,13 @@ const DRAIN: Duration = Duration::from_secs(10);
 const MAX_APPEND: usize = 64 << 20;
 /// How long a session that has not logged in may wait between commands.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
-/// How often a session compares its mailbox with the store's: a change
-/// ends it within this long (one mailbox and one domain read each time).
+/// How often the process compares its sessions' mailboxes with the
+/// store's: a change ends them within this long (one read of the mailboxes
+/// and one of their domains for all sessions each time).
 const RECHECK: Duration = Duration::from_secs(5);
+/// How often the process looks at the folders its sessions have selected:
+/// a change made anywhere is told to IDLE within about this long.
+const WATCH_TICK: Duration = Duration::from_secs(1);
 
 /// Runs imapd until a stop signal, then drains.
 pub async fn run(settings: ImapSettings) {
@@ -67,17 +73,19 @@ pub async fn run(settings: ImapSettings) {
         max_clients: settings.max_clients,
         max_clients_per_host: settings.max_clients_per_host,
     };
+    mismo_core::login_cache::remember_logins_for(settings.auth_cache_ttl);
     let Some(started) = ports.start(&settings.node, &settings.store).await else {
         return;
     };
     let server = Arc::new(Server {
         settings,
         store: started.store.clone(),
+        folders: watch::FolderWatch::start(started.store.clone(), WATCH_TICK),
         tls: started.tls.clone(),
         headers: Default::default(),
         max_message_size: MAX_APPEND,
         login_timeout: LOGIN_TIMEOUT,
-        recheck: RECHECK,
+        mailboxes: MailboxWatch::start(started.store.clone(), RECHECK),
     });
     started.serve(server).await;
 }

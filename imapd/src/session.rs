@@ -17,7 +17,7 @@ pub enum State {
     Selected {
         mailbox: String,
         folder: Folder,
-        view: View,
+        view: Box<View>,
         read_only: bool,
     },
     Logout,

@@ -37,6 +37,16 @@ impl Msg {
 #[derive(Debug, Default)]
 pub struct View {
     pub msgs: Vec<Msg>,
+    /// Where the next read of changes starts: the folder's mod-sequence as
+    /// the read before last found it. One read behind, because a change
+    /// takes its mod-sequence a moment before it is written: a read that
+    /// saw the number but not yet the write finds it the next time.
+    read_from: i64,
+    /// The folder's mod-sequence as the last read found it.
+    last_read: i64,
+    /// UIDs gone from the store but still shown, until a command that may
+    /// report expunges.
+    vanished: Vec<Uid>,
 }
 
 /// What changed since the session last looked, in the order to report it.
@@ -52,10 +62,24 @@ pub struct Changes {
 }
 
 impl View {
-    pub fn new(entries: &[MailboxEntry]) -> Self {
+    /// The folder as SELECT read it, at the folder's mod-sequence `modseq`.
+    pub fn new(entries: &[MailboxEntry], modseq: i64) -> Self {
         Self {
             msgs: entries.iter().map(Msg::from_entry).collect(),
+            read_from: modseq,
+            last_read: modseq,
+            vanished: Vec::new(),
         }
+    }
+
+    /// The mod-sequence from which to ask the store for changes.
+    pub fn changes_since(&self) -> i64 {
+        self.read_from
+    }
+
+    /// The largest UID the session knows.
+    pub fn largest_uid(&self) -> Uid {
+        self.msgs.last().map_or(Uid::default(), |m| m.uid)
     }
 
     /// The indexes a set names: message numbers, or UIDs with `uid`. A UID
@@ -89,50 +113,66 @@ impl View {
             .max(floor)
     }
 
-    /// Takes in the folder as the store shows it now; returns what to tell
-    /// the client. With `expunges` false, removed messages stay (their
+    /// Takes in what changed since [`View::changes_since`] (`changed`:
+    /// messages filed or whose flags changed; `vanished`: UIDs expunged),
+    /// read when the folder was at mod-sequence `modseq`; returns what to
+    /// tell the client. With `expunges` false, removed messages stay (their
     /// flags frozen) until a command that may report them (RFC 9051 7.5.1:
     /// no EXPUNGE during FETCH, STORE or SEARCH).
-    pub fn refresh(&mut self, now: &[MailboxEntry], expunges: bool) -> Changes {
+    pub fn apply(
+        &mut self,
+        changed: &[MailboxEntry],
+        vanished: &[Uid],
+        modseq: i64,
+        expunges: bool,
+    ) -> Changes {
+        self.read_from = self.last_read;
+        self.last_read = modseq;
         let mut changes = Changes::default();
-        let mut present = std::collections::HashMap::with_capacity(now.len());
-        for e in now {
-            present.insert(e.uid, e);
+        for uid in vanished {
+            if !self.vanished.contains(uid) && self.position(*uid).is_some() {
+                self.vanished.push(*uid);
+            }
         }
         if expunges {
-            let mut i = 0;
-            while i < self.msgs.len() {
-                if present.contains_key(&self.msgs[i].uid) {
-                    i += 1;
-                } else {
+            for uid in std::mem::take(&mut self.vanished) {
+                if let Some(i) = self.position(uid) {
                     self.msgs.remove(i);
                     changes.expunged.push(i + 1);
                 }
             }
         }
-        for (i, m) in self.msgs.iter_mut().enumerate() {
-            if let Some(e) = present.get(&m.uid) {
-                if e.flags != m.flags || e.modseq != m.modseq {
-                    let flags_differ = e.flags != m.flags;
-                    m.flags = e.flags.clone();
-                    m.modseq = e.modseq;
-                    if flags_differ {
-                        changes.flags.push(i);
-                    }
-                }
-            }
-        }
-        let largest = self.msgs.last().map_or(Uid::default(), |m| m.uid);
+        let largest = self.largest_uid();
         let before = self.msgs.len();
-        for e in now {
-            if e.uid > largest {
-                self.msgs.push(Msg::from_entry(e));
+        for e in changed {
+            if vanished.contains(&e.uid) || self.vanished.contains(&e.uid) {
+                continue;
             }
+            if e.uid > largest {
+                if self.largest_uid() < e.uid {
+                    self.msgs.push(Msg::from_entry(e));
+                }
+                continue;
+            }
+            let Some(i) = self.position(e.uid) else {
+                continue;
+            };
+            let m = &mut self.msgs[i];
+            if e.flags != m.flags {
+                m.flags = e.flags.clone();
+                changes.flags.push(i);
+            }
+            m.modseq = m.modseq.max(e.modseq);
         }
         if self.msgs.len() != before || !changes.expunged.is_empty() {
             changes.exists = Some(self.msgs.len());
         }
         changes
+    }
+
+    /// The index of the message with `uid`.
+    fn position(&self, uid: Uid) -> Option<usize> {
+        self.msgs.binary_search_by_key(&uid, |m| m.uid).ok()
     }
 }
 
@@ -167,7 +207,7 @@ mod tests {
 
     #[test]
     fn sets_resolve_to_messages() {
-        let v = View::new(&[entry(3, &[]), entry(7, &[]), entry(9, &[])]);
+        let v = View::new(&[entry(3, &[]), entry(7, &[]), entry(9, &[])], 1);
         let set = |s| SequenceSet::parse(s).unwrap();
         assert_eq!(v.resolve(&set("2:*"), false), [1, 2]);
         assert_eq!(v.resolve(&set("4:8"), true), [1]);
@@ -182,26 +222,33 @@ mod tests {
 
     #[test]
     fn changes_elsewhere_are_reported() {
-        let mut v = View::new(&[entry(1, &[]), entry(2, &[]), entry(3, &[])]);
+        let mut v = View::new(&[entry(1, &[]), entry(2, &[]), entry(3, &[])], 1);
+        assert_eq!(v.changes_since(), 1);
         // 2 expunged elsewhere, 3 flagged, 4 and 5 delivered.
-        let now = [
-            entry(1, &[]),
-            entry(3, &["\\Flagged"]),
-            entry(4, &[]),
-            entry(5, &[]),
-        ];
-        let held = v.refresh(&now, false);
+        let changed = [entry(3, &["\\Flagged"]), entry(4, &[]), entry(5, &[])];
+        let gone = [Uid::new(2)];
+        let held = v.apply(&changed, &gone, 4, false);
         assert_eq!(held.expunged, Vec::<usize>::new());
         assert_eq!(held.flags, [2]);
         assert_eq!(held.exists, Some(5));
-        let c = v.refresh(&now, true);
+        // The next read starts one read behind, and a repeat changes nothing
+        // but what was held back.
+        assert_eq!(v.changes_since(), 1);
+        let c = v.apply(&changed, &gone, 4, true);
         assert_eq!(c.expunged, [2]);
         assert_eq!(c.exists, Some(4));
+        assert_eq!(c.flags, Vec::<usize>::new());
+        assert_eq!(v.changes_since(), 4);
         let uids: Vec<u32> = v.msgs.iter().map(|m| m.uid.get()).collect();
         assert_eq!(uids, [1, 3, 4, 5]);
-        assert_eq!(v.refresh(&now, true), Changes::default());
+        assert_eq!(v.apply(&[], &[], 4, true), Changes::default());
         // Expunges reported one by one, each number as it then is.
-        let c = v.refresh(&[entry(5, &[])], true);
+        let gone = [Uid::new(1), Uid::new(3), Uid::new(4)];
+        let c = v.apply(&[], &gone, 5, true);
         assert_eq!(c.expunged, [1, 1, 1]);
+        // A UID filed and expunged between two reads is never shown.
+        let c = v.apply(&[entry(6, &[])], &[Uid::new(6)], 6, true);
+        assert_eq!(c, Changes::default());
+        assert_eq!(v.msgs.len(), 1);
     }
 }

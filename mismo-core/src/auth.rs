@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::model::address::Address;
 use crate::model::{Activation, Administrator, Mailbox};
 use crate::store::LoginSlot;
-use crate::{password, Store, StoreResult};
+use crate::{login_cache, password, Store, StoreResult};
 
 /// Failed logins from one address within the window before it is refused.
 pub const MAX_FAILURES: u32 = 5;
@@ -182,8 +182,19 @@ async fn check(store: &Store, user: &str, pass: &str) -> StoreResult<Option<Mail
         Ok(address) => usable_mailbox(store, &address.to_string()).await?,
         Err(_) => None,
     };
+    // Verified lately against the hash the mailbox still has: no second
+    // Argon2 check (the mailbox and its domain were read above, so a
+    // change to either counts at once).
+    if let Some(mailbox) = &found {
+        if login_cache::knows(&mailbox.address, pass, &mailbox.password_hash) {
+            return Ok(found);
+        }
+    }
     let hash = found.as_ref().map(|m| m.password_hash.as_str());
     let ok = verify_or_pretend(pass, hash).await;
+    if let Some(mailbox) = found.as_ref().filter(|_| ok) {
+        login_cache::remember(&mailbox.address, pass, &mailbox.password_hash);
+    }
     Ok(found.filter(|_| ok))
 }
 
@@ -220,56 +231,6 @@ async fn verify_or_pretend(pass: &str, hash: Option<&str>) -> bool {
                 .await;
             let _ = verify(pass, nobody).await;
             false
-        }
-    }
-}
-
-/// What a logged-in session (IMAP, POP3) keeps to notice that it should
-/// end: the mailbox's password, which a reset changes, and when the
-/// mailbox was made, which a removal and a new mailbox under the same name
-/// change. Compared with the store's at most every `every`.
-pub struct SessionCheck {
-    address: String,
-    password_hash: String,
-    created_at: i64,
-    every: Duration,
-    checked: Instant,
-}
-
-impl SessionCheck {
-    /// The check of a session that has just opened `mailbox`.
-    pub fn new(mailbox: &Mailbox, every: Duration) -> Self {
-        Self {
-            address: mailbox.address.clone(),
-            password_hash: mailbox.password_hash.clone(),
-            created_at: mailbox.created_at,
-            every,
-            checked: Instant::now(),
-        }
-    }
-
-    pub fn address(&self) -> &str {
-        &self.address
-    }
-
-    /// Whether the session may go on: false once the mailbox or its domain
-    /// is disabled, its password changed, or it was removed (and perhaps
-    /// made again). A store that does not answer ends nothing.
-    pub async fn still_valid(&mut self, store: &Store) -> bool {
-        if self.checked.elapsed() < self.every {
-            return true;
-        }
-        match usable_mailbox(store, &self.address).await {
-            Ok(found) => {
-                self.checked = Instant::now();
-                found.is_some_and(|m| {
-                    m.password_hash == self.password_hash && m.created_at == self.created_at
-                })
-            }
-            Err(e) => {
-                tracing::warn!(mailbox = %self.address, "store: {e}");
-                true
-            }
         }
     }
 }

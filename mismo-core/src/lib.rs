@@ -9,6 +9,7 @@ pub mod dkim;
 pub mod dns;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod login_cache;
 pub mod memory;
 pub mod model;
 pub mod net;
@@ -21,6 +22,7 @@ pub mod second_factor;
 pub mod sending;
 pub mod server;
 pub mod service;
+pub mod session_check;
 pub mod shutdown;
 pub mod srs;
 pub mod starting;

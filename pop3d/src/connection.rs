@@ -94,7 +94,7 @@ impl Connection {
                 Ok(r) => r?,
             };
             if let Some(maildrop) = &mut self.maildrop {
-                if !maildrop.still_valid().await {
+                if !maildrop.still_valid() {
                     tracing::info!(peer = %self.peer, mailbox = %maildrop.mailbox, "session ended: mailbox changed");
                     self.send(b"-ERR [SYS/PERM] Session ended: the mailbox's password or state changed; nothing deleted\r\n")
                         .await?;
@@ -166,6 +166,7 @@ impl Connection {
     ) -> Result<Vec<crate::session::Msg>, LoginError> {
         match Maildrop::open(
             &self.server.store,
+            &self.server.mailboxes,
             self.peer.ip(),
             user,
             password,
@@ -249,6 +250,7 @@ mod tests {
 
     use mismo_core::admin::Admin;
     use mismo_core::config::{Env, FromEnv, Pop3Settings};
+    use mismo_core::session_check::MailboxWatch;
     use mismo_testkit::TestStore;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
 
@@ -263,6 +265,7 @@ mod tests {
         let server = Arc::new(Server {
             settings,
             store: store.store().await,
+            mailboxes: MailboxWatch::start(store.store().await, Duration::from_secs(5)),
             tls: None,
             login_timeout,
         });

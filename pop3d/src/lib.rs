@@ -26,6 +26,9 @@ use server::Server;
 
 /// After a stop signal, how long open sessions may take to finish.
 const DRAIN: Duration = Duration::from_secs(10);
+/// How often the process compares its sessions' mailboxes with the store's:
+/// a reset, a disable or a removal ends them within this long.
+const RECHECK: Duration = Duration::from_secs(5);
 /// A client that has not logged in gets a minute between commands, not the
 /// ten minutes of POP3_IDLE_TIMEOUT: an unauthenticated connection ties up
 /// a slot of POP3_MAX_CLIENTS for little.
@@ -52,12 +55,14 @@ pub async fn run(settings: Pop3Settings) {
         max_clients: settings.max_clients,
         max_clients_per_host: settings.max_clients_per_host,
     };
+    mismo_core::login_cache::remember_logins_for(settings.auth_cache_ttl);
     let Some(started) = ports.start(&settings.node, &settings.store).await else {
         return;
     };
     let server = Arc::new(Server {
         settings,
         store: started.store.clone(),
+        mailboxes: mismo_core::session_check::MailboxWatch::start(started.store.clone(), RECHECK),
         tls: started.tls.clone(),
         login_timeout: LOGIN_TIMEOUT,
     });

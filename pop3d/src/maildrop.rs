@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use mismo_core::auth::{Login, SessionCheck, MAX_FAILURES};
+use mismo_core::auth::{Login, MAX_FAILURES};
 use mismo_core::model::{new_id, now_ms, BlobRef};
+use mismo_core::session_check::{MailboxWatch, SessionCheck};
 use mismo_core::{Store, StoreResult};
 
 use crate::session::{LoginError, Msg};
@@ -37,14 +38,12 @@ pub struct Maildrop {
 /// messages, and this many bytes beyond the one asked for, per session.
 const READ_AHEAD: usize = 64;
 const READ_AHEAD_BYTES: i64 = 1 << 20;
-/// How often a logged-in session compares its mailbox with the store's: a
-/// reset, a disable or a removal ends it within this long.
-const RECHECK: Duration = Duration::from_secs(5);
 
 impl Maildrop {
     /// Checks the login, takes the lock and snapshots the messages.
     pub async fn open(
         store: &Store,
+        mailboxes: &Arc<MailboxWatch>,
         ip: IpAddr,
         user: &str,
         password: &str,
@@ -55,7 +54,7 @@ impl Maildrop {
             Err(_) => return Err(LoginError::Temporary),
         };
         let (mailbox, check) = match login {
-            Login::Opened(m) => (m.address.clone(), SessionCheck::new(&m, RECHECK)),
+            Login::Opened(m) => (m.address.clone(), mailboxes.check(&m)),
             Login::Refused { failures } if failures < MAX_FAILURES => {
                 tracing::info!(%ip, user, failures, "login failed");
                 return Err(LoginError::BadCredentials);
@@ -154,8 +153,8 @@ impl Maildrop {
 
     /// Whether the mailbox may still be used by this session (see
     /// [`SessionCheck`]).
-    pub async fn still_valid(&mut self) -> bool {
-        self.check.still_valid(&self.store).await
+    pub fn still_valid(&self) -> bool {
+        self.check.still_valid()
     }
 
     /// Whether another session has taken the maildrop from this one.

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use mismo_core::config::Pop3Settings;
 use mismo_core::server::{Client, PortName, Protocol};
+use mismo_core::session_check::MailboxWatch;
 use mismo_core::Store;
 use tokio_rustls::TlsAcceptor;
 
@@ -13,6 +14,9 @@ use crate::connection::Connection;
 pub struct Server {
     pub settings: Pop3Settings,
     pub store: Store,
+    /// The mailboxes this process's sessions have open, watched for a
+    /// password reset, a disabled or removed mailbox, which end them.
+    pub mailboxes: Arc<MailboxWatch>,
     pub tls: Option<TlsAcceptor>,
     /// How long a session that has not logged in may wait between commands.
     pub login_timeout: std::time::Duration,

@@ -69,6 +69,7 @@ pub async fn run(settings: SmtpSettings) {
         (submission, Some(not_yet)),
         (smtps, None),
     ]);
+    mismo_core::login_cache::remember_logins_for(settings.auth_cache_ttl);
     let Some(store) = service::connect_store(&settings.store).await else {
         return;
     };

@@ -14,7 +14,7 @@ impl Connection {
 
     /// NOOP and CHECK: report what changed in the selected folder.
     pub(crate) async fn noop(&mut self, tag: &str) -> Outcome {
-        self.report_changes(true).await?;
+        self.report_if_changed(true).await?;
         self.ok(tag, "", "NOOP completed").await
     }
 
@@ -91,6 +91,7 @@ mod tests {
         c.deliver("Subject: one\r\n\r\n1\r\n").await;
         assert!(c.run("a SELECT INBOX").await.contains("* 1 EXISTS\r\n"));
         c.deliver("Subject: two\r\n\r\n2\r\n").await;
+        c.settle().await;
         assert_eq!(
             c.run("b CHECK").await,
             "* 2 EXISTS\r\nb OK NOOP completed\r\n"

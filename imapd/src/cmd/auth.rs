@@ -1,6 +1,6 @@
 //! Getting in: STARTTLS, LOGIN and AUTHENTICATE PLAIN (with SASL-IR).
 
-use mismo_core::auth::{Login, SessionCheck, MAX_FAILURES};
+use mismo_core::auth::{Login, MAX_FAILURES};
 use mismo_core::net::{read_line, Line};
 use mismo_core::sasl;
 
@@ -97,7 +97,7 @@ impl Connection {
             .ensure_default_folders(&mailbox.address)
             .await?;
         tracing::info!(peer = %self.peer, mailbox = %mailbox.address, "logged in");
-        self.check = Some(SessionCheck::new(&mailbox, self.server.recheck));
+        self.check = Some(self.server.mailboxes.check(&mailbox));
         self.session.state = State::Authenticated {
             mailbox: mailbox.address,
         };

@@ -21,12 +21,14 @@ impl Connection {
         self.session.state = State::Authenticated {
             mailbox: mailbox.clone(),
         };
+        self.watching = None;
         let folder = self.folder(&mailbox, name).await?;
         let entries = self.server.store.list_folder(&mailbox, &folder.id).await?;
         if condstore {
             self.session.condstore = true;
         }
-        let view = View::new(&entries);
+        let view = View::new(&entries, folder.modseq);
+        self.watching = Some(self.server.folders.watch(&folder.id, folder.modseq));
         let unseen = view.msgs.iter().position(|m| !m.has(Flag::Seen.as_str()));
         let mut out = String::new();
         out.push_str("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n");
@@ -57,7 +59,7 @@ impl Connection {
         self.session.state = State::Selected {
             mailbox,
             folder,
-            view,
+            view: Box::new(view),
             read_only,
         };
         self.ok(tag, &out, done).await
@@ -87,6 +89,7 @@ impl Connection {
         }
         let mailbox = self.mailbox();
         self.session.state = State::Authenticated { mailbox };
+        self.watching = None;
         let done = if expunge {
             "CLOSE completed"
         } else {

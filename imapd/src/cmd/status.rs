@@ -15,7 +15,7 @@ impl Connection {
         let mailbox = self.mailbox();
         let folder = self.folder(&mailbox, name).await?;
         let entries = self.server.store.list_folder(&mailbox, &folder.id).await?;
-        let view = View::new(&entries);
+        let view = View::new(&entries, folder.modseq);
         let mut parts = Vec::new();
         for item in items {
             parts.push(match item {

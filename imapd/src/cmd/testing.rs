@@ -35,6 +35,13 @@ impl Client {
     /// [`Client::start`], with sessions that have not logged in closed
     /// after `login_timeout`.
     pub async fn start_with_login_timeout(login_timeout: Duration) -> Self {
+        // The process looks often, so a test waits little for a change.
+        Self::start_with(login_timeout, Duration::from_millis(20)).await
+    }
+
+    /// A session whose server compares its sessions' mailboxes with the
+    /// store's only every `recheck`.
+    pub async fn start_with(login_timeout: Duration, recheck: Duration) -> Self {
         let store_server = TestStore::start();
         let store = store_server.store().await;
         let admin = Admin::new(&store);
@@ -47,14 +54,27 @@ impl Client {
         let server = Arc::new(Server {
             settings,
             store: store.clone(),
+            // Quick, so a test waits little for what another session did.
+            folders: crate::watch::FolderWatch::start(store.clone(), Duration::from_millis(20)),
             tls: None,
             headers: Default::default(),
             max_message_size: crate::MAX_APPEND,
             login_timeout,
-            // Every command compares, so a test sees a change at once.
-            recheck: Duration::ZERO,
+            mailboxes: mismo_core::session_check::MailboxWatch::start(store.clone(), recheck),
         });
         Self::connect(&server, Arc::new(store_server)).await
+    }
+
+    /// Waits until the process's folder watch has looked at the store
+    /// since now: a change made elsewhere is then told at the next NOOP.
+    pub async fn settle(&self) {
+        self.server.folders.looked().await;
+        self.server.mailboxes.looked().await;
+    }
+
+    /// A connection of its own to the same store, as another process has.
+    pub async fn another_process_store(&self) -> Store {
+        self._store_server.store().await
     }
 
     /// Another session on the same server and store.

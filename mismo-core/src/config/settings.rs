@@ -174,6 +174,8 @@ pub struct SmtpSettings {
     /// with a PROXY protocol header naming the real client.
     pub proxy_protocol_from: Vec<IpAddr>,
     pub send_limits: SendLimits,
+    /// AUTH_CACHE_TTL: how long a verified SMTP AUTH is remembered.
+    pub auth_cache_ttl: Duration,
 }
 
 impl FromEnv for SmtpSettings {
@@ -218,6 +220,7 @@ impl FromEnv for SmtpSettings {
             )?,
             proxy_protocol_from: env.get("SMTP_PROXY_PROTOCOL_FROM", Vec::new(), v::ip_list)?,
             send_limits: send_limits(env)?,
+            auth_cache_ttl: auth_cache_ttl(env)?,
         })
     }
 }
@@ -288,6 +291,8 @@ pub struct ReaderSettings {
     /// above either, a client is refused at connect.
     pub max_clients: u32,
     pub max_clients_per_host: u32,
+    /// AUTH_CACHE_TTL: how long a verified login is remembered.
+    pub auth_cache_ttl: Duration,
 }
 
 /// The variables one reader's settings come from, with their defaults.
@@ -316,6 +321,7 @@ impl ReaderSettings {
             )?,
             max_clients: env.get(vars.max_clients, 5000, v::positive_u32)?,
             max_clients_per_host: env.get(vars.max_clients_per_host, 50, v::positive_u32)?,
+            auth_cache_ttl: auth_cache_ttl(env)?,
         })
     }
 }
@@ -452,6 +458,16 @@ impl FromEnv for WebmailSettings {
             send_limits: send_limits(env)?,
         })
     }
+}
+
+/// AUTH_CACHE_TTL: how long a process remembers a verified login (zero:
+/// not at all).
+fn auth_cache_ttl(env: &Env) -> Result<Duration, ConfigError> {
+    env.get(
+        "AUTH_CACHE_TTL",
+        Duration::from_secs(60),
+        v::seconds_or_duration,
+    )
 }
 
 /// SEND_LIMIT_*: what one authenticated mailbox may send an hour.

@@ -23,6 +23,14 @@ impl Store {
             .await
     }
 
+    /// The domains of these names (those that exist), in one read.
+    pub async fn get_domains(&self, names: &[String]) -> StoreResult<Vec<Domain>> {
+        let cursor = self
+            .run(self.domains().find(doc! { "_id": { "$in": names } }))
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
     pub async fn list_domains(&self) -> StoreResult<Vec<Domain>> {
         let cursor = self
             .run(self.domains().find(doc! {}).sort(doc! { "_id": 1 }))

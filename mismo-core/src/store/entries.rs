@@ -303,16 +303,22 @@ impl Store {
             )
             .await?;
         let found: Vec<mongodb::bson::Document> = self.run(cursor.try_collect()).await?;
-        let mut floors: std::collections::HashMap<String, i64> = Default::default();
+        let mut leaving: std::collections::HashMap<String, Vec<i64>> = Default::default();
         for d in &found {
             if let (Ok(folder), Ok(uid)) = (d.get_str("folder"), d.get_i64("uid")) {
-                let floor = floors.entry(folder.to_string()).or_insert(0);
-                *floor = (*floor).max(uid + 1);
+                leaving.entry(folder.to_string()).or_default().push(uid);
             }
         }
-        for (folder, floor) in &floors {
-            self.raise_uid_floor(folder, *floor).await?;
+        for (folder, uids) in &leaving {
+            let floor = uids.iter().max().map_or(0, |uid| uid + 1);
+            self.raise_uid_floor(folder, floor).await?;
+            // Recorded under a mod-sequence of their own before they go, so
+            // a session that reads what vanished since its mod-sequence
+            // finds them (and QRESYNC's VANISHED can say so).
+            let modseq = self.next_modseq(mailbox, folder).await?.modseq;
+            self.record_vanished(mailbox, folder, uids, modseq).await?;
         }
+        let floors = leaving;
         let res = self
             .run(
                 self.entries()
@@ -406,6 +412,7 @@ impl Store {
 
     /// Removes every entry of a mailbox; returns how many went.
     pub async fn delete_mailbox_entries(&self, mailbox: &str) -> StoreResult<u64> {
+        self.forget_vanished(mailbox, None).await?;
         let res = self
             .run(self.entries().delete_many(doc! { "mailbox": mailbox }))
             .await?;

@@ -171,6 +171,7 @@ impl Store {
                 .delete_many(doc! { "mailbox": mailbox, "folder": &folder.id }),
         )
         .await?;
+        self.forget_vanished(mailbox, Some(&folder.id)).await?;
         let res = self
             .run(
                 self.folders()

@@ -32,6 +32,14 @@ impl Store {
             .await
     }
 
+    /// The mailboxes at these addresses (those that exist), in one read.
+    pub async fn get_mailboxes(&self, addresses: &[String]) -> StoreResult<Vec<Mailbox>> {
+        let cursor = self
+            .run(self.mailboxes().find(doc! { "_id": { "$in": addresses } }))
+            .await?;
+        self.run(cursor.try_collect()).await
+    }
+
     /// Every mailbox, or those of one domain, by address.
     pub async fn list_mailboxes(&self, domain: Option<&str>) -> StoreResult<Vec<Mailbox>> {
         let filter = match domain {

@@ -21,9 +21,11 @@ mod folders;
 mod listing;
 mod locks;
 pub use listing::IdPage;
+mod folder_changes;
 mod login_attempts;
 mod mail_list;
 mod send_counts;
+pub use folder_changes::FolderChanges;
 pub use login_attempts::LoginSlot;
 pub use mail_list::ListOrder;
 pub use send_counts::{Sent, SEND_WINDOW};
@@ -82,6 +84,8 @@ pub mod names {
     pub const MESSAGE_CHUNKS: &str = "message_chunks";
     pub const MAILBOX_MESSAGES: &str = "mailbox_messages";
     pub const FOLDERS: &str = "folders";
+    /// What left each folder, by UID, with the mod-sequence of its leaving.
+    pub const VANISHED: &str = "vanished";
     /// Markers of one-time data changes.
     pub const META: &str = "meta";
     pub const DKIM_KEYS: &str = "dkim_keys";
@@ -116,6 +120,8 @@ pub struct Store {
     timeout: Duration,
     /// Folders this process is filing a message into right now.
     filing: entries::Filing,
+    /// Operations this handle (and its clones) asked of the store.
+    operations: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -141,6 +147,7 @@ impl Store {
             client,
             timeout: settings.timeout,
             filing: Default::default(),
+            operations: Default::default(),
         };
         store.ping().await?;
         Ok(store)
@@ -178,7 +185,15 @@ impl Store {
         &self,
         op: impl IntoFuture<Output = mongodb::error::Result<T>>,
     ) -> StoreResult<T> {
+        self.operations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         bounded(self.timeout, op).await?.map_err(StoreError::from)
+    }
+
+    /// How many operations this process asked of the store through this
+    /// handle and its clones: what shows that an idle session asks nothing.
+    pub fn operations(&self) -> u64 {
+        self.operations.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Closes the connections (the driver otherwise leaves that to drop).

@@ -196,6 +196,16 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
         indexes: || vec![unique("mailbox_1_name_1", doc! { "mailbox": 1, "name": 1 })],
     },
     CollectionSpec {
+        name: VANISHED,
+        shard_key: r#"{ mailbox: 1 }"#,
+        indexes: || {
+            vec![index(
+                "mailbox_1_folder_1_modseq_1",
+                doc! { "mailbox": 1, "folder": 1, "modseq": 1 },
+            )]
+        },
+    },
+    CollectionSpec {
         name: MAILBOX_MESSAGES,
         shard_key: r#"{ mailbox: 1 }"#,
         indexes: || {
@@ -212,6 +222,11 @@ pub const COLLECTIONS: &[CollectionSpec] = &[
                 unique(
                     "mailbox_1_folder_1_uid_1",
                     doc! { "mailbox": 1, "folder": 1, "uid": 1 },
+                ),
+                // What changed in a folder since a session's mod-sequence.
+                index(
+                    "mailbox_1_folder_1_modseq_1",
+                    doc! { "mailbox": 1, "folder": 1, "modseq": 1 },
                 ),
             ]
         },
