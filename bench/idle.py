@@ -22,8 +22,8 @@ import sys
 import time
 
 from lib import (ROOT, Mismo, Store, cpu_seconds, free_port, machine, save_result, table,
-                 tree_cpu, wait_port, wait_until)
-from pop3 import PASSWORD, dovecot_config, message
+                 tree_cpu, wait_until)
+from pop3 import PASSWORD, dovecot, message
 
 SESSIONS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 MAILBOXES = int(sys.argv[2]) if len(sys.argv) > 2 else 10
@@ -68,13 +68,14 @@ def idle_sessions(port):
 
 
 def measure(port, cpu, deliver):
-    """CPU over SECONDS idle, and seconds until the first mailbox's sessions
-    all see one delivery."""
+    """CPU over SECONDS idle (each process's, by name), and seconds until
+    the first mailbox's sessions all see one delivery."""
     sessions = idle_sessions(port)
     time.sleep(2)
     c0 = cpu()
     time.sleep(SECONDS)
-    idle_cpu = cpu() - c0
+    c1 = cpu()
+    idle_cpu = {name: c1[name] - c0[name] for name in c0}
     watchers = [s for mailbox, s in sessions if mailbox == 0]
     sel = selectors.DefaultSelector()
     for s in watchers:
@@ -96,10 +97,9 @@ def measure(port, cpu, deliver):
     return idle_cpu, seen_after
 
 
-def with_dovecot():
-    d = __import__("tempfile").mkdtemp(prefix="mismo-bench-idle-")
-    port = dovecot_config(d, "imap", MESSAGES, PASSWORD)
-    # The same messages for every other mailbox, and room for the sessions.
+def more_mailboxes(d, _port):
+    """The same messages for every other mailbox, room for the sessions, and
+    a plain port, as imapd's; returns that port."""
     first = f"{d}/home/u@bench.test/Maildir"
     passwd = open(f"{d}/passwd").read()
     for n in range(1, MAILBOXES):
@@ -111,25 +111,21 @@ def with_dovecot():
     plain = free_port()
     with open(f"{d}/dovecot.conf") as f:
         conf = f.read().replace("port = 0", f"port = {plain}")
-    conf += ("default_client_limit = 10000\nservice imap { process_limit = 5000 }\n"
-             "service imap-login { process_limit = 100 }\n"
-             "protocol imap { mail_max_userip_connections = 10000 }\n")
+    conf += ("default_client_limit = 10000\nservice imap {\n  process_limit = 5000\n}\n"
+             "protocol imap {\n  mail_max_userip_connections = 10000\n}\n")
     with open(f"{d}/dovecot.conf", "w") as f:
         f.write(conf)
-    proc = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", f"{d}/dovecot.conf"])
-    try:
-        wait_port(plain)
+    return plain
 
+
+def with_dovecot():
+    with dovecot("imap", MESSAGES, adjust=more_mailboxes) as (proc, port, d):
         def deliver():
             name = f"{d}/home/u@bench.test/Maildir/new/{int(time.time())}.new.bench"
             with open(name + ".tmp", "wb") as f:
                 f.write(message(MESSAGES).replace(b"\r\n", b"\n"))
             os.rename(name + ".tmp", name)
-        return measure(plain, lambda: tree_cpu(proc.pid), deliver)
-    finally:
-        proc.terminate()
-        proc.wait()
-        shutil.rmtree(d, ignore_errors=True)
+        return measure(port, lambda: {"dovecot": tree_cpu(proc.pid)}, deliver)
 
 
 def with_mismo():
@@ -160,8 +156,13 @@ def with_mismo():
             s = smtplib.SMTP("127.0.0.1", m.port("SMTP_LISTEN"))
             s.sendmail("a@x.test", [user(0)], message(MESSAGES))
             s.quit()
-        cpu = lambda: cpu_seconds(imapd.pid) + cpu_seconds(store.proc.pid)  # noqa: E731
-        return measure(port, cpu, deliver)
+        # The store's own CPU while nobody is connected, for comparison.
+        s0 = cpu_seconds(store.proc.pid)
+        time.sleep(SECONDS)
+        alone = cpu_seconds(store.proc.pid) - s0
+        cpu = lambda: {"imapd": cpu_seconds(imapd.pid), "store": cpu_seconds(store.proc.pid)}  # noqa: E731
+        idle_cpu, seen = measure(port, cpu, deliver)
+        return dict(idle_cpu, store_alone=alone), seen
     finally:
         store.stop()
 
@@ -170,8 +171,9 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * SESSIONS + 1024)), hard))
     subprocess.run(["cargo", "build", "--release", "-q", "--workspace", "--bins"], cwd=ROOT, check=True)
-    d_cpu, d_seen = with_dovecot()
-    m_cpu, m_seen = with_mismo()
+    d, d_seen = with_dovecot()
+    m, m_seen = with_mismo()
+    d_cpu, m_cpu = d["dovecot"], m["imapd"] + m["store"]
     print(f"\n{SESSIONS} IMAP sessions in IDLE over {MAILBOXES} mailboxes of {MESSAGES} messages, "
           f"{SECONDS} s with nothing arriving, on {machine()}\n")
     ratio = f"{m_cpu / d_cpu:.2f}x" if d_cpu > 0 else "-"
@@ -180,10 +182,12 @@ def main():
           [["Dovecot 2.3", f"{d_cpu:.2f} s", f"{d_cpu * 60000 / SECONDS / SESSIONS:.3f} ms", f"{d_seen:.2f} s", "1.00x"],
            ["imapd + store", f"{m_cpu:.2f} s", f"{m_cpu * 60000 / SECONDS / SESSIONS:.3f} ms", f"{m_seen:.2f} s",
             ratio]])
+    print(f"\nof imapd + store: imapd {m['imapd']:.2f} s, store {m['store']:.2f} s; the store alone, "
+          f"with no session open, spent {m['store_alone']:.2f} s over the same {SECONDS} s")
     save_result("idle", {"machine": machine(), "sessions": SESSIONS, "mailboxes": MAILBOXES,
                          "messages": MESSAGES, "seconds": SECONDS,
                          "dovecot": {"cpu_s": d_cpu, "seen_s": d_seen},
-                         "mismo": {"cpu_s": m_cpu, "seen_s": m_seen}})
+                         "mismo": {"cpu_s": m_cpu, "seen_s": m_seen, "parts": m}})
 
 
 if __name__ == "__main__":

@@ -103,12 +103,15 @@ pop3_uidl_format = %08Xu%08Xv
 
 
 @contextlib.contextmanager
-def dovecot(protocol, messages):
+def dovecot(protocol, messages, adjust=None):
     """Dovecot serving `protocol` over a Maildir of `messages`, as (process,
     port, folder); its log is shown if the block fails, and it is stopped
-    and removed after."""
+    and removed after. `adjust(folder, port)`, if given, changes the set-up
+    before Dovecot starts and returns the port to use."""
     d = tempfile.mkdtemp(prefix="mismo-bench-dovecot-")
     port = dovecot_config(d, protocol, messages, PASSWORD)
+    if adjust:
+        port = adjust(d, port)
     proc = subprocess.Popen(["/usr/sbin/dovecot", "-F", "-c", f"{d}/dovecot.conf"])
     try:
         wait_port(port)

@@ -4,8 +4,9 @@
 # (Postfix, Dovecot) and the embedded store first. Run as root: Postfix and
 # Dovecot are started for the run and stopped after.
 #
-# Then runs the load simulator (LOAD_CLIENTS, default 1000, for LOAD_SECONDS,
-# default 120), times the admin console's lists at 100,000 mailboxes and
+# Then measures 1,000 IMAP sessions in IDLE against Dovecot's (IDLE_SESSIONS)
+# and what a hostile client can make imapd and pop3d spend, runs the load
+# simulator (LOAD_CLIENTS, default 1000, for LOAD_SECONDS, default 120), times the admin console's lists at 100,000 mailboxes and
 # webmail's list of a 50,000-message folder, and fuzzes each fuzz target for
 # FUZZ_SECONDS (default 60) and prints its table; the run fails if a fuzzer
 # found a crash.
@@ -29,6 +30,10 @@ python3 bench/local.py "$messages" 50
 python3 bench/pop3.py "$pop3_messages"
 python3 bench/imap.py "$imap_messages"
 python3 bench/summary.py
+# IMAP sessions in IDLE with nothing arriving: imapd against Dovecot.
+python3 bench/idle.py "${IDLE_SESSIONS:-1000}" 10 5000 60
+# What a hostile client can still make imapd and pop3d spend (no reference).
+python3 bench/hostile.py 500
 # mnm's load test: 1,000 clients through submission, POP3 and IMAP readers.
 python3 bench/load.py "${LOAD_CLIENTS:-1000}" "${LOAD_SECONDS:-120}"
 # The admin console's lists at 100,000 mailboxes (no reference to compare with).

@@ -51,7 +51,7 @@ const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 const RECHECK: Duration = Duration::from_secs(5);
 /// How often the process looks at the folders its sessions have selected:
 /// a change made anywhere is told to IDLE within about this long.
-const WATCH_TICK: Duration = Duration::from_secs(1);
+const WATCH_TICK: Duration = Duration::from_millis(500);
 
 /// Runs imapd until a stop signal, then drains.
 pub async fn run(settings: ImapSettings) {

@@ -2,14 +2,19 @@
 //! tick, one read of those folders' mod-sequences, however many sessions
 //! and messages there are. A session is woken only when its folder
 //! changed, and only then reads what changed; an idle session with
-//! nothing new asks the store nothing.
+//! nothing new asks the store nothing. Sessions of one folder that knew the
+//! same when woken share one read of what changed (a hundred mail
+//! programs on one mailbox cost one read, not a hundred).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mismo_core::Store;
-use tokio::sync::watch;
+use mismo_core::model::Uid;
+use mismo_core::periodic::{self, Look, Looks};
+use mismo_core::store::FolderChanges;
+use mismo_core::{Store, StoreResult};
+use tokio::sync::{watch, OnceCell};
 
 /// A selected folder's mod-sequence as the watch last read it; changed
 /// when the folder changes (and once more a tick later, for a write that
@@ -19,8 +24,7 @@ pub type Watching = watch::Receiver<i64>;
 pub struct FolderWatch {
     store: Store,
     folders: Mutex<HashMap<String, Watched>>,
-    /// Counts the looks finished, for whoever must wait for the next.
-    looks: watch::Sender<u64>,
+    looks: Looks,
 }
 
 struct Watched {
@@ -28,7 +32,12 @@ struct Watched {
     /// Changed at the last tick: tell once more at the next.
     settling: bool,
     tell: watch::Sender<i64>,
+    /// Reads of what changed since the last time sessions were woken, by
+    /// what the asking session knew (its largest UID and mod-sequence).
+    shared: HashMap<(Uid, i64), SharedRead>,
 }
+
+type SharedRead = Arc<OnceCell<Arc<FolderChanges>>>;
 
 impl FolderWatch {
     /// Starts the watch, reading every `tick` while any folder is watched;
@@ -37,21 +46,9 @@ impl FolderWatch {
         let watch = Arc::new(Self {
             store,
             folders: Mutex::default(),
-            looks: watch::Sender::new(0),
+            looks: Looks::default(),
         });
-        let weak = Arc::downgrade(&watch);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(tick);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let Some(watch) = Weak::upgrade(&weak) else {
-                    return;
-                };
-                watch.look().await;
-                watch.looks.send_modify(|n| *n += 1);
-            }
-        });
+        periodic::repeat(&watch, tick);
         watch
     }
 
@@ -62,25 +59,50 @@ impl FolderWatch {
             modseq: Some(modseq),
             settling: false,
             tell: watch::Sender::new(modseq),
+            shared: HashMap::new(),
         });
         watched.tell.subscribe()
+    }
+
+    /// What changed in `folder` since `known_uid` and `known_modseq`, for a
+    /// session the watch woke: read once for all sessions that knew the
+    /// same, until the folder changes again.
+    pub async fn changes(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        known_uid: Uid,
+        known_modseq: i64,
+    ) -> StoreResult<Arc<FolderChanges>> {
+        let read = || async {
+            self.store
+                .folder_changes(mailbox, folder, known_uid, known_modseq)
+                .await
+                .map(Arc::new)
+        };
+        let shared = {
+            let mut folders = self.folders.lock().expect("folder watch");
+            folders
+                .get_mut(folder)
+                .map(|w| Arc::clone(w.shared.entry((known_uid, known_modseq)).or_default()))
+        };
+        match shared {
+            Some(cell) => cell.get_or_try_init(read).await.cloned(),
+            None => read().await,
+        }
     }
 
     /// Returns once a look that began after the call has finished: what
     /// anyone changed before it has then been told.
     #[cfg(test)]
     pub async fn looked(&self) {
-        let mut looks = self.looks.subscribe();
-        // The look under way may have begun before; the one after it not.
-        for _ in 0..2 {
-            looks.changed().await.expect("the watch runs");
-        }
+        self.looks.looked().await;
     }
 
     /// How many looks have finished.
     #[cfg(test)]
-    pub fn looks(&self) -> u64 {
-        *self.looks.borrow()
+    pub fn looks_done(&self) -> u64 {
+        self.looks.count()
     }
 
     /// The folders some session watches, forgetting those none does.
@@ -88,6 +110,12 @@ impl FolderWatch {
         let mut folders = self.folders.lock().expect("folder watch");
         folders.retain(|_, w| w.tell.receiver_count() > 0);
         folders.keys().cloned().collect()
+    }
+}
+
+impl Look for FolderWatch {
+    fn looks(&self) -> &Looks {
+        &self.looks
     }
 
     /// One read of every watched folder's mod-sequence; wakes the sessions
@@ -112,6 +140,7 @@ impl FolderWatch {
             let changed = modseq != watched.modseq;
             if changed || watched.settling {
                 watched.modseq = modseq;
+                watched.shared.clear();
                 watched.tell.send_replace(modseq.unwrap_or(-1));
             }
             watched.settling = changed;

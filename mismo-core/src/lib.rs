@@ -14,6 +14,7 @@ pub mod memory;
 pub mod model;
 pub mod net;
 pub mod password;
+pub mod periodic;
 #[cfg(feature = "pgp")]
 pub mod pgp;
 pub mod received;

@@ -8,12 +8,11 @@
 //! are, so an idle session costs the store nothing of its own.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::watch;
-
 use crate::model::{Activation, Mailbox};
+use crate::periodic::{self, Look, Looks};
 use crate::{Store, StoreResult};
 
 /// What a session opened with, and what must stay the same.
@@ -33,7 +32,8 @@ impl Credentials {
 }
 
 struct Watched {
-    sessions: usize,
+    /// What each open session opened with (one entry a session).
+    sessions: Vec<Credentials>,
     /// Counts the sessions opened: a look whose read began before one
     /// opened says nothing about it.
     opened: u64,
@@ -45,8 +45,10 @@ struct Watched {
 pub struct MailboxWatch {
     store: Store,
     mailboxes: Mutex<HashMap<String, Watched>>,
-    /// Counts the looks finished, for whoever must wait for the next.
-    looks: watch::Sender<u64>,
+    looks: Looks,
+    /// Counts the looks that found a session whose mailbox changed, so a
+    /// session that waits (IMAP IDLE) need not ask until one did.
+    changed: tokio::sync::watch::Sender<u64>,
 }
 
 impl MailboxWatch {
@@ -56,21 +58,10 @@ impl MailboxWatch {
         let watch = Arc::new(Self {
             store,
             mailboxes: Mutex::default(),
-            looks: watch::Sender::new(0),
+            looks: Looks::default(),
+            changed: tokio::sync::watch::Sender::new(0),
         });
-        let weak = Arc::downgrade(&watch);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let Some(watch) = Weak::upgrade(&weak) else {
-                    return;
-                };
-                watch.look().await;
-                watch.looks.send_modify(|n| *n += 1);
-            }
-        });
+        periodic::repeat(&watch, every);
         watch
     }
 
@@ -79,11 +70,11 @@ impl MailboxWatch {
         let opened = Credentials::of(mailbox);
         let mut mailboxes = self.mailboxes.lock().expect("mailbox watch");
         let watched = mailboxes.entry(mailbox.address.clone()).or_insert(Watched {
-            sessions: 0,
+            sessions: Vec::new(),
             opened: 0,
             now: None,
         });
-        watched.sessions += 1;
+        watched.sessions.push(opened.clone());
         watched.opened += 1;
         // Opened with what the last look did not see (a password changed
         // since): nothing is known until the next look.
@@ -101,16 +92,15 @@ impl MailboxWatch {
         }
     }
 
-    /// Returns once a look that began after the call has finished: a change
-    /// made before it has then been seen.
+    /// Returns once a look that began after the call has finished.
     pub async fn looked(&self) {
-        let mut looks = self.looks.subscribe();
-        // The look under way may have begun before; the one after it not.
-        for _ in 0..2 {
-            if looks.changed().await.is_err() {
-                return;
-            }
-        }
+        self.looks.looked().await;
+    }
+}
+
+impl Look for MailboxWatch {
+    fn looks(&self) -> &Looks {
+        &self.looks
     }
 
     /// One read of the sessions' mailboxes and one of their domains. A
@@ -118,7 +108,7 @@ impl MailboxWatch {
     async fn look(&self) {
         let (addresses, opened): (Vec<String>, Vec<u64>) = {
             let mut mailboxes = self.mailboxes.lock().expect("mailbox watch");
-            mailboxes.retain(|_, w| w.sessions > 0);
+            mailboxes.retain(|_, w| !w.sessions.is_empty());
             mailboxes
                 .iter()
                 .map(|(address, w)| (address.clone(), w.opened))
@@ -134,6 +124,7 @@ impl MailboxWatch {
                 return;
             }
         };
+        let mut any_changed = false;
         let mut mailboxes = self.mailboxes.lock().expect("mailbox watch");
         // Only what was read, and only where no session opened meanwhile
         // (perhaps with a password newer than the read): those wait for
@@ -141,9 +132,17 @@ impl MailboxWatch {
         for (address, opened) in addresses.iter().zip(opened) {
             if let Some(watched) = mailboxes.get_mut(address) {
                 if watched.opened == opened {
-                    watched.now = Some(usable.get(address).cloned());
+                    let now = usable.get(address).cloned();
+                    // Some session must end: wake those that wait.
+                    if watched.sessions.iter().any(|s| now.as_ref() != Some(s)) {
+                        any_changed = true;
+                    }
+                    watched.now = Some(now);
                 }
             }
+        }
+        if any_changed {
+            self.changed.send_modify(|n| *n += 1);
         }
     }
 }
@@ -187,6 +186,12 @@ impl SessionCheck {
         &self.address
     }
 
+    /// Changed whenever a look finds some mailbox of the process changed:
+    /// then [`SessionCheck::still_valid`] may have become false.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.watch.changed.subscribe()
+    }
+
     /// Whether the session may go on, as the process's last look found its
     /// mailbox; asks the store nothing.
     pub fn still_valid(&self) -> bool {
@@ -202,7 +207,9 @@ impl Drop for SessionCheck {
     fn drop(&mut self) {
         let mut mailboxes = self.watch.mailboxes.lock().expect("mailbox watch");
         if let Some(watched) = mailboxes.get_mut(&self.address) {
-            watched.sessions = watched.sessions.saturating_sub(1);
+            if let Some(i) = watched.sessions.iter().position(|s| *s == self.opened) {
+                watched.sessions.swap_remove(i);
+            }
         }
     }
 }

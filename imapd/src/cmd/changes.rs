@@ -22,13 +22,25 @@ impl Connection {
         if let Some(w) = self.watching.as_mut() {
             w.mark_unchanged();
         }
-        self.report_changes(expunges).await
+        self.report_woken(expunges).await
+    }
+
+    /// Reports what changed for a session the folder watch woke.
+    pub(crate) async fn report_woken(&mut self, expunges: bool) -> Outcome {
+        self.read_changes(expunges, true).await
     }
 
     /// Reads what changed in the folder and tells the client; `expunges`
     /// is false where a command may not report them (RFC 9051 7.4.1: not
     /// during FETCH, STORE or SEARCH, nor after COPY).
     pub(crate) async fn report_changes(&mut self, expunges: bool) -> Outcome {
+        self.read_changes(expunges, false).await
+    }
+
+    /// Reads what changed and tells the client: with `shared`, through the
+    /// folder watch's read shared by the sessions it woke; otherwise (after
+    /// the session's own change, which it must see at once) from the store.
+    async fn read_changes(&mut self, expunges: bool, shared: bool) -> Outcome {
         let State::Selected {
             mailbox,
             folder,
@@ -38,16 +50,20 @@ impl Connection {
         else {
             return Ok(());
         };
-        let read = self
-            .server
-            .store
-            .folder_changes(
-                mailbox,
-                &folder.id,
-                view.largest_uid(),
-                view.changes_since(),
+        let (uid, since) = (view.largest_uid(), view.changes_since());
+        let read = if shared {
+            self.server
+                .folders
+                .changes(mailbox, &folder.id, uid, since)
+                .await?
+        } else {
+            std::sync::Arc::new(
+                self.server
+                    .store
+                    .folder_changes(mailbox, &folder.id, uid, since)
+                    .await?,
             )
-            .await?;
+        };
         let condstore = self.session.condstore;
         let State::Selected { view, .. } = &mut self.session.state else {
             return Ok(());
@@ -138,7 +154,7 @@ mod tests {
         c.server.folders.looked().await;
 
         let operations = c.store.operations();
-        let looks = c.server.folders.looks();
+        let looks = c.server.folders.looks_done();
         for round in 0..5 {
             for s in &mut sessions {
                 let tag = format!("n{round}");
@@ -151,7 +167,7 @@ mod tests {
         }
         // Each look is one read and its cursor, for every session at once;
         // the NOOPs and the IDLE asked nothing.
-        let looked = c.server.folders.looks() - looks;
+        let looked = c.server.folders.looks_done() - looks;
         let asked = c.store.operations() - operations;
         assert!(looked >= 5, "{looked}");
         assert!(asked <= 2 * looked, "{asked} operations in {looked} looks");

@@ -1,41 +1,26 @@
 //! IDLE (RFC 2177): changes to the selected folder are told as they are
 //! seen, until the client says DONE or the session has idled too long.
 
-use std::time::Duration;
-
 use mismo_core::net::{read_line, Line};
 
 use super::Outcome;
 use crate::connection::{Connection, MAX_LINE};
 use crate::session::State;
 
-/// How often an IDLE session looks at the clock (its idle limit) and at
-/// its mailbox (a password reset ends it); changes to its folder wake it
-/// at once, through the process's folder watch.
-const IDLE_TICK: Duration = Duration::from_secs(1);
-
 impl Connection {
+    /// Waits for DONE, telling the client of changes to its folder as the
+    /// process's folder watch wakes it. Nothing runs for the session in
+    /// between: it wakes for the client, its folder, a change to some
+    /// mailbox of the process (then it checks its own), or its idle limit.
     pub(crate) async fn idle(&mut self, tag: &str) -> Outcome {
         self.send(b"+ idling\r\n").await?;
         // Whatever changed before IDLE is told first.
         self.report_if_changed(true).await?;
-        let limit = self.server.settings.idle_timeout;
-        let started = tokio::time::Instant::now();
-        let mut tick = tokio::time::interval(IDLE_TICK);
+        let deadline = tokio::time::Instant::now() + self.server.settings.idle_timeout;
         let mut watching = self.watching.take();
+        let mut mailboxes = self.check.as_ref().map(|c| c.changes());
         let outcome = loop {
             let mut line = Vec::new();
-            let changed = async {
-                let woken = match watching.as_mut() {
-                    Some(w) => w.changed().await.is_ok(),
-                    None => false,
-                };
-                if !woken {
-                    // No folder (IDLE in the authenticated state): only the
-                    // client or the clock ends the wait.
-                    std::future::pending::<()>().await;
-                }
-            };
             tokio::select! {
                 read = read_line(&mut self.reader, &mut line, MAX_LINE) => {
                     let read = match read {
@@ -59,30 +44,41 @@ impl Connection {
                         }
                     }
                 }
-                () = changed => {
-                    if let Err(e) = self.report_changes(true).await {
+                () = woken(watching.as_mut()) => {
+                    if let Err(e) = self.report_woken(true).await {
                         break Err(e);
                     }
                 }
-                _ = tick.tick() => {
-                    if started.elapsed() >= limit {
-                        self.session.state = State::Logout;
-                        break self
-                            .send(b"* BYE Autologout; idle for too long\r\n")
-                            .await
-                            .map_err(Into::into);
-                    }
+                () = woken(mailboxes.as_mut()) => {
                     match self.still_valid().await {
                         Ok(true) => {}
                         Ok(false) => break Ok(()),
                         Err(e) => break Err(e.into()),
                     }
                 }
+                () = tokio::time::sleep_until(deadline) => {
+                    self.session.state = State::Logout;
+                    break self
+                        .send(b"* BYE Autologout; idle for too long\r\n")
+                        .await
+                        .map_err(Into::into);
+                }
             }
         };
         self.watching = watching;
         outcome
     }
+}
+
+/// Returns when `changes` changes; never without it (IDLE with no folder
+/// selected, or not logged in), or once its sender is gone.
+async fn woken<T>(changes: Option<&mut tokio::sync::watch::Receiver<T>>) {
+    if let Some(changes) = changes {
+        if changes.changed().await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending::<()>().await;
 }
 
 #[cfg(test)]
