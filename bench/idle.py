@@ -118,7 +118,36 @@ def more_mailboxes(d, _port):
     return plain
 
 
+INOTIFY = "/proc/sys/fs/inotify/max_user_instances"
+
+
+def inotify_instances(n):
+    """Sets how many inotify instances one user may have; returns the old
+    value. Dovecot's IDLE watches the Maildir with inotify, one instance per
+    imap process, all run as one user: under Debian's default of 128 the
+    rest fall back to looking every 30 s, which is not the Dovecot users
+    run. None where it cannot be set."""
+    try:
+        with open(INOTIFY) as f:
+            old = int(f.read())
+        with open(INOTIFY, "w") as f:
+            f.write(str(n))
+        return old
+    except OSError:
+        print(f"could not set {INOTIFY}: Dovecot's sessions past 128 look only every 30 s")
+        return None
+
+
 def with_dovecot():
+    old = inotify_instances(max(SESSIONS * 2, 128))
+    try:
+        return dovecot_idle()
+    finally:
+        if old is not None:
+            inotify_instances(old)
+
+
+def dovecot_idle():
     with dovecot("imap", MESSAGES, adjust=more_mailboxes) as (proc, port, d):
         def deliver():
             name = f"{d}/home/u@bench.test/Maildir/new/{int(time.time())}.new.bench"

@@ -61,7 +61,13 @@ impl FolderWatch {
             tell: watch::Sender::new(modseq),
             shared: HashMap::new(),
         });
-        watched.tell.subscribe()
+        let mut watching = watched.tell.subscribe();
+        // The folder changed between the session's read and now (a look
+        // already told its other sessions): the session reads at once.
+        if watched.modseq != Some(modseq) {
+            watching.mark_changed();
+        }
+        watching
     }
 
     /// What changed in `folder` since `known_uid` and `known_modseq`, for a
