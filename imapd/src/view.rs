@@ -158,11 +158,17 @@ impl View {
                 continue;
             };
             let m = &mut self.msgs[i];
+            // Older than what the session already knows (a read shared with
+            // other sessions, made before this one's own STORE): not a
+            // change, and never a step back.
+            if e.modseq < m.modseq {
+                continue;
+            }
             if e.flags != m.flags {
                 m.flags = e.flags.clone();
                 changes.flags.push(i);
             }
-            m.modseq = m.modseq.max(e.modseq);
+            m.modseq = e.modseq;
         }
         if self.msgs.len() != before || !changes.expunged.is_empty() {
             changes.exists = Some(self.msgs.len());
@@ -246,6 +252,14 @@ mod tests {
         let gone = [Uid::new(1), Uid::new(3), Uid::new(4)];
         let c = v.apply(&[], &gone, 5, true);
         assert_eq!(c.expunged, [1, 1, 1]);
+        // A read older than what the session knows (its own STORE since)
+        // changes nothing.
+        let mut own = entry(5, &["\\Seen"]);
+        own.modseq = 9;
+        v.apply(&[own], &[], 5, true);
+        let stale = entry(5, &[]);
+        assert_eq!(v.apply(&[stale], &[], 5, true), Changes::default());
+        assert_eq!(v.msgs[0].flags, ["\\Seen"]);
         // A UID filed and expunged between two reads is never shown.
         let c = v.apply(&[entry(6, &[])], &[Uid::new(6)], 6, true);
         assert_eq!(c, Changes::default());
