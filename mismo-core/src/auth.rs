@@ -238,14 +238,30 @@ async fn verify_or_pretend(pass: &str, hash: Option<&str>) -> bool {
 /// The mailbox at `address`, if it and its domain are enabled: who may
 /// sign in, and who stays signed in (webmail asks at every request).
 pub async fn usable_mailbox(store: &Store, address: &str) -> StoreResult<Option<Mailbox>> {
-    let Some(mailbox) = store.get_mailbox(address).await? else {
-        return Ok(None);
-    };
-    let domain_enabled = store
-        .get_domain(&mailbox.domain)
+    Ok(usable_mailboxes(store, &[address.to_string()]).await?.pop())
+}
+
+/// The mailboxes among `addresses` that exist and are enabled, in enabled
+/// domains: one read of the mailboxes and one of their domains, however
+/// many (imapd and pop3d ask for all their sessions at once).
+pub async fn usable_mailboxes(store: &Store, addresses: &[String]) -> StoreResult<Vec<Mailbox>> {
+    let mut mailboxes = store.get_mailboxes(addresses).await?;
+    mailboxes.retain(|m| m.state == Activation::Enabled);
+    if mailboxes.is_empty() {
+        return Ok(mailboxes);
+    }
+    let mut domains: Vec<String> = mailboxes.iter().map(|m| m.domain.clone()).collect();
+    domains.sort();
+    domains.dedup();
+    let enabled: Vec<String> = store
+        .get_domains(&domains)
         .await?
-        .is_some_and(|d| d.state == Activation::Enabled);
-    Ok((mailbox.state == Activation::Enabled && domain_enabled).then_some(mailbox))
+        .into_iter()
+        .filter(|d| d.state == Activation::Enabled)
+        .map(|d| d.name)
+        .collect();
+    mailboxes.retain(|m| enabled.contains(&m.domain));
+    Ok(mailboxes)
 }
 
 /// Password checks running at once in this process: one per core. More

@@ -7,13 +7,13 @@
 //! their domains, every `every`: two reads however many sessions there
 //! are, so an idle session costs the store nothing of its own.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::model::{Activation, Mailbox};
+use crate::model::Mailbox;
 use crate::periodic::{self, Look, Looks};
-use crate::{Store, StoreResult};
+use crate::Store;
 
 /// What a session opened with, and what must stay the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,13 +117,17 @@ impl Look for MailboxWatch {
         if addresses.is_empty() {
             return;
         }
-        let usable = match usable_mailboxes(&self.store, &addresses).await {
-            Ok(usable) => usable,
-            Err(e) => {
-                tracing::warn!("store: {e}");
-                return;
-            }
-        };
+        let usable: HashMap<String, Credentials> =
+            match crate::auth::usable_mailboxes(&self.store, &addresses).await {
+                Ok(usable) => usable
+                    .iter()
+                    .map(|m| (m.address.clone(), Credentials::of(m)))
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!("store: {e}");
+                    return;
+                }
+            };
         let mut any_changed = false;
         let mut mailboxes = self.mailboxes.lock().expect("mailbox watch");
         // Only what was read, and only where no session opened meanwhile
@@ -145,33 +149,6 @@ impl Look for MailboxWatch {
             self.changed.send_modify(|n| *n += 1);
         }
     }
-}
-
-/// The mailboxes among `addresses` that exist and may be used (they and
-/// their domains enabled), by address.
-async fn usable_mailboxes(
-    store: &Store,
-    addresses: &[String],
-) -> StoreResult<HashMap<String, Credentials>> {
-    let mailboxes = store.get_mailboxes(addresses).await?;
-    let domains: Vec<String> = mailboxes
-        .iter()
-        .map(|m| m.domain.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let enabled: HashSet<String> = store
-        .get_domains(&domains)
-        .await?
-        .into_iter()
-        .filter(|d| d.state == Activation::Enabled)
-        .map(|d| d.name)
-        .collect();
-    Ok(mailboxes
-        .iter()
-        .filter(|m| m.state == Activation::Enabled && enabled.contains(&m.domain))
-        .map(|m| (m.address.clone(), Credentials::of(m)))
-        .collect())
 }
 
 /// What a logged-in session keeps to learn that it should end.
