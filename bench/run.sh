@@ -38,6 +38,9 @@ python3 bench/hostile.py 500
 python3 bench/load.py "${LOAD_CLIENTS:-1000}" "${LOAD_SECONDS:-120}"
 # The admin console's lists at 100,000 mailboxes (no reference to compare with).
 cargo test --release -q -p admin-console --test scale -- --ignored --nocapture
+# imapd's per-process watches for 10,000 sessions, and a woken session's read
+# of a 100,000-message folder (no reference either).
+cargo test --release -q -p mismo-core --test watch_scale -- --ignored --nocapture
 # Webmail's message list at 50,000 messages in one folder (no reference either).
 cargo test --release -q -p webmail --test scale -- --ignored --nocapture
 bench/fuzz.sh "${FUZZ_SECONDS:-60}"

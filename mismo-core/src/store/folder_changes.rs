@@ -81,14 +81,19 @@ impl Store {
             "mailbox": mailbox, "folder": folder, "uid": { "$gt": i64::from(known_uid) },
         })
         .await?;
-        // Changed since, among those the session knows.
+        // Changed since, among those the session knows. Asked by
+        // mod-sequence alone: with the UID bound too, the store walks the
+        // UID index over the whole folder instead (200 ms at 100,000
+        // messages against 0.4 ms); the newer ones it also returns are
+        // those read above.
         changed.extend(
             read(doc! {
                 "mailbox": mailbox, "folder": folder,
                 "modseq": { "$gt": known_modseq },
-                "uid": { "$lte": i64::from(known_uid) },
             })
-            .await?,
+            .await?
+            .into_iter()
+            .filter(|e| e.uid <= known_uid),
         );
         changed.sort_by_key(|e| e.uid);
         let cursor = self
